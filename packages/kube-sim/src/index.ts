@@ -1,0 +1,6 @@
+/**
+ * A simulated Kubernetes API server for development, demos and tests.
+ *
+ * @packageDocumentation
+ */
+export {};

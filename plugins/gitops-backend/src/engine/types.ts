@@ -1,0 +1,67 @@
+import type {
+  Application,
+  ApplicationDestination,
+  ApplicationPolicy,
+  ApplicationResource,
+  ApplicationSource,
+  ResourceDiff,
+  SyncRun,
+} from '@mooring/plugin-gitops-common';
+
+/**
+ * What the engine needs to know of one application: where it comes from, where
+ * it goes and how. The catalog turns annotations into these; tests write them
+ * by hand.
+ */
+export interface ApplicationSpec {
+  /** URL-safe, stable id (see `applicationId`). */
+  id: string;
+  entityRef: string;
+  target: string;
+  source: ApplicationSource;
+  destination: ApplicationDestination;
+  policy: ApplicationPolicy & {
+    /** Delete the application's objects when the application is removed. */
+    pruneOnRemove?: boolean;
+  };
+}
+
+/** Options of a sync started by a person, automation or the engine itself. */
+export interface SyncOptions {
+  revision?: string;
+  prune?: boolean;
+  dryRun?: boolean;
+  /** A user entity ref, or 'auto' / 'webhook' / 'self-heal'. */
+  initiatedBy: string;
+}
+
+/** Something the engine tells the outside world (notifications, signals). */
+export type EngineEvent =
+  | { type: 'status'; application: Application }
+  | { type: 'syncFailed'; application: Application; run: SyncRun }
+  | { type: 'driftDetected'; application: Application }
+  | { type: 'driftResolved'; application: Application };
+
+/**
+ * The GitOps agent as the REST API, actions and catalog wiring use it.
+ * Errors are `@backstage/errors` types: `NotFoundError` for an unknown id,
+ * `ConflictError` when a sync is already running, `InputError` for bad input.
+ */
+export interface GitopsEngine {
+  /** Replace the whole set of applications (the catalog calls this on every change). */
+  setApplications(specs: ApplicationSpec[]): Promise<void>;
+  listApplications(): Promise<Application[]>;
+  getApplication(id: string): Promise<Application>;
+  getResources(id: string): Promise<ApplicationResource[]>;
+  getDiff(id: string): Promise<ResourceDiff[]>;
+  getHistory(id: string, options?: { limit?: number }): Promise<SyncRun[]>;
+  /** Starts a sync and returns its run (phase `Running`) without waiting; a dry run returns when done. */
+  sync(id: string, options: SyncOptions): Promise<SyncRun>;
+  /** Re-applies the revision of a past successful run. */
+  rollback(id: string, runId: string, initiatedBy: string): Promise<SyncRun>;
+  /** Re-reads Git and the cluster now; resolves once reconciled. */
+  refresh(id: string): Promise<Application>;
+  /** A push landed: refresh every application that follows this repo (and branch, when given). */
+  refreshRepo(repoUrl: string, branch?: string): Promise<Application[]>;
+  subscribe(listener: (event: EngineEvent) => void): () => void;
+}

@@ -1,0 +1,34 @@
+/**
+ * Catalog annotations that onboard a component to Mooring.
+ * Any key may be suffixed with `.<target>` when `mooring.dev/targets` lists several targets.
+ */
+
+/** @public */
+export const ANNOTATION_PREFIX = 'mooring.dev/';
+/** @public Cluster name from `gitops.clusters`. Required. */
+export const ANNOTATION_CLUSTER = 'mooring.dev/cluster';
+/** @public Folder in the repo: plain YAML, a kustomization, or a Helm chart. Required. */
+export const ANNOTATION_PATH = 'mooring.dev/path';
+/** @public Namespace for namespaced objects that name none. Default `default`. */
+export const ANNOTATION_NAMESPACE = 'mooring.dev/namespace';
+/** @public Git URL. Default: from `backstage.io/source-location`. */
+export const ANNOTATION_REPO = 'mooring.dev/repo';
+/** @public Branch, tag or commit. Default: the remote's default branch. */
+export const ANNOTATION_REVISION = 'mooring.dev/revision';
+/** @public `manual` or `auto`. Default `manual`. */
+export const ANNOTATION_SYNC = 'mooring.dev/sync';
+/** @public `true` deletes objects removed from Git. Default `false`. */
+export const ANNOTATION_PRUNE = 'mooring.dev/prune';
+/** @public `true` reverts live drift. Default `false`. */
+export const ANNOTATION_SELF_HEAL = 'mooring.dev/self-heal';
+/** @public Comma-separated target names, e.g. `staging,prod`. */
+export const ANNOTATION_TARGETS = 'mooring.dev/targets';
+/** @public Set by Mooring on every object it applies; names the owning application. */
+export const ANNOTATION_TRACKING_ID = 'mooring.dev/tracking-id';
+/** @public Sync wave of a manifest (integer, lower first). */
+export const ANNOTATION_SYNC_WAVE = 'mooring.dev/sync-wave';
+/** @public The source-location annotation Backstage already knows. */
+export const ANNOTATION_SOURCE_LOCATION = 'backstage.io/source-location';
+
+/** @public The field manager Mooring applies with. */
+export const FIELD_MANAGER = 'mooring';
