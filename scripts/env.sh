@@ -44,3 +44,9 @@ mooring_ensure_deps() {
 mooring_bootstrap() {
   mooring_ensure_node && mooring_ensure_deps
 }
+
+# Database tests (TestDatabases from @backstage/backend-test-utils) run on SQLite and on the
+# PostgreSQL of this machine; Docker is never used.
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+export MOORING_TEST_POSTGRES_URL="${MOORING_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432}"
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="$MOORING_TEST_POSTGRES_URL"
