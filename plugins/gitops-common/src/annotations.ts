@@ -32,3 +32,8 @@ export const ANNOTATION_SOURCE_LOCATION = 'backstage.io/source-location';
 
 /** @public The field manager Mooring applies with. */
 export const FIELD_MANAGER = 'mooring';
+/**
+ * @public `true` deletes the application's objects from the cluster when the application is
+ * removed from the catalog. Default `false`: removing an application leaves the cluster alone.
+ */
+export const ANNOTATION_PRUNE_ON_REMOVE = 'mooring.dev/prune-on-remove';

@@ -157,3 +157,21 @@ export interface RollbackRequest {
 export interface ListResponse<T> {
   items: T[];
 }
+
+/** @public An annotation error of one entity, as the API reports it. */
+export interface EntityAnnotationError {
+  entityRef: string;
+  /** The target it concerns, when it concerns one. */
+  target?: string;
+  /** The annotation at fault, e.g. `mooring.dev/cluster.prod`. */
+  annotation: string;
+  message: string;
+}
+
+/**
+ * @public Body of `GET /applications`: the applications the caller may read and,
+ * for the entities among them (or the `entityRef` asked for), their annotation errors.
+ */
+export interface ApplicationListResponse extends ListResponse<Application> {
+  errors: EntityAnnotationError[];
+}

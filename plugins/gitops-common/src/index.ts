@@ -7,3 +7,4 @@ export * from './annotations';
 export * from './status';
 export * from './api';
 export * from './permissions';
+export * from './parseGitopsAnnotations';

@@ -1,0 +1,256 @@
+import type { Entity } from '@backstage/catalog-model';
+import {
+  applicationId,
+  isGitopsAvailable,
+  parseGitopsAnnotations,
+} from './parseGitopsAnnotations';
+
+function component(annotations: Record<string, string>): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'payments', annotations },
+    spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+  };
+}
+
+const clusters = ['dev', 'prod'];
+const isRepoAllowed = (url: string) =>
+  url.startsWith('https://git.example.com/');
+
+describe('parseGitopsAnnotations', () => {
+  it('reads a single target with defaults', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        'mooring.dev/cluster': 'dev',
+        'mooring.dev/path': './deploy/dev/',
+        'mooring.dev/repo': 'https://git.example.com/payments.git',
+      }),
+      { clusters, isRepoAllowed },
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.targets).toEqual([
+      {
+        target: 'default',
+        cluster: 'dev',
+        path: 'deploy/dev',
+        namespace: 'default',
+        repoUrl: 'https://git.example.com/payments.git',
+        revision: '',
+        sync: 'manual',
+        prune: false,
+        selfHeal: false,
+        pruneOnRemove: false,
+      },
+    ]);
+  });
+
+  it('reads several targets, suffixed keys overriding the defaults', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        'mooring.dev/targets': 'staging, prod',
+        'mooring.dev/repo': 'https://git.example.com/payments.git',
+        'mooring.dev/cluster': 'dev',
+        'mooring.dev/cluster.prod': 'prod',
+        'mooring.dev/path.staging': 'deploy/overlays/staging',
+        'mooring.dev/path.prod': 'deploy/overlays/prod',
+        'mooring.dev/sync': 'auto',
+        'mooring.dev/sync.prod': 'manual',
+        'mooring.dev/namespace': 'payments',
+        'mooring.dev/revision.prod': 'v1.2.0',
+        'mooring.dev/self-heal.staging': 'true',
+        'mooring.dev/prune': 'true',
+        'mooring.dev/prune-on-remove.staging': 'true',
+      }),
+      { clusters, isRepoAllowed },
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.targets).toEqual([
+      expect.objectContaining({
+        target: 'staging',
+        cluster: 'dev',
+        path: 'deploy/overlays/staging',
+        namespace: 'payments',
+        revision: '',
+        sync: 'auto',
+        prune: true,
+        selfHeal: true,
+        pruneOnRemove: true,
+      }),
+      expect.objectContaining({
+        target: 'prod',
+        cluster: 'prod',
+        path: 'deploy/overlays/prod',
+        revision: 'v1.2.0',
+        sync: 'manual',
+        prune: true,
+        selfHeal: false,
+        pruneOnRemove: false,
+      }),
+    ]);
+  });
+
+  it('takes the repo and branch from backstage.io/source-location', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        'mooring.dev/cluster': 'dev',
+        'mooring.dev/path': 'deploy',
+        'backstage.io/source-location':
+          'url:https://git.example.com/org/payments/tree/release/',
+      }),
+      { clusters, isRepoAllowed },
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.targets[0]).toMatchObject({
+      repoUrl: 'https://git.example.com/org/payments',
+      revision: 'release',
+    });
+  });
+
+  it('says which annotation is wrong for an unknown cluster, a missing path and a repo not allowed', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        'mooring.dev/cluster': 'qa',
+        'mooring.dev/repo': 'https://elsewhere.example.org/payments.git',
+      }),
+      { clusters, isRepoAllowed },
+    );
+    expect(result.targets).toEqual([]);
+    expect(result.errors).toEqual([
+      {
+        annotation: 'mooring.dev/cluster',
+        message: expect.stringContaining(
+          "names cluster 'qa', which Mooring does not know; known clusters: 'dev', 'prod'",
+        ),
+      },
+      {
+        annotation: 'mooring.dev/path',
+        message: expect.stringContaining('No path'),
+      },
+      {
+        annotation: 'mooring.dev/repo',
+        message: expect.stringContaining('is not in gitops.allowedRepos'),
+      },
+    ]);
+  });
+
+  it('rejects bad target lists and suffixes that name no listed target', () => {
+    expect(
+      parseGitopsAnnotations(
+        component({ 'mooring.dev/targets': 'staging,Prod!,staging' }),
+      ).errors.map(e => e.message),
+    ).toEqual([
+      expect.stringContaining(
+        "lists 'Prod!', which is not a valid target name",
+      ),
+      expect.stringContaining("lists 'staging' twice"),
+    ]);
+    expect(
+      parseGitopsAnnotations(component({ 'mooring.dev/targets': ' , ' }))
+        .errors[0].message,
+    ).toContain('is empty');
+
+    const result = parseGitopsAnnotations(
+      component({
+        'mooring.dev/targets': 'prod',
+        'mooring.dev/cluster': 'prod',
+        'mooring.dev/path': 'deploy',
+        'mooring.dev/repo': 'https://git.example.com/p.git',
+        'mooring.dev/cluster.qa': 'dev',
+      }),
+      { clusters, isRepoAllowed },
+    );
+    expect(result.errors).toEqual([
+      {
+        target: 'qa',
+        annotation: 'mooring.dev/cluster.qa',
+        message: expect.stringContaining("names target 'qa'"),
+      },
+    ]);
+    expect(result.targets.map(t => t.target)).toEqual(['prod']);
+  });
+
+  it('rejects a suffix without mooring.dev/targets, bad flags and paths leaving the repo', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        'mooring.dev/cluster': 'dev',
+        'mooring.dev/path': '../other',
+        'mooring.dev/repo': 'https://git.example.com/p.git',
+        'mooring.dev/path.prod': 'deploy',
+        'mooring.dev/sync': 'always',
+        'mooring.dev/prune': 'yes',
+        'mooring.dev/namespace': 'Payments',
+      }),
+    );
+    expect(result.targets).toEqual([]);
+    expect(result.errors.map(e => e.annotation)).toEqual([
+      'mooring.dev/path.prod',
+      'mooring.dev/path',
+      'mooring.dev/namespace',
+      'mooring.dev/sync',
+      'mooring.dev/prune',
+    ]);
+  });
+
+  it('keeps good targets when another target is wrong', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        'mooring.dev/targets': 'staging,prod',
+        'mooring.dev/repo': 'https://git.example.com/p.git',
+        'mooring.dev/path': 'deploy',
+        'mooring.dev/cluster.staging': 'dev',
+      }),
+      { clusters },
+    );
+    expect(result.targets.map(t => t.target)).toEqual(['staging']);
+    expect(result.errors).toEqual([
+      {
+        target: 'prod',
+        annotation: 'mooring.dev/cluster.prod',
+        message: expect.stringContaining("No cluster for target 'prod'"),
+      },
+    ]);
+  });
+
+  it('ignores entities without Mooring annotations', () => {
+    expect(parseGitopsAnnotations(component({}))).toEqual({
+      targets: [],
+      errors: [],
+    });
+  });
+});
+
+describe('isGitopsAvailable', () => {
+  it('is true for any onboarding annotation, even a wrong one', () => {
+    expect(isGitopsAvailable(component({ 'mooring.dev/cluster': 'x' }))).toBe(
+      true,
+    );
+    expect(
+      isGitopsAvailable(component({ 'mooring.dev/cluster.prod': 'x' })),
+    ).toBe(true);
+    expect(isGitopsAvailable(component({ 'mooring.dev/targets': 'a' }))).toBe(
+      true,
+    );
+    expect(isGitopsAvailable(component({ 'mooring.dev/sync': 'auto' }))).toBe(
+      false,
+    );
+    expect(isGitopsAvailable(component({}))).toBe(false);
+  });
+});
+
+describe('applicationId', () => {
+  it('is URL-safe, lower case and distinct per entity and target', () => {
+    const id = applicationId('Component:Default/Payments.API_v2', 'prod');
+    expect(id).toBe('component~default~payments.api_v2~prod');
+    expect(encodeURIComponent(id)).toBe(id);
+    expect(applicationId('component:payments', 'default')).toBe(
+      'component~default~payments~default',
+    );
+    expect(applicationId('component:default/a', 'b-c')).not.toBe(
+      applicationId('component:default/a-b', 'c'),
+    );
+    expect(() => applicationId('payments', 'prod')).toThrow(
+      /expected an entity ref/,
+    );
+  });
+});
