@@ -1,18 +1,8 @@
-/***/
 /**
- * Node.js library for the gitops plugin.
+ * Extension points of the Mooring GitOps backend: renderers, health checks and
+ * cluster suppliers.
  *
  * @packageDocumentation
  */
-
-// In this package you might for example export functions that
-// help other plugins or modules interact with your plugin.
-
-/**
- * Does something useful.
- *
- * @public
- */
-export function someFunction() {
-  // ...
-}
+export * from './types';
+export * from './extensions';

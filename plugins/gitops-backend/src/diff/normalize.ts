@@ -1,0 +1,71 @@
+import type { KubeObject } from '../engine/kubeObject';
+
+/** Metadata the API server owns; it never counts as drift. */
+const SERVER_METADATA = [
+  'managedFields',
+  'resourceVersion',
+  'uid',
+  'creationTimestamp',
+  'generation',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
+
+/** Annotations that tools and controllers write on their own. */
+const IGNORED_ANNOTATIONS = [
+  'kubectl.kubernetes.io/last-applied-configuration',
+  'deployment.kubernetes.io/revision',
+];
+
+/**
+ * The part of an object that Git decides: without status, server metadata or
+ * annotations that controllers write. Secret `stringData` is folded into
+ * `data` as the API server does.
+ */
+export function normalizeObject(object: KubeObject): KubeObject {
+  const copy: any = structuredClone(object);
+  delete copy.status;
+  for (const key of SERVER_METADATA) delete copy.metadata[key];
+  if (copy.metadata.annotations) {
+    for (const key of IGNORED_ANNOTATIONS) delete copy.metadata.annotations[key];
+    if (Object.keys(copy.metadata.annotations).length === 0) {
+      delete copy.metadata.annotations;
+    }
+  }
+  if (copy.metadata.labels && Object.keys(copy.metadata.labels).length === 0) {
+    delete copy.metadata.labels;
+  }
+  if (copy.kind === 'Secret' && copy.apiVersion === 'v1' && copy.stringData) {
+    copy.data = { ...copy.data };
+    for (const [key, value] of Object.entries(copy.stringData)) {
+      copy.data[key] = Buffer.from(String(value), 'utf8').toString('base64');
+    }
+    delete copy.stringData;
+  }
+  return copy;
+}
+
+/** JSON with sorted keys, so that equal objects give equal text. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(stableStringify).join(',')}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .filter(key => (value as any)[key] !== undefined)
+      .sort()
+      .map(
+        key => `${JSON.stringify(key)}:${stableStringify((value as any)[key])}`,
+      );
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** True when both objects are the same once normalized. */
+export function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return (
+    stableStringify(normalizeObject(a)) === stableStringify(normalizeObject(b))
+  );
+}

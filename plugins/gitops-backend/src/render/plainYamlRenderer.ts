@@ -1,0 +1,145 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type {
+  GitopsRenderer,
+  KubeObject,
+  RenderRequest,
+} from '@mooring/plugin-gitops-node';
+import { isInside } from './pathSafety';
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** An error in a manifest, naming the file (relative to the repository) and line. */
+export class ManifestError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    problem: string,
+  ) {
+    super(`${file}${line ? `:${line}` : ''}: ${problem}`);
+    this.name = 'ManifestError';
+  }
+}
+
+/** Lists manifest files below `directory`, sorted, refusing symlinks that lead out of the repository. */
+async function listManifestFiles(
+  directory: string,
+  repositoryRoot: string,
+): Promise<string[]> {
+  const found: string[] = [];
+  const entries = await fs.readdir(directory, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(directory, entry.name);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const real = await fs.realpath(full).catch(() => undefined);
+      if (!real || !isInside(repositoryRoot, real)) {
+        throw new ManifestError(
+          path.relative(repositoryRoot, full),
+          undefined,
+          'symlink leads outside the repository (or nowhere); Mooring only reads files inside it',
+        );
+      }
+      const stat = await fs.stat(real);
+      isDirectory = stat.isDirectory();
+      isFile = stat.isFile();
+    }
+    if (isDirectory) {
+      found.push(...(await listManifestFiles(full, repositoryRoot)));
+    } else if (
+      isFile &&
+      MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())
+    ) {
+      found.push(full);
+    }
+  }
+  return found;
+}
+
+/**
+ * Parses a multi-document YAML text into objects; `file` is used in errors.
+ * `List` objects are flattened into their items.
+ */
+export function parseManifests(text: string, file: string): KubeObject[] {
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter });
+  const docs = Array.isArray(documents) ? documents : [documents];
+  const objects: KubeObject[] = [];
+  for (const doc of docs) {
+    const firstError = doc.errors[0];
+    if (firstError) {
+      const line = firstError.linePos?.[0]?.line;
+      throw new ManifestError(file, line, firstError.message.split('\n')[0]);
+    }
+    const value = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const line = doc.contents?.range
+      ? lineCounter.linePos(doc.contents.range[0]).line
+      : undefined;
+    collectObject(value, file, line, objects);
+  }
+  return objects;
+}
+
+function collectObject(
+  value: unknown,
+  file: string,
+  line: number | undefined,
+  out: KubeObject[],
+) {
+  if (typeof value !== 'object' || Array.isArray(value) || value === null) {
+    throw new ManifestError(
+      file,
+      line,
+      'expected a Kubernetes object (a mapping with apiVersion, kind and metadata)',
+    );
+  }
+  const object = value as Record<string, any>;
+  if (
+    typeof object.kind === 'string' &&
+    object.kind.endsWith('List') &&
+    Array.isArray(object.items)
+  ) {
+    for (const item of object.items) collectObject(item, file, line, out);
+    return;
+  }
+  const missing = [
+    typeof object.apiVersion !== 'string' && 'apiVersion',
+    typeof object.kind !== 'string' && 'kind',
+    typeof object.metadata?.name !== 'string' && 'metadata.name',
+  ].filter(Boolean);
+  if (missing.length) {
+    throw new ManifestError(
+      file,
+      line,
+      `object${object.kind ? ` of kind ${object.kind}` : ''} lacks ${missing.join(', ')}`,
+    );
+  }
+  out.push(object as KubeObject);
+}
+
+/** Every `.yaml`, `.yml` and `.json` file below the folder, multi-document, in path order. */
+export const plainYamlRenderer: GitopsRenderer = {
+  name: 'yaml',
+  async canRender() {
+    return true;
+  },
+  async render(request: RenderRequest) {
+    const files = await listManifestFiles(
+      request.directory,
+      request.repositoryRoot,
+    );
+    const objects: KubeObject[] = [];
+    for (const file of files) {
+      const text = await fs.readFile(file, 'utf8');
+      objects.push(
+        ...parseManifests(text, path.relative(request.repositoryRoot, file)),
+      );
+    }
+    return objects;
+  },
+};
