@@ -1,0 +1,235 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import type { Knex } from 'knex';
+import type {
+  CommitInfo,
+  OperationPhase,
+  ResourceChange,
+} from '@mooring/plugin-gitops-common';
+import type { GitopsStore, StoredInventory, StoredRun } from './GitopsStore';
+
+const migrationsDir = resolvePackagePath(
+  '@mooring/plugin-gitops-backend',
+  'migrations',
+);
+
+type RunRow = {
+  id: string;
+  application_id: string;
+  revision: string;
+  commit_sha: string | null;
+  commit_author: string | null;
+  commit_message: string | null;
+  commit_date: string | null;
+  initiated_by: string;
+  started_at: number | string;
+  finished_at: number | string | null;
+  phase: OperationPhase;
+  message: string;
+  dry_run: boolean | number;
+  changes: string;
+};
+
+function toRun(row: RunRow): StoredRun {
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    revision: row.revision,
+    commit: {
+      sha: row.commit_sha ?? '',
+      author: row.commit_author ?? '',
+      message: row.commit_message ?? '',
+      date: row.commit_date ?? '',
+    },
+    startedAt: new Date(Number(row.started_at)).toISOString(),
+    finishedAt:
+      row.finished_at === null
+        ? undefined
+        : new Date(Number(row.finished_at)).toISOString(),
+    phase: row.phase,
+    initiatedBy: row.initiated_by,
+    message: row.message,
+    dryRun: Boolean(row.dry_run),
+    changes: JSON.parse(row.changes),
+  };
+}
+
+function commitColumns(commit: CommitInfo | undefined) {
+  return commit
+    ? {
+        commit_sha: commit.sha || null,
+        commit_author: commit.author.slice(0, 255) || null,
+        commit_message: commit.message || null,
+        commit_date: commit.date || null,
+      }
+    : {};
+}
+
+/** The engine's store in the plugin's database (SQLite or PostgreSQL). */
+export class DatabaseGitopsStore implements GitopsStore {
+  static async create(options: {
+    database: DatabaseService | Knex;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseGitopsStore> {
+    const { database } = options;
+    const isService = 'getClient' in database;
+    const client = isService ? await database.getClient() : database;
+    const skip =
+      options.skipMigrations || (isService && database.migrations?.skip);
+    if (!skip) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabaseGitopsStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async insertRun(run: StoredRun, holder: string) {
+    await this.db<RunRow>('gitops_runs').insert({
+      id: run.id,
+      application_id: run.applicationId,
+      revision: run.revision,
+      ...commitColumns(run.commit),
+      initiated_by: run.initiatedBy,
+      started_at: Date.parse(run.startedAt),
+      finished_at: run.finishedAt ? Date.parse(run.finishedAt) : null,
+      phase: run.phase,
+      message: run.message,
+      dry_run: Boolean(run.dryRun),
+      changes: JSON.stringify(run.changes),
+      holder,
+    } as any);
+  }
+
+  async finishRun(
+    id: string,
+    result: {
+      phase: OperationPhase;
+      message: string;
+      changes: ResourceChange[];
+      commit?: CommitInfo;
+      finishedAt: string;
+    },
+  ) {
+    await this.db('gitops_runs')
+      .where({ id })
+      .update({
+        phase: result.phase,
+        message: result.message,
+        changes: JSON.stringify(result.changes),
+        finished_at: Date.parse(result.finishedAt),
+        holder: null,
+        ...commitColumns(result.commit),
+      });
+  }
+
+  async listRuns(applicationId: string, limit: number) {
+    const rows = await this.db<RunRow>('gitops_runs')
+      .where({ application_id: applicationId })
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
+    return rows.map(toRun);
+  }
+
+  async getRun(applicationId: string, runId: string) {
+    const row = await this.db<RunRow>('gitops_runs')
+      .where({ application_id: applicationId, id: runId })
+      .first();
+    return row ? toRun(row) : undefined;
+  }
+
+  async trimRuns(applicationId: string, keep: number) {
+    const newest = this.db('gitops_runs')
+      .select('id')
+      .where({ application_id: applicationId })
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(keep);
+    // Some databases refuse LIMIT inside IN (...); wrapping it in a derived table works everywhere.
+    await this.db('gitops_runs')
+      .where({ application_id: applicationId })
+      .whereNot('phase', 'Running')
+      .whereNotIn('id', this.db.select('id').from(newest.as('newest')))
+      .delete();
+  }
+
+  async failAbandonedRuns(message: string) {
+    const now = Date.now();
+    const db = this.db;
+    return await db('gitops_runs')
+      .where('phase', 'Running')
+      .whereNotExists(function leaseAlive() {
+        this.select(db.raw('1'))
+          .from('gitops_leases')
+          .whereRaw('gitops_leases.application_id = gitops_runs.application_id')
+          .andWhere('gitops_leases.expires_at', '>', now);
+      })
+      .update({ phase: 'Error', message, finished_at: now, holder: null });
+  }
+
+  async getInventory(applicationId: string) {
+    const row = await this.db('gitops_inventory')
+      .where({ application_id: applicationId })
+      .first();
+    if (!row) return undefined;
+    return {
+      cluster: row.cluster,
+      entries: JSON.parse(row.entries),
+      syncedRevision: row.synced_revision ?? undefined,
+    };
+  }
+
+  async saveInventory(applicationId: string, inventory: StoredInventory) {
+    await this.db('gitops_inventory')
+      .insert({
+        application_id: applicationId,
+        cluster: inventory.cluster,
+        entries: JSON.stringify(inventory.entries),
+        synced_revision: inventory.syncedRevision ?? null,
+        updated_at: Date.now(),
+      })
+      .onConflict('application_id')
+      .merge();
+  }
+
+  async deleteInventory(applicationId: string) {
+    await this.db('gitops_inventory')
+      .where({ application_id: applicationId })
+      .delete();
+  }
+
+  async tryAcquireLease(applicationId: string, holder: string, ttlMs: number) {
+    const now = Date.now();
+    const taken = await this.db('gitops_leases')
+      .where({ application_id: applicationId })
+      .andWhere(q => q.where('expires_at', '<=', now).orWhere({ holder }))
+      .update({ holder, expires_at: now + ttlMs });
+    if (taken > 0) return true;
+    const inserted = await this.db('gitops_leases')
+      .insert({ application_id: applicationId, holder, expires_at: now + ttlMs })
+      .onConflict('application_id')
+      .ignore()
+      .returning('application_id');
+    return Array.isArray(inserted) && inserted.length > 0;
+  }
+
+  async renewLease(applicationId: string, holder: string, ttlMs: number) {
+    const renewed = await this.db('gitops_leases')
+      .where({ application_id: applicationId, holder })
+      .update({ expires_at: Date.now() + ttlMs });
+    return renewed > 0;
+  }
+
+  async releaseLease(applicationId: string, holder: string) {
+    await this.db('gitops_leases')
+      .where({ application_id: applicationId, holder })
+      .delete();
+  }
+}
