@@ -1,0 +1,301 @@
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit, SimpleGit } from 'simple-git';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
+import type { CommitInfo } from '@mooring/plugin-gitops-common';
+import { checkRepoUrl } from './repoUrl';
+
+/** How many checked-out commits of one repository stay on disk. */
+const TREES_KEPT_PER_REPO = 4;
+
+function hash(text: string) {
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** A Git source error; says which repository and what to check. */
+export class SourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
+
+/**
+ * Git repositories the engine pulls from: one bare clone per repository in
+ * the working directory, fetched at most once at a time however many
+ * applications use it, and read-only checkouts of single commits to render.
+ */
+export class GitSource {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly heads = new Map<
+    string,
+    { refs: Map<string, string>; at: number }
+  >();
+  private readonly trees = new Map<string, string[]>();
+  private readonly githubCredentials?: DefaultGithubCredentialsProvider;
+
+  constructor(
+    private readonly options: {
+      workingDirectory: string;
+      allowedRepos: string[];
+      integrations?: ScmIntegrations;
+      logger: LoggerService;
+      timeoutMs?: number;
+    },
+  ) {
+    if (options.integrations) {
+      this.githubCredentials = DefaultGithubCredentialsProvider.fromIntegrations(
+        options.integrations,
+      );
+    }
+  }
+
+  /** Throws a clear error when the URL is unsafe or not allowed. */
+  check(repoUrl: string) {
+    checkRepoUrl(repoUrl, this.options.allowedRepos);
+  }
+
+  private repoDir(repoUrl: string) {
+    return path.join(this.options.workingDirectory, 'repos', `${hash(repoUrl)}.git`);
+  }
+
+  private once<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key);
+    if (running) return running as Promise<T>;
+    const promise = work().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, promise);
+    return promise;
+  }
+
+  /** Git config carrying the credentials of the Backstage integration for this URL. */
+  private async credentialConfig(repoUrl: string): Promise<string[]> {
+    const integrations = this.options.integrations;
+    if (!integrations || !/^https?:/.test(repoUrl)) return [];
+    let user: string | undefined;
+    let password: string | undefined;
+    if (integrations.github.byUrl(repoUrl) && this.githubCredentials) {
+      const { token } = await this.githubCredentials.getCredentials({ url: repoUrl });
+      if (token) [user, password] = ['x-access-token', token];
+    } else if (integrations.gitlab.byUrl(repoUrl)) {
+      const token = integrations.gitlab.byUrl(repoUrl)?.config.token;
+      if (token) [user, password] = ['oauth2', token];
+    } else if (integrations.gitea.byUrl(repoUrl)) {
+      const config = integrations.gitea.byUrl(repoUrl)?.config;
+      if (config?.password) [user, password] = [config.username ?? 'git', config.password];
+    } else if (integrations.bitbucketServer.byUrl(repoUrl)) {
+      const config = integrations.bitbucketServer.byUrl(repoUrl)?.config;
+      if (config?.token) [user, password] = ['x-token-auth', config.token];
+      else if (config?.password) [user, password] = [config.username, config.password];
+    }
+    if (!user || !password) return [];
+    const basic = Buffer.from(`${user}:${password}`).toString('base64');
+    return [`http.extraHeader=Authorization: Basic ${basic}`];
+  }
+
+  private async git(repoUrl: string, baseDir?: string): Promise<SimpleGit> {
+    return simpleGit({
+      baseDir,
+      timeout: { block: this.options.timeoutMs ?? 120_000 },
+      // Only to turn the ext:: transport off, never on.
+      unsafe: { allowUnsafeProtocolOverride: true },
+      config: ['protocol.ext.allow=never', ...(await this.credentialConfig(repoUrl))],
+    }).env({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
+  }
+
+  private failure(repoUrl: string, action: string, error: unknown): SourceError {
+    const detail = String((error as Error)?.message ?? error)
+      .replace(/Authorization: Basic \S+/g, 'Authorization: Basic ***')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .slice(-3)
+      .join(' ');
+    return new SourceError(
+      `Could not ${action} ${repoUrl}: ${detail}. Check that the Git server is up and the repository exists`,
+    );
+  }
+
+  /**
+   * The repository's branches and tags with their commits (`git ls-remote`):
+   * cheap, so it tells whether anything changed without a fetch.
+   */
+  async listRemote(
+    repoUrl: string,
+    options: { maxAgeMs?: number } = {},
+  ): Promise<Map<string, string>> {
+    this.check(repoUrl);
+    const known = this.heads.get(repoUrl);
+    if (known && options.maxAgeMs && Date.now() - known.at < options.maxAgeMs) {
+      return known.refs;
+    }
+    return this.once(`ls-remote ${repoUrl}`, async () => {
+      let output: string;
+      try {
+        const git = await this.git(repoUrl);
+        output = await git.raw(['ls-remote', '--symref', repoUrl]);
+      } catch (error) {
+        throw this.failure(repoUrl, 'list the branches of', error);
+      }
+      const refs = new Map<string, string>();
+      for (const line of output.split('\n')) {
+        const symref = /^ref: (\S+)\tHEAD$/.exec(line);
+        if (symref) {
+          refs.set('symref:HEAD', symref[1]);
+          continue;
+        }
+        const [sha, ref] = line.split('\t');
+        if (sha && ref) refs.set(ref, sha);
+      }
+      this.heads.set(repoUrl, { refs, at: Date.now() });
+      return refs;
+    });
+  }
+
+  /** Resolves a branch, tag or commit (empty: the default branch) to a commit SHA. */
+  async resolve(
+    repoUrl: string,
+    revision: string,
+    options: { maxAgeMs?: number } = {},
+  ): Promise<string> {
+    const refs = await this.listRemote(repoUrl, options);
+    if (/^[0-9a-f]{40}$/i.test(revision)) return revision.toLowerCase();
+    const wanted = revision || refs.get('symref:HEAD')?.replace(/^refs\/heads\//, '');
+    if (!wanted) {
+      throw new SourceError(`${repoUrl} has no default branch; name a revision`);
+    }
+    for (const ref of [
+      `refs/tags/${wanted}^{}`,
+      `refs/heads/${wanted}`,
+      `refs/tags/${wanted}`,
+      wanted,
+    ]) {
+      const sha = refs.get(ref);
+      if (sha) return sha;
+    }
+    if (/^[0-9a-f]{7,39}$/i.test(wanted)) {
+      await this.fetch(repoUrl);
+      try {
+        const git = await this.git(repoUrl, this.repoDir(repoUrl));
+        return (await git.raw(['rev-parse', '--verify', `${wanted}^{commit}`])).trim();
+      } catch {
+        // fall through to the error below
+      }
+    }
+    throw new SourceError(
+      `Revision "${wanted}" is not a branch, tag or commit of ${repoUrl}`,
+    );
+  }
+
+  /** Fetches all branches and tags into the local clone (cloning it the first time). */
+  async fetch(repoUrl: string): Promise<void> {
+    this.check(repoUrl);
+    await this.once(`fetch ${repoUrl}`, async () => {
+      const dir = this.repoDir(repoUrl);
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        const git = await this.git(repoUrl, dir);
+        if (!(await fs.stat(path.join(dir, 'HEAD')).catch(() => undefined))) {
+          await git.raw(['init', '--bare', '--quiet']);
+        }
+        await git.raw([
+          'fetch',
+          '--quiet',
+          '--prune',
+          '--force',
+          '--no-recurse-submodules',
+          repoUrl,
+          '+refs/heads/*:refs/heads/*',
+          '+refs/tags/*:refs/tags/*',
+        ]);
+      } catch (error) {
+        throw this.failure(repoUrl, 'fetch', error);
+      }
+    });
+  }
+
+  private async hasCommit(repoUrl: string, sha: string) {
+    try {
+      const git = await this.git(repoUrl, this.repoDir(repoUrl));
+      await git.raw(['cat-file', '-e', `${sha}^{commit}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Makes sure a commit is in the local clone, fetching when it is not. */
+  async ensureCommit(repoUrl: string, sha: string): Promise<void> {
+    if (await this.hasCommit(repoUrl, sha)) return;
+    await this.fetch(repoUrl);
+    if (!(await this.hasCommit(repoUrl, sha))) {
+      throw new SourceError(`Commit ${sha} is not in ${repoUrl}`);
+    }
+  }
+
+  /** Author, message and date of a commit, for history. */
+  async commitInfo(repoUrl: string, sha: string): Promise<CommitInfo> {
+    await this.ensureCommit(repoUrl, sha);
+    const git = await this.git(repoUrl, this.repoDir(repoUrl));
+    const output = await git.raw([
+      'log',
+      '-1',
+      '--format=%H%x00%an <%ae>%x00%s%x00%cI',
+      sha,
+    ]);
+    const [fullSha, author, message, date] = output.trim().split('\0');
+    return { sha: fullSha, author, message, date };
+  }
+
+  /**
+   * A read-only folder holding the files of one commit, shared by every
+   * application rendering that commit. Only a few recent commits are kept.
+   */
+  async checkout(repoUrl: string, sha: string): Promise<string> {
+    const repoHash = hash(repoUrl);
+    const dir = path.join(this.options.workingDirectory, 'trees', repoHash, sha);
+    const key = `checkout ${dir}`;
+    const result = await this.once(key, async () => {
+      if (await fs.stat(dir).catch(() => undefined)) return dir;
+      await this.ensureCommit(repoUrl, sha);
+      const staging = `${dir}.${process.pid}.${Date.now()}.tmp`;
+      await fs.mkdir(staging, { recursive: true });
+      const archive = `${staging}.tar`;
+      try {
+        const git = await this.git(repoUrl, this.repoDir(repoUrl));
+        await git.raw(['archive', '--format=tar', '-o', archive, sha]);
+        await new Promise<void>((resolve, reject) =>
+          execFile('tar', ['-xf', archive, '-C', staging, '--no-same-owner'], error =>
+            error ? reject(error) : resolve(),
+          ),
+        );
+        await fs.rename(staging, dir);
+      } catch (error) {
+        await fs.rm(staging, { recursive: true, force: true });
+        throw this.failure(repoUrl, `check out ${sha} of`, error);
+      } finally {
+        await fs.rm(archive, { force: true });
+      }
+      return dir;
+    });
+    this.remember(repoHash, sha);
+    return result;
+  }
+
+  private remember(repoHash: string, sha: string) {
+    const recent = (this.trees.get(repoHash) ?? []).filter(s => s !== sha);
+    recent.unshift(sha);
+    for (const old of recent.splice(TREES_KEPT_PER_REPO)) {
+      const dir = path.join(this.options.workingDirectory, 'trees', repoHash, old);
+      fs.rm(dir, { recursive: true, force: true }).catch(error =>
+        this.options.logger.warn(`Could not remove old checkout ${dir}: ${error}`),
+      );
+    }
+    this.trees.set(repoHash, recent);
+  }
+}
