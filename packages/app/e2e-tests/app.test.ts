@@ -1,22 +1,8 @@
-/*
- * Copyright 2020 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
-
 import { test, expect } from '@playwright/test';
 
-test('App should render the welcome page', async ({ page }) => {
+test('a guest signs in, opens the catalog and Mooring’s own component page', async ({
+  page,
+}) => {
   await page.goto('/');
 
   const enterButton = page.getByRole('button', { name: 'Enter' });
@@ -27,7 +13,15 @@ test('App should render the welcome page', async ({ page }) => {
   await expect(
     nav.getByRole('link', { name: 'Catalog', exact: true }),
   ).toBeVisible();
+
+  await nav.getByRole('link', { name: 'Catalog', exact: true }).click();
+  const mooringLink = page.getByRole('link', { name: 'mooring', exact: true });
+  await expect(mooringLink).toBeVisible();
+  await mooringLink.click();
+
+  await expect(page).toHaveURL(/\/catalog\/default\/component\/mooring/);
   await expect(
-    page.getByRole('link', { name: 'APIs', exact: true }),
+    page.getByRole('heading', { name: 'mooring', exact: true }),
   ).toBeVisible();
+  await expect(page.getByText('About').first()).toBeVisible();
 });
