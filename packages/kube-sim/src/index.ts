@@ -3,4 +3,5 @@
  *
  * @packageDocumentation
  */
-export {};
+export { startKubeSim } from './kubeSim';
+export type { KubeSim, KubeSimOptions } from './kubeSim';

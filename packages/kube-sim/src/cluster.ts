@@ -1,0 +1,938 @@
+import { randomUUID } from 'node:crypto';
+import { applyDefaults, Allocator, defaultListKeys } from './defaults';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  forbidden,
+  gone,
+  invalid,
+  notFound,
+} from './errors';
+import {
+  decodeManagedFields,
+  encodeManagedFields,
+  FieldScope,
+  recordUpdate,
+} from './managedFields';
+import {
+  builtinResources,
+  groupVersion,
+  ResourceRegistry,
+  ResourceType,
+} from './resources';
+import { listTypesFromCrdSchema, SchemaContext } from './schema';
+import {
+  FieldRequirement,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  Requirement,
+  SelectorError,
+} from './selectors';
+import { ApplyConflictError, serverSideApply } from './ssa';
+import { Store, StoreEvent, WatchEventType } from './store';
+import { jsonPatch, mergePatch, PatchError, strategicMerge } from './strategicMerge';
+import { deepClone, deepEqual, isPlainObject, KubeObject } from './types';
+import { validateObject } from './validation';
+
+/** Options every write takes. */
+export type WriteOptions = {
+  dryRun?: boolean;
+  fieldManager?: string;
+};
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+export type ListOptions = {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+};
+
+export type WatchOptions = {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Resume after this version; unset or "0" starts with the current objects. */
+  resourceVersion?: string;
+};
+
+export type WatchEvent = { type: WatchEventType; object: KubeObject };
+
+/** Kubernetes' time format: RFC 3339, seconds precision. */
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const storeKeyOf = (type: ResourceType) => `${type.group}/${type.resource}`;
+
+function objectKey(type: ResourceType, ns: string, name: string) {
+  return `${storeKeyOf(type)}|${ns}|${name}`;
+}
+
+/** Resources whose objects carry metadata.generation. */
+function hasGeneration(type: ResourceType): boolean {
+  return (
+    Boolean(type.custom) ||
+    [
+      'Deployment',
+      'ReplicaSet',
+      'StatefulSet',
+      'DaemonSet',
+      'Job',
+      'CronJob',
+      'Ingress',
+      'HorizontalPodAutoscaler',
+      'CustomResourceDefinition',
+    ].includes(type.kind)
+  );
+}
+
+function splitSelectors(opts: { labelSelector?: string; fieldSelector?: string }) {
+  try {
+    return {
+      labels: opts.labelSelector ? parseLabelSelector(opts.labelSelector) : [],
+      fields: opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : [],
+    };
+  } catch (e) {
+    if (e instanceof SelectorError) throw badRequest(e.message);
+    throw e;
+  }
+}
+
+function matches(
+  obj: KubeObject,
+  selectors: { labels: Requirement[]; fields: FieldRequirement[] },
+): boolean {
+  return (
+    matchesLabels(selectors.labels, obj.metadata.labels) &&
+    matchesFields(selectors.fields, obj)
+  );
+}
+
+/**
+ * The API semantics over the store: identity and versions, defaults,
+ * validation, optimistic concurrency, managed fields and server-side apply,
+ * finalizers, namespace lifecycle, garbage collection, CRDs.
+ */
+export class Cluster {
+  readonly registry: ResourceRegistry;
+  readonly store: Store;
+  private readonly ownerIndex = new Map<string, Set<string>>();
+  private readonly uidIndex = new Map<string, string>();
+  private nextIp = 1;
+  private nextNodePort = 30000;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  readonly allocate: Allocator = {
+    clusterIP: () => {
+      const n = this.nextIp++;
+      return `10.96.${(n >> 8) & 255}.${n & 255}`;
+    },
+    nodePort: () => this.nextNodePort++,
+  };
+
+  constructor(options: { logCapacity?: number } = {}) {
+    this.registry = new ResourceRegistry(builtinResources());
+    this.store = new Store(options.logCapacity ?? 10_000);
+    this.store.subscribeAll(event => this.onEvent(event));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private later(fn: () => void, ms = 0): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopped) fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  schemaContext(type: ResourceType): SchemaContext {
+    return { kind: type.kind, custom: type.custom, customListTypes: type.customListTypes };
+  }
+
+  /** Looks a resource type up by apiVersion and kind. */
+  typeFor(apiVersion: string, kind: string): ResourceType | undefined {
+    const slash = apiVersion.indexOf('/');
+    const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+    return this.registry.byKind(group, kind);
+  }
+
+  // ---- reads ----------------------------------------------------------
+
+  /** The object as served at a version: apiVersion and kind set. */
+  private present(type: ResourceType, obj: KubeObject, version?: string): KubeObject {
+    return {
+      apiVersion: groupVersion(type.group, version ?? type.versions[0]),
+      kind: type.kind,
+      ...obj,
+      ...(version ? { apiVersion: groupVersion(type.group, version) } : {}),
+    };
+  }
+
+  getRaw(type: ResourceType, ns: string, name: string): KubeObject | undefined {
+    return this.store.get(storeKeyOf(type), type.namespaced ? ns : '', name);
+  }
+
+  get(type: ResourceType, ns: string, name: string, version?: string): KubeObject {
+    const obj = this.getRaw(type, ns, name);
+    if (!obj) throw notFound(type.resource, name, type.group);
+    return this.present(type, obj, version);
+  }
+
+  list(
+    type: ResourceType,
+    ns: string | undefined,
+    opts: ListOptions = {},
+    version?: string,
+  ): KubeObject {
+    const selectors = splitSelectors(opts);
+    const all = this.store.list(storeKeyOf(type), type.namespaced ? ns : undefined);
+    let startAfter = '';
+    if (opts.continue) {
+      try {
+        startAfter = JSON.parse(Buffer.from(opts.continue, 'base64').toString()).start;
+      } catch {
+        throw badRequest(`the continue token "${opts.continue}" is not valid; list again without it`);
+      }
+    }
+    const items: KubeObject[] = [];
+    let remaining = 0;
+    let lastKey = '';
+    for (const obj of all) {
+      const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+      if (startAfter && key <= startAfter) continue;
+      if (!matches(obj, selectors)) continue;
+      if (opts.limit && items.length >= opts.limit) {
+        remaining++;
+        continue;
+      }
+      items.push(type.custom ? this.present(type, obj, version) : obj);
+      lastKey = key;
+    }
+    const metadata: Record<string, unknown> = {
+      resourceVersion: String(this.store.currentRv),
+    };
+    if (remaining > 0) {
+      metadata.continue = Buffer.from(JSON.stringify({ start: lastKey })).toString('base64');
+      metadata.remainingItemCount = remaining;
+    }
+    return {
+      kind: type.listKind,
+      apiVersion: groupVersion(type.group, version ?? type.versions[0]),
+      metadata,
+      items,
+    };
+  }
+
+  /**
+   * Starts a watch. Events before `resourceVersion` that the log still holds
+   * are replayed first; a version older than the log answers 410 Gone.
+   * Returns a function that stops the watch.
+   */
+  watch(
+    type: ResourceType,
+    ns: string | undefined,
+    opts: WatchOptions,
+    send: (event: WatchEvent) => void,
+    version?: string,
+  ): () => void {
+    const selectors = splitSelectors(opts);
+    const key = storeKeyOf(type);
+    const inScope = (obj: KubeObject) =>
+      !type.namespaced || ns === undefined || obj.metadata.namespace === ns;
+    const deliver = (event: StoreEvent) => {
+      if (!inScope(event.object)) return;
+      const now = matches(event.object, selectors);
+      const before = event.previous ? matches(event.previous, selectors) : false;
+      let typeOut: WatchEventType | undefined;
+      if (event.type === 'MODIFIED') {
+        if (now && before) typeOut = 'MODIFIED';
+        else if (now) typeOut = 'ADDED';
+        else if (before) typeOut = 'DELETED';
+      } else if (now) {
+        typeOut = event.type;
+      }
+      if (typeOut) send({ type: typeOut, object: this.present(type, event.object, version) });
+    };
+    const rv = opts.resourceVersion;
+    if (rv === undefined || rv === '' || rv === '0') {
+      const existing = this.store.list(key, type.namespaced ? ns : undefined);
+      for (const obj of existing) {
+        if (matches(obj, selectors)) send({ type: 'ADDED', object: this.present(type, obj, version) });
+      }
+      return this.store.subscribe(key, deliver);
+    }
+    const from = Number(rv);
+    if (!Number.isInteger(from) || from < 0) {
+      throw badRequest(`invalid resourceVersion "${rv}": expected a number from a list or watch`);
+    }
+    const backlog = this.store.eventsSince(key, from);
+    if (!backlog) {
+      throw gone(`too old resource version: ${rv} (${this.store.oldestServable(key)})`);
+    }
+    for (const event of backlog) deliver(event);
+    return this.store.subscribe(key, deliver);
+  }
+
+  // ---- writes ---------------------------------------------------------
+
+  private requireNamespace(type: ResourceType, ns: string, creating: boolean): void {
+    if (!type.namespaced) return;
+    if (!ns) throw badRequest(`${type.resource} are namespaced: name a namespace`);
+    const namespace = this.store.get('/namespaces', '', ns);
+    if (!namespace) throw notFound('namespaces', ns);
+    if (creating && namespace.metadata.deletionTimestamp) {
+      throw forbidden(
+        `${type.resource} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+        { kind: type.resource, ...(type.group ? { group: type.group } : {}) },
+      );
+    }
+  }
+
+  private checkBody(type: ResourceType, ns: string, body: unknown, name?: string): KubeObject {
+    if (!isPlainObject(body)) throw badRequest(`the request body must be a ${type.kind} object`);
+    const obj = body as KubeObject;
+    if (!isPlainObject(obj.metadata)) obj.metadata = {};
+    if (obj.kind !== undefined && obj.kind !== type.kind) {
+      throw badRequest(
+        `the kind "${obj.kind}" of the object does not match the resource ${type.resource} (kind ${type.kind}) of the request path`,
+      );
+    }
+    if (obj.apiVersion !== undefined) {
+      const ok = type.versions.some(v => groupVersion(type.group, v) === obj.apiVersion);
+      if (!ok) {
+        throw badRequest(
+          `the apiVersion "${obj.apiVersion}" of the object does not match the request path (${type.versions.map(v => groupVersion(type.group, v)).join(', ')})`,
+        );
+      }
+    }
+    if (type.namespaced) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== ns) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
+      }
+      obj.metadata.namespace = ns;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    if (name !== undefined && obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    }
+    if (name !== undefined) obj.metadata.name = name;
+    return obj;
+  }
+
+  create(
+    type: ResourceType,
+    ns: string,
+    body: unknown,
+    opts: WriteOptions & { manager: string },
+    version?: string,
+  ): KubeObject {
+    if (type.createOnly) throw badRequest(`${type.resource} are reviews; they are answered, not stored`);
+    const obj = this.checkBody(type, ns, deepClone(body));
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+    }
+    this.requireNamespace(type, ns, true);
+    if (obj.metadata.name && this.getRaw(type, ns, obj.metadata.name)) {
+      throw alreadyExists(type.resource, obj.metadata.name, type.group);
+    }
+    obj.kind = type.kind;
+    obj.apiVersion = groupVersion(type.group, version ?? type.versions[0]);
+    const entries = recordUpdate({
+      entries: [],
+      before: undefined,
+      after: obj,
+      ctx: this.schemaContext(type),
+      scope: 'all',
+      manager: opts.manager,
+      apiVersion: obj.apiVersion,
+      time: timestamp(),
+    });
+    obj.metadata.managedFields = encodeManagedFields(entries);
+    return this.commit(type, undefined, obj, opts);
+  }
+
+  /** PUT: replace the object (or only its status through the status subresource). */
+  replace(
+    type: ResourceType,
+    ns: string,
+    name: string,
+    body: unknown,
+    opts: WriteOptions & { manager: string; subresource?: string },
+    version?: string,
+  ): KubeObject {
+    const obj = this.checkBody(type, ns, deepClone(body), name);
+    const live = this.getRaw(type, ns, name);
+    if (!live) {
+      if (opts.subresource) throw notFound(type.resource, name, type.group);
+      // Update of a missing object creates it, as Kubernetes allows for most kinds.
+      return this.create(type, ns, obj, opts, version);
+    }
+    const requested = obj.metadata.resourceVersion;
+    if (requested && requested !== live.metadata.resourceVersion) {
+      throw conflict(
+        type.resource,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+        type.group,
+      );
+    }
+    if (obj.metadata.uid && obj.metadata.uid !== live.metadata.uid) {
+      throw conflict(type.resource, name, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${live.metadata.uid}`, type.group);
+    }
+    const next = this.scopeWrite(type, live, obj, opts.subresource);
+    return this.commitUpdate(type, live, next, opts, version);
+  }
+
+  /** Keeps the parts of the live object that this endpoint may not change. */
+  private scopeWrite(
+    type: ResourceType,
+    live: KubeObject,
+    next: KubeObject,
+    subresource?: string,
+  ): KubeObject {
+    if (subresource === 'status') {
+      return { ...deepClone(live), status: next.status };
+    }
+    const result: KubeObject = { ...next, metadata: { ...next.metadata } };
+    if (type.subresources.includes('status')) {
+      if (live.status === undefined) delete result.status;
+      else result.status = deepClone(live.status);
+    }
+    return result;
+  }
+
+  private commitUpdate(
+    type: ResourceType,
+    live: KubeObject,
+    next: KubeObject,
+    opts: WriteOptions & { manager: string; subresource?: string },
+    version?: string,
+  ): KubeObject {
+    next.kind = type.kind;
+    next.apiVersion = groupVersion(type.group, version ?? type.versions[0]);
+    const scope: FieldScope = opts.subresource === 'status' ? 'status' : type.subresources.includes('status') ? 'main' : 'all';
+    if (next.metadata.managedFields === undefined || deepEqual(next.metadata.managedFields, live.metadata.managedFields)) {
+      const entries = recordUpdate({
+        entries: decodeManagedFields(live.metadata.managedFields),
+        before: live,
+        after: next,
+        ctx: this.schemaContext(type),
+        scope,
+        manager: opts.manager,
+        apiVersion: next.apiVersion,
+        subresource: opts.subresource,
+        time: timestamp(),
+      });
+      next.metadata.managedFields = encodeManagedFields(entries);
+    }
+    return this.commit(type, live, next, opts);
+  }
+
+  patch(
+    type: ResourceType,
+    ns: string,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    opts: WriteOptions & { manager: string; subresource?: string; force?: boolean },
+    version?: string,
+  ): KubeObject {
+    const live = this.getRaw(type, ns, name);
+    if (patchType === 'apply') return this.apply(type, ns, name, live, patch, opts, version);
+    if (!live) throw notFound(type.resource, name, type.group);
+    const base = this.present(type, live, version);
+    let patched: unknown;
+    try {
+      if (patchType === 'json') patched = jsonPatch(base, patch);
+      else if (patchType === 'merge') patched = mergePatch(base, patch);
+      else {
+        if (type.custom) {
+          throw new ApiError(
+            415,
+            'UnsupportedMediaType',
+            `strategic merge patch is not supported for custom resources (${type.resource}.${type.group}); use a JSON merge patch, a JSON patch or server-side apply`,
+          );
+        }
+        patched = strategicMerge(base, patch, this.schemaContext(type));
+      }
+    } catch (e) {
+      if (e instanceof PatchError) {
+        throw new ApiError(422, 'Invalid', `the patch for ${type.resource} "${name}" could not be applied: ${e.message}`);
+      }
+      throw e;
+    }
+    const obj = this.checkBody(type, ns, patched, name);
+    const requested = obj.metadata.resourceVersion;
+    if (requested && requested !== live.metadata.resourceVersion) {
+      throw conflict(type.resource, name, 'the object has been modified; please apply your changes to the latest version and try again', type.group);
+    }
+    const next = this.scopeWrite(type, live, obj, opts.subresource);
+    return this.commitUpdate(type, live, next, opts, version);
+  }
+
+  private apply(
+    type: ResourceType,
+    ns: string,
+    name: string,
+    live: KubeObject | undefined,
+    body: unknown,
+    opts: WriteOptions & { manager: string; subresource?: string; force?: boolean },
+    version?: string,
+  ): KubeObject {
+    if (!opts.fieldManager) {
+      throw badRequest('PATCH requests with the apply patch type (application/apply-patch+yaml) need a fieldManager query parameter');
+    }
+    if (!isPlainObject(body) || !body.apiVersion || !body.kind) {
+      throw badRequest(`an applied configuration must be a ${type.kind} object with apiVersion and kind`);
+    }
+    const config = this.checkBody(type, ns, deepClone(body), name);
+    if (live && opts.subresource !== 'status') {
+      // metadata.resourceVersion in an applied configuration is a precondition.
+      const requested = config.metadata.resourceVersion;
+      if (requested && requested !== live.metadata.resourceVersion) {
+        throw conflict(type.resource, name, 'the object has been modified; please apply your changes to the latest version and try again', type.group);
+      }
+    }
+    if (!live) {
+      if (opts.subresource) throw notFound(type.resource, name, type.group);
+      this.requireNamespace(type, ns, true);
+    }
+    defaultListKeys(type.kind, config);
+    const scope: FieldScope = opts.subresource === 'status' ? 'status' : type.subresources.includes('status') ? 'main' : 'all';
+    const apiVersion = groupVersion(type.group, version ?? type.versions[0]);
+    let result;
+    try {
+      result = serverSideApply({
+        live,
+        config,
+        ctx: this.schemaContext(type),
+        scope,
+        manager: opts.manager,
+        force: Boolean(opts.force),
+        apiVersion,
+        subresource: opts.subresource,
+        time: timestamp(),
+      });
+    } catch (e) {
+      if (e instanceof ApplyConflictError) {
+        throw new ApiError(409, 'Conflict', e.message, {
+          name,
+          ...(type.group ? { group: type.group } : {}),
+          kind: type.resource,
+          causes: e.conflicts.map(c => ({
+            type: 'FieldManagerConflict',
+            message: `conflict with ${c.manager}`,
+            field: c.field,
+          })),
+        });
+      }
+      throw e;
+    }
+    const next = result.object;
+    next.kind = type.kind;
+    next.apiVersion = apiVersion;
+    next.metadata.name = name;
+    if (type.namespaced) next.metadata.namespace = ns;
+    next.metadata.managedFields = encodeManagedFields(result.managers);
+    if (!live) {
+      // The defaults a create fills in belong to no manager, as in Kubernetes.
+      return this.commit(type, undefined, next, opts);
+    }
+    return this.commit(type, live, next, opts);
+  }
+
+  /**
+   * Validates, defaults and stores a new state of an object. Nothing is
+   * stored (and no version spent) when it equals the live one or on dry runs.
+   */
+  private commit(
+    type: ResourceType,
+    live: KubeObject | undefined,
+    next: KubeObject,
+    opts: WriteOptions,
+  ): KubeObject {
+    const meta = next.metadata;
+    if (live) {
+      meta.name = live.metadata.name;
+      meta.uid = live.metadata.uid;
+      meta.creationTimestamp = live.metadata.creationTimestamp;
+      if (live.metadata.deletionTimestamp) meta.deletionTimestamp = live.metadata.deletionTimestamp;
+      else delete meta.deletionTimestamp;
+      if (live.metadata.generation !== undefined) meta.generation = live.metadata.generation;
+      if (live.metadata.generateName !== undefined) meta.generateName = live.metadata.generateName;
+    } else {
+      meta.uid = randomUUID();
+      meta.creationTimestamp = timestamp();
+      delete meta.deletionTimestamp;
+      if (hasGeneration(type)) meta.generation = 1;
+      else delete meta.generation;
+    }
+    delete meta.resourceVersion;
+    delete meta.selfLink;
+    applyDefaults(type.kind, next, this.allocate);
+    if (type.kind === 'CustomResourceDefinition') this.prepareCrd(next, live);
+    const causes = validateObject(next);
+    if (causes.length > 0) throw invalid(type.kind, meta.name ?? '', causes, type.group);
+    if (live && hasGeneration(type) && specChanged(live, next)) {
+      meta.generation = (live.metadata.generation ?? 0) + 1;
+    }
+    if (live) {
+      const before = { ...live, metadata: { ...live.metadata, resourceVersion: undefined } };
+      if (deepEqual(stripTimes(before), stripTimes(next))) return this.present(type, live);
+    }
+    if (live?.metadata.deletionTimestamp && (meta.finalizers ?? []).length === 0) {
+      // The last finalizer is gone: the object goes away now.
+      if (opts.dryRun) return this.present(type, next);
+      meta.resourceVersion = String(this.store.nextRv());
+      this.store.remove(storeKeyOf(type), next);
+      return this.present(type, next);
+    }
+    if (opts.dryRun) {
+      meta.resourceVersion = live?.metadata.resourceVersion ?? '';
+      return this.present(type, next);
+    }
+    meta.resourceVersion = String(this.store.nextRv());
+    this.store.put(storeKeyOf(type), next, live);
+    return this.present(type, next);
+  }
+
+  /** Writes status (or any change) on behalf of a controller: no managed-field conflicts. */
+  writeStatus(type: ResourceType, live: KubeObject, status: unknown, manager: string): KubeObject {
+    const next = { ...deepClone(live), status };
+    return this.commitUpdate(type, live, next, { manager, subresource: type.subresources.includes('status') ? 'status' : undefined });
+  }
+
+  delete(
+    type: ResourceType,
+    ns: string,
+    name: string,
+    opts: WriteOptions & {
+      propagationPolicy?: string;
+      preconditions?: { uid?: string; resourceVersion?: string };
+    } = {},
+    version?: string,
+  ): KubeObject {
+    const live = this.getRaw(type, ns, name);
+    if (!live) throw notFound(type.resource, name, type.group);
+    const pre = opts.preconditions ?? {};
+    if (pre.uid && pre.uid !== live.metadata.uid) {
+      throw conflict(type.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`, type.group);
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
+      throw conflict(type.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`, type.group);
+    }
+    if (opts.dryRun) return this.present(type, live, version);
+    if (opts.propagationPolicy === 'Orphan') this.orphanDependents(live.metadata.uid!);
+    const finalizers = [...(live.metadata.finalizers ?? [])];
+    if (type.kind === 'Namespace') {
+      if (live.metadata.deletionTimestamp) return this.present(type, live, version);
+      const next = deepClone(live);
+      next.metadata.deletionTimestamp = timestamp();
+      next.status = { ...next.status, phase: 'Terminating' };
+      next.metadata.resourceVersion = String(this.store.nextRv());
+      this.store.put(storeKeyOf(type), next, live);
+      this.later(() => this.finalizeNamespace(name));
+      return this.present(type, next, version);
+    }
+    if (finalizers.length > 0) {
+      if (live.metadata.deletionTimestamp) return this.present(type, live, version);
+      const next = deepClone(live);
+      next.metadata.deletionTimestamp = timestamp();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      next.metadata.resourceVersion = String(this.store.nextRv());
+      this.store.put(storeKeyOf(type), next, live);
+      return this.present(type, next, version);
+    }
+    const gone = deepClone(live);
+    gone.metadata.resourceVersion = String(this.store.nextRv());
+    this.store.remove(storeKeyOf(type), gone);
+    return this.present(type, gone, version);
+  }
+
+  deleteCollection(
+    type: ResourceType,
+    ns: string | undefined,
+    listOpts: ListOptions,
+    opts: WriteOptions & { propagationPolicy?: string },
+    version?: string,
+  ): KubeObject {
+    const list = this.list(type, ns, { labelSelector: listOpts.labelSelector, fieldSelector: listOpts.fieldSelector });
+    const items: KubeObject[] = [];
+    for (const item of list.items as KubeObject[]) {
+      try {
+        items.push(this.delete(type, item.metadata.namespace ?? '', item.metadata.name!, opts, version));
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    return { ...list, items };
+  }
+
+  // ---- lifecycle: namespaces, garbage collection, CRDs -------------------
+
+  private finalizeNamespace(name: string): void {
+    const namespace = this.store.get('/namespaces', '', name);
+    if (!namespace?.metadata.deletionTimestamp) return;
+    let remaining = 0;
+    for (const type of this.registry.all()) {
+      if (!type.namespaced || type.createOnly) continue;
+      for (const obj of this.store.list(storeKeyOf(type), name)) {
+        remaining++;
+        if (obj.metadata.deletionTimestamp) continue;
+        this.delete(type, name, obj.metadata.name!, {});
+      }
+    }
+    if (remaining > 0) {
+      this.later(() => this.finalizeNamespace(name), 20);
+      return;
+    }
+    const gone = deepClone(namespace);
+    gone.spec = { ...gone.spec, finalizers: [] };
+    gone.metadata.resourceVersion = String(this.store.nextRv());
+    this.store.remove('/namespaces', gone);
+  }
+
+  private orphanDependents(uid: string): void {
+    for (const key of [...(this.ownerIndex.get(uid) ?? [])]) {
+      const found = this.lookupKey(key);
+      if (!found) continue;
+      const next = deepClone(found.obj);
+      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter(r => r.uid !== uid);
+      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      next.metadata.resourceVersion = String(this.store.nextRv());
+      this.store.put(storeKeyOf(found.type), next, found.obj);
+    }
+  }
+
+  private lookupKey(key: string): { type: ResourceType; obj: KubeObject } | undefined {
+    const [storeKey, ns, name] = key.split('|');
+    const slash = storeKey.indexOf('/');
+    const type = this.registry.get(storeKey.slice(0, slash), storeKey.slice(slash + 1));
+    if (!type) return undefined;
+    const obj = this.store.get(storeKey, ns, name);
+    return obj ? { type, obj } : undefined;
+  }
+
+  private onEvent(event: StoreEvent): void {
+    const obj = event.object;
+    const slash = event.resourceKey.indexOf('/');
+    const type = this.registry.get(event.resourceKey.slice(0, slash), event.resourceKey.slice(slash + 1));
+    if (!type) return;
+    const key = objectKey(type, obj.metadata.namespace ?? '', obj.metadata.name!);
+    for (const ref of event.previous?.metadata.ownerReferences ?? []) {
+      this.ownerIndex.get(ref.uid)?.delete(key);
+    }
+    if (event.type === 'DELETED') {
+      for (const ref of obj.metadata.ownerReferences ?? []) this.ownerIndex.get(ref.uid)?.delete(key);
+      this.uidIndex.delete(obj.metadata.uid!);
+      const uid = obj.metadata.uid!;
+      if (this.ownerIndex.get(uid)?.size) this.later(() => this.collectGarbage(uid));
+      if (type.kind === 'CustomResourceDefinition') this.removeCrd(obj);
+      return;
+    }
+    this.uidIndex.set(obj.metadata.uid!, key);
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      let set = this.ownerIndex.get(ref.uid);
+      if (!set) {
+        set = new Set();
+        this.ownerIndex.set(ref.uid, set);
+      }
+      set.add(key);
+    }
+    if (type.kind === 'CustomResourceDefinition') this.registerCrd(obj);
+  }
+
+  /** Deletes dependents whose owners are all gone; drops dangling references otherwise. */
+  private collectGarbage(ownerUid: string): void {
+    const dependents = [...(this.ownerIndex.get(ownerUid) ?? [])];
+    this.ownerIndex.delete(ownerUid);
+    for (const key of dependents) {
+      const found = this.lookupKey(key);
+      if (!found) continue;
+      const refs = found.obj.metadata.ownerReferences ?? [];
+      const alive = refs.filter(r => this.uidIndex.has(r.uid));
+      try {
+        if (alive.length === 0) {
+          if (!found.obj.metadata.deletionTimestamp) {
+            this.delete(found.type, found.obj.metadata.namespace ?? '', found.obj.metadata.name!, {});
+          }
+        } else if (alive.length < refs.length) {
+          const next = deepClone(found.obj);
+          next.metadata.ownerReferences = alive;
+          next.metadata.resourceVersion = String(this.store.nextRv());
+          this.store.put(storeKeyOf(found.type), next, found.obj);
+        }
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+  }
+
+  /** Checks a CRD's names and fills in its status, as the apiextensions server does. */
+  private prepareCrd(crd: KubeObject, live: KubeObject | undefined): void {
+    const spec = crd.spec ?? {};
+    const causes = [];
+    const plural = spec.names?.plural;
+    if (!spec.group) causes.push({ field: 'spec.group', message: 'Required value', reason: 'FieldValueRequired' });
+    if (!plural || !spec.names?.kind) {
+      causes.push({ field: 'spec.names', message: 'Required value: names.plural and names.kind are required', reason: 'FieldValueRequired' });
+    }
+    if (plural && spec.group && crd.metadata.name !== `${plural}.${spec.group}`) {
+      causes.push({ field: 'metadata.name', message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group` });
+    }
+    if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
+      causes.push({ field: 'spec.scope', message: `Unsupported value: "${spec.scope}": supported values: "Cluster", "Namespaced"`, reason: 'FieldValueNotSupported' });
+    }
+    const versions = Array.isArray(spec.versions) ? spec.versions : [];
+    if (versions.length === 0) causes.push({ field: 'spec.versions', message: 'Required value: at least one version', reason: 'FieldValueRequired' });
+    if (versions.length > 0 && versions.filter((v: any) => v.storage).length !== 1) {
+      causes.push({ field: 'spec.versions', message: 'Invalid value: must have exactly one version marked as storage version' });
+    }
+    if (causes.length > 0) throw invalid('CustomResourceDefinition', crd.metadata.name ?? '', causes, 'apiextensions.k8s.io');
+    const existing = this.registry.get(spec.group, plural);
+    if (!live && existing && !existing.custom) {
+      throw invalid('CustomResourceDefinition', crd.metadata.name!, [{ field: 'spec.names.plural', message: `Invalid value: "${plural}": is already in use by a built-in resource` }], 'apiextensions.k8s.io');
+    }
+    spec.conversion ??= { strategy: 'None' };
+    const accepted = { listKind: `${spec.names.kind}List`, singular: spec.names.kind.toLowerCase(), ...spec.names };
+    spec.names = accepted;
+    const time = live?.status?.conditions?.[0]?.lastTransitionTime ?? timestamp();
+    crd.status = {
+      acceptedNames: accepted,
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: time },
+        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: time },
+      ],
+      storedVersions: [versions.find((v: any) => v.storage)?.name],
+    };
+  }
+
+  private registerCrd(crd: KubeObject): void {
+    const spec = crd.spec;
+    const served = (spec.versions as any[]).filter(v => v.served !== false);
+    const storage = served.find(v => v.storage) ?? served[0];
+    if (!storage) return;
+    const ordered = [storage, ...served.filter(v => v !== storage)];
+    const subresources = storage.subresources ?? {};
+    this.registry.add({
+      group: spec.group,
+      versions: ordered.map(v => v.name),
+      resource: spec.names.plural,
+      kind: spec.names.kind,
+      listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+      singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+      namespaced: spec.scope === 'Namespaced',
+      shortNames: spec.names.shortNames,
+      categories: spec.names.categories,
+      verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
+      subresources: [
+        ...(subresources.status ? ['status'] : []),
+        ...(subresources.scale ? ['scale'] : []),
+      ],
+      custom: true,
+      customListTypes: listTypesFromCrdSchema(storage.schema?.openAPIV3Schema),
+    });
+  }
+
+  private removeCrd(crd: KubeObject): void {
+    const type = this.registry.get(crd.spec.group, crd.spec.names.plural);
+    if (!type?.custom) return;
+    for (const obj of this.store.list(storeKeyOf(type))) {
+      const gone = deepClone(obj);
+      gone.metadata.resourceVersion = String(this.store.nextRv());
+      this.store.remove(storeKeyOf(type), gone);
+    }
+    this.registry.remove(type.group, type.resource);
+  }
+
+  // ---- state ----------------------------------------------------------
+
+  /** Every stored object with its resource key, for persistence. */
+  snapshot(): { resourceVersion: number; objects: Record<string, KubeObject[]> } {
+    const objects: Record<string, KubeObject[]> = {};
+    for (const key of this.store.resourceKeys()) {
+      const items = this.store.list(key);
+      if (items.length > 0) objects[key] = items;
+    }
+    return { resourceVersion: this.store.currentRv, objects };
+  }
+
+  /** Restores a snapshot into an empty cluster: CRDs first, so their resources exist. */
+  restore(snapshot: { resourceVersion: number; objects: Record<string, KubeObject[]> }): void {
+    const crdKey = 'apiextensions.k8s.io/customresourcedefinitions';
+    const keys = Object.keys(snapshot.objects).sort((a, b) => (a === crdKey ? -1 : b === crdKey ? 1 : 0));
+    for (const key of keys) {
+      const objects = snapshot.objects[key];
+      this.store.load(key, objects);
+      const slash = key.indexOf('/');
+      for (const obj of objects) {
+        if (key === crdKey) this.registerCrd(obj);
+        const type = this.registry.get(key.slice(0, slash), key.slice(slash + 1));
+        if (!type) continue;
+        const okey = objectKey(type, obj.metadata.namespace ?? '', obj.metadata.name!);
+        this.uidIndex.set(obj.metadata.uid!, okey);
+        for (const ref of obj.metadata.ownerReferences ?? []) {
+          if (!this.ownerIndex.has(ref.uid)) this.ownerIndex.set(ref.uid, new Set());
+          this.ownerIndex.get(ref.uid)!.add(okey);
+        }
+        if (type.kind === 'Service') this.nextIp = Math.max(this.nextIp, ipNumber(obj.spec?.clusterIP) + 1);
+      }
+    }
+    while (this.store.currentRv < snapshot.resourceVersion) this.store.nextRv();
+    this.store.setHistoryFloor(snapshot.resourceVersion);
+    // Finish namespace deletions that were under way.
+    for (const ns of this.store.list('/namespaces')) {
+      if (ns.metadata.deletionTimestamp) this.later(() => this.finalizeNamespace(ns.metadata.name!));
+    }
+  }
+}
+
+function ipNumber(ip: unknown): number {
+  const m = typeof ip === 'string' ? /^10\.96\.(\d+)\.(\d+)$/.exec(ip) : null;
+  return m ? Number(m[1]) * 256 + Number(m[2]) : 0;
+}
+
+/** Everything but metadata and status: a change here bumps metadata.generation. */
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+    return rest;
+  };
+  return !deepEqual(strip(a), strip(b));
+}
+
+function stripTimes(obj: KubeObject): KubeObject {
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      managedFields: obj.metadata.managedFields?.map(entry => ({ ...entry, time: undefined })),
+    },
+  };
+}
+
+const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Five characters like Kubernetes' generateName suffixes. */
+export function randomSuffix(length = 5): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return out;
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { groupVersion, ResourceRegistry, ResourceType } from './resources';
+import { KUBE_VERSION } from './discovery';
+
+/**
+ * OpenAPI v3 documents, one per group/version, describing the paths and
+ * operations (with their `x-kubernetes-group-version-kind` and query
+ * parameters). kubectl reads them to learn that the server validates fields
+ * itself (`fieldValidation`), so it sends objects without client-side schema
+ * checks. Type schemas are left out on purpose: with none, kubectl's
+ * client-side apply uses its compiled-in patch strategies for built-ins.
+ */
+
+function gvPath(group: string, version: string): string {
+  return group ? `apis/${group}/${version}` : `api/${version}`;
+}
+
+const queryParameters = [
+  'dryRun',
+  'fieldManager',
+  'fieldValidation',
+  'force',
+  'pretty',
+  'labelSelector',
+  'fieldSelector',
+  'resourceVersion',
+  'timeoutSeconds',
+  'watch',
+  'limit',
+  'continue',
+  'allowWatchBookmarks',
+  'propagationPolicy',
+];
+
+function parameters() {
+  return queryParameters.map(name => ({
+    name,
+    in: 'query',
+    schema: { type: name === 'force' || name === 'watch' || name === 'allowWatchBookmarks' ? 'boolean' : name === 'limit' || name === 'timeoutSeconds' ? 'integer' : 'string', uniqueItems: true },
+  }));
+}
+
+function operation(type: ResourceType, version: string, action: string, verb: string) {
+  return {
+    parameters: parameters(),
+    tags: [groupVersion(type.group, version).replace('/', '_')],
+    description: `${verb} ${type.kind}`,
+    operationId: `${verb}${type.kind}`,
+    responses: { '200': { description: 'OK' }, '401': { description: 'Unauthorized' } },
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': { group: type.group, version, kind: type.kind },
+  };
+}
+
+/** The document for one group/version, or undefined when nothing is served there. */
+export function openApiV3Document(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
+  const types = registry
+    .all()
+    .filter(t => t.group === group && t.versions.includes(version));
+  if (types.length === 0) return undefined;
+  const paths: Record<string, unknown> = {};
+  const prefix = `/${gvPath(group, version)}`;
+  for (const type of types) {
+    const base = type.namespaced
+      ? `${prefix}/namespaces/{namespace}/${type.resource}`
+      : `${prefix}/${type.resource}`;
+    if (type.createOnly) {
+      paths[base] = { post: operation(type, version, 'post', 'create') };
+      continue;
+    }
+    paths[base] = {
+      get: operation(type, version, 'list', 'list'),
+      post: operation(type, version, 'post', 'create'),
+      delete: operation(type, version, 'deletecollection', 'deleteCollection'),
+    };
+    paths[`${base}/{name}`] = {
+      get: operation(type, version, 'get', 'read'),
+      put: operation(type, version, 'put', 'replace'),
+      patch: operation(type, version, 'patch', 'patch'),
+      delete: operation(type, version, 'delete', 'delete'),
+    };
+    if (type.subresources.includes('status')) {
+      paths[`${base}/{name}/status`] = {
+        get: operation(type, version, 'get', 'readStatus'),
+        put: operation(type, version, 'put', 'replaceStatus'),
+        patch: operation(type, version, 'patch', 'patchStatus'),
+      };
+    }
+  }
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion },
+    paths,
+    components: { schemas: {} },
+  };
+}
+
+/** GET /openapi/v3: the index of group/version documents. */
+export function openApiV3Index(registry: ResourceRegistry): Record<string, unknown> {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  const seen = new Set<string>();
+  for (const type of registry.all()) {
+    for (const version of type.versions) {
+      const path = gvPath(type.group, version);
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const doc = openApiV3Document(registry, type.group, version);
+      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 64).toUpperCase();
+      paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
+    }
+  }
+  return { paths };
+}
+
+/** GET /openapi/v2 (JSON only): the same paths in Swagger 2.0 form. */
+export function openApiV2Document(registry: ResourceRegistry): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  for (const type of registry.all()) {
+    for (const version of type.versions) {
+      const key = `${type.group}/${version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const doc = openApiV3Document(registry, type.group, version) as { paths: Record<string, unknown> };
+      Object.assign(paths, doc.paths);
+    }
+  }
+  return {
+    swagger: '2.0',
+    info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion },
+    paths,
+    definitions: {},
+  };
+}
