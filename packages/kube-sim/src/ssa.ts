@@ -1,9 +1,11 @@
 import {
   decodeManagedFields,
   describePath,
+  keyToken,
   FieldScope,
   fieldSetOf,
   inScope,
+  joinPath,
   ManagerEntry,
   removePath,
   sameManager,
@@ -12,7 +14,6 @@ import {
 } from './managedFields';
 import { listTypeAt, SchemaContext } from './schema';
 import { deepClone, isPlainObject, KubeObject } from './types';
-import { keyToken } from './managedFields';
 
 /** A field another manager owns with a different value than the applied configuration. */
 export type ApplyConflict = { manager: string; path: string; field: string };
@@ -164,9 +165,17 @@ export function serverSideApply(input: ApplyInput): {
       key,
     ]);
   }
-  // Deepest paths first, so removing an item never hides a field inside it.
-  removed.sort((a, b) => splitPath(b).length - splitPath(a).length);
-  for (const path of removed) removePath(merged, path);
+  // Removing an item removes what is inside it; removing those first would
+  // lose the key fields the item is found by.
+  const removedSet = new Set(removed);
+  const hasRemovedAncestor = (path: string) => {
+    const tokens = splitPath(path);
+    for (let i = tokens.length - 1; i > 0; i--) {
+      if (removedSet.has(joinPath(tokens.slice(0, i)))) return true;
+    }
+    return false;
+  };
+  for (const path of removed.filter(p => !hasRemovedAncestor(p))) removePath(merged, path);
 
   const next: ManagerEntry[] = entries.filter(entry => entry !== mine);
   const mineNext: ManagerEntry = {

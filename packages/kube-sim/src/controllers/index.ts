@@ -58,10 +58,15 @@ export function startControllers(cluster: Cluster, options: ControllerOptions): 
   };
 
   const quick = Math.min(20, delayMs);
-  const byOwner = (obj: KubeObject) => {
+  // A change wakes its controller, and that one's controller (a pod's ReplicaSet's Deployment).
+  const byOwner = (obj: KubeObject, depth = 0) => {
     for (const ref of obj.metadata.ownerReferences ?? []) {
       const target = ownerResources[ref.kind];
-      if (ref.controller && target) schedule(target[0], target[1], obj.metadata.namespace ?? '', ref.name);
+      if (!ref.controller || !target) continue;
+      const ns = obj.metadata.namespace ?? '';
+      schedule(target[0], target[1], ns, ref.name);
+      const owner = depth === 0 ? ctx.get(target[0], target[1], ns, ref.name) : undefined;
+      if (owner) byOwner(owner, depth + 1);
     }
   };
 
