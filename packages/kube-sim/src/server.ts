@@ -118,6 +118,26 @@ export class ApiHandler {
     return m ? this.auth.lookup(m[1]) : undefined;
   }
 
+  /** `kubectl --as=USER --as-group=GROUP`: act as another user when RBAC allows `impersonate`. */
+  private impersonate(req: IncomingMessage, user: UserInfo): UserInfo {
+    const as = req.headers['impersonate-user'];
+    if (typeof as !== 'string' || as === '') return user;
+    const raw = req.headers['impersonate-group'];
+    const groups = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap(g => g.split(',')).map(g => g.trim()).filter(Boolean);
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(as);
+    const checks: Attributes[] = [
+      sa
+        ? { kind: 'resource', verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace: sa[1], name: sa[2] }
+        : { kind: 'resource', verb: 'impersonate', group: '', resource: 'users', name: as },
+      ...groups.map(g => ({ kind: 'resource' as const, verb: 'impersonate', group: '', resource: 'groups', name: g })),
+    ];
+    for (const attrs of checks) {
+      if (!authorize(this.cluster.store, user, attrs)) throw forbidden(forbiddenMessage(user, attrs));
+    }
+    const implied = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : [];
+    return { name: as, groups: [...new Set([...groups, ...implied, 'system:authenticated'])] };
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://kube-sim');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -130,10 +150,11 @@ export class ApiHandler {
       }
       return;
     }
-    const user = this.authenticate(req);
-    if (!user) {
+    const authenticated = this.authenticate(req);
+    if (!authenticated) {
       throw new ApiError(401, 'Unauthorized', 'Unauthorized: give a valid bearer token (the admin token is in the kubeconfig kube-sim wrote)');
     }
+    const user = this.impersonate(req, authenticated);
     const segments = path.split('/').filter(Boolean);
     const isDiscovery =
       path === '/api' || path === '/apis' || path.startsWith('/openapi') ||
