@@ -170,7 +170,7 @@ export class ApiHandler {
     }
     const parsed = this.parseResourcePath(segments);
     if (!parsed) {
-      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${method} ${path})`);
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
     }
     if (this.faults.failRate > 0 && Math.random() < this.faults.failRate) {
       throw injectedFault();
