@@ -14,7 +14,8 @@ export function generateCertificate(host: string): Promise<ServerCertificate> {
     { type: 7, ip: '::1' },
   ];
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
-    if (/^[\d.]+$/.test(host) || host.includes(':')) altNames.push({ type: 7, ip: host });
+    if (/^[\d.]+$/.test(host) || host.includes(':'))
+      altNames.push({ type: 7, ip: host });
     else altNames.push({ type: 2, value: host });
   }
   return new Promise((resolve, reject) => {
@@ -26,7 +27,12 @@ export function generateCertificate(host: string): Promise<ServerCertificate> {
         algorithm: 'sha256',
         extensions: [
           { name: 'basicConstraints', cA: true },
-          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true },
+          {
+            name: 'keyUsage',
+            digitalSignature: true,
+            keyEncipherment: true,
+            keyCertSign: true,
+          },
           { name: 'extKeyUsage', serverAuth: true },
           { name: 'subjectAltName', altNames },
         ],

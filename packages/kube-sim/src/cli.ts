@@ -13,23 +13,42 @@ const usage = `Usage: kube-sim serve [--port N] [--kubeconfig FILE] [--controlle
 
 class UsageError extends Error {}
 
-function number(flag: string, value: string | undefined, min: number, max: number): number {
+function number(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number {
   const n = Number(value);
-  if (value === undefined || value === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`${flag} needs a number from ${min} to ${max}, got ${value === undefined ? 'nothing' : `"${value}"`}`);
+  if (
+    value === undefined ||
+    value === '' ||
+    !Number.isFinite(n) ||
+    n < min ||
+    n > max
+  ) {
+    throw new UsageError(
+      `${flag} needs a number from ${min} to ${max}, got ${
+        value === undefined ? 'nothing' : `"${value}"`
+      }`,
+    );
   }
   return n;
 }
 
 /** Parses `serve` flags into options. Exported for tests. */
-export function parseServeArgs(args: string[]): KubeSimOptions & { kubeconfig: string } {
+export function parseServeArgs(
+  args: string[],
+): KubeSimOptions & { kubeconfig: string } {
   const options: KubeSimOptions & { kubeconfig: string } = {
     port: 6443,
     kubeconfig: resolve('kube-sim.kubeconfig'),
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = () => inline ?? args[++i];
     switch (flag) {
       case '--port':
@@ -74,7 +93,11 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command !== 'serve') {
-    process.stderr.write(`kube-sim: ${command ? `unknown command "${command}"` : 'no command given'}\n${usage}\n`);
+    process.stderr.write(
+      `kube-sim: ${
+        command ? `unknown command "${command}"` : 'no command given'
+      }\n${usage}\n`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -93,14 +116,21 @@ export async function main(argv: string[]): Promise<void> {
   try {
     sim = await startKubeSim(options);
   } catch (e: any) {
-    const hint = e?.code === 'EADDRINUSE' ? ` (port ${options.port} is taken; pick another with --port)` : '';
-    process.stderr.write(`kube-sim: could not start: ${e?.message ?? e}${hint}\n`);
+    const hint =
+      e?.code === 'EADDRINUSE'
+        ? ` (port ${options.port} is taken; pick another with --port)`
+        : '';
+    process.stderr.write(
+      `kube-sim: could not start: ${e?.message ?? e}${hint}\n`,
+    );
     process.exitCode = 1;
     return;
   }
   await sim.writeKubeconfig(options.kubeconfig);
   process.stdout.write(`kube-sim listening on ${sim.url}\n`);
-  process.stdout.write(`kubeconfig written to ${options.kubeconfig} (kubectl --kubeconfig ${options.kubeconfig} get ns)\n`);
+  process.stdout.write(
+    `kubeconfig written to ${options.kubeconfig} (kubectl --kubeconfig ${options.kubeconfig} get ns)\n`,
+  );
   const shutdown = () => {
     sim!.stop().then(
       () => process.exit(0),

@@ -34,7 +34,12 @@ import {
 } from './selectors';
 import { ApplyConflictError, serverSideApply } from './ssa';
 import { Store, StoreEvent, WatchEventType } from './store';
-import { jsonPatch, mergePatch, PatchError, strategicMerge } from './strategicMerge';
+import {
+  jsonPatch,
+  mergePatch,
+  PatchError,
+  strategicMerge,
+} from './strategicMerge';
 import { deepClone, deepEqual, isPlainObject, KubeObject } from './types';
 import { validateObject } from './validation';
 
@@ -91,7 +96,10 @@ function hasGeneration(type: ResourceType): boolean {
   );
 }
 
-function splitSelectors(opts: { labelSelector?: string; fieldSelector?: string }) {
+function splitSelectors(opts: {
+  labelSelector?: string;
+  fieldSelector?: string;
+}) {
   try {
     return {
       labels: opts.labelSelector ? parseLabelSelector(opts.labelSelector) : [],
@@ -158,7 +166,11 @@ export class Cluster {
   }
 
   schemaContext(type: ResourceType): SchemaContext {
-    return { kind: type.kind, custom: type.custom, customListTypes: type.customListTypes };
+    return {
+      kind: type.kind,
+      custom: type.custom,
+      customListTypes: type.customListTypes,
+    };
   }
 
   /** Looks a resource type up by apiVersion and kind. */
@@ -171,7 +183,11 @@ export class Cluster {
   // ---- reads ----------------------------------------------------------
 
   /** The object as served at a version: apiVersion and kind set. */
-  private present(type: ResourceType, obj: KubeObject, version?: string): KubeObject {
+  private present(
+    type: ResourceType,
+    obj: KubeObject,
+    version?: string,
+  ): KubeObject {
     return {
       apiVersion: groupVersion(type.group, version ?? type.versions[0]),
       kind: type.kind,
@@ -184,7 +200,12 @@ export class Cluster {
     return this.store.get(storeKeyOf(type), type.namespaced ? ns : '', name);
   }
 
-  get(type: ResourceType, ns: string, name: string, version?: string): KubeObject {
+  get(
+    type: ResourceType,
+    ns: string,
+    name: string,
+    version?: string,
+  ): KubeObject {
     const obj = this.getRaw(type, ns, name);
     if (!obj) throw notFound(type.resource, name, type.group);
     return this.present(type, obj, version);
@@ -197,13 +218,20 @@ export class Cluster {
     version?: string,
   ): KubeObject {
     const selectors = splitSelectors(opts);
-    const all = this.store.list(storeKeyOf(type), type.namespaced ? ns : undefined);
+    const all = this.store.list(
+      storeKeyOf(type),
+      type.namespaced ? ns : undefined,
+    );
     let startAfter = '';
     if (opts.continue) {
       try {
-        startAfter = JSON.parse(Buffer.from(opts.continue, 'base64').toString()).start;
+        startAfter = JSON.parse(
+          Buffer.from(opts.continue, 'base64').toString(),
+        ).start;
       } catch {
-        throw badRequest(`the continue token "${opts.continue}" is not valid; list again without it`);
+        throw badRequest(
+          `the continue token "${opts.continue}" is not valid; list again without it`,
+        );
       }
     }
     const items: KubeObject[] = [];
@@ -224,7 +252,9 @@ export class Cluster {
       resourceVersion: String(this.store.currentRv),
     };
     if (remaining > 0) {
-      metadata.continue = Buffer.from(JSON.stringify({ start: lastKey })).toString('base64');
+      metadata.continue = Buffer.from(
+        JSON.stringify({ start: lastKey }),
+      ).toString('base64');
       metadata.remainingItemCount = remaining;
     }
     return {
@@ -254,7 +284,9 @@ export class Cluster {
     const deliver = (event: StoreEvent) => {
       if (!inScope(event.object)) return;
       const now = matches(event.object, selectors);
-      const before = event.previous ? matches(event.previous, selectors) : false;
+      const before = event.previous
+        ? matches(event.previous, selectors)
+        : false;
       let typeOut: WatchEventType | undefined;
       if (event.type === 'MODIFIED') {
         if (now && before) typeOut = 'MODIFIED';
@@ -263,23 +295,32 @@ export class Cluster {
       } else if (now) {
         typeOut = event.type;
       }
-      if (typeOut) send({ type: typeOut, object: this.present(type, event.object, version) });
+      if (typeOut)
+        send({
+          type: typeOut,
+          object: this.present(type, event.object, version),
+        });
     };
     const rv = opts.resourceVersion;
     if (rv === undefined || rv === '' || rv === '0') {
       const existing = this.store.list(key, type.namespaced ? ns : undefined);
       for (const obj of existing) {
-        if (matches(obj, selectors)) send({ type: 'ADDED', object: this.present(type, obj, version) });
+        if (matches(obj, selectors))
+          send({ type: 'ADDED', object: this.present(type, obj, version) });
       }
       return this.store.subscribe(key, deliver);
     }
     const from = Number(rv);
     if (!Number.isInteger(from) || from < 0) {
-      throw badRequest(`invalid resourceVersion "${rv}": expected a number from a list or watch`);
+      throw badRequest(
+        `invalid resourceVersion "${rv}": expected a number from a list or watch`,
+      );
     }
     const backlog = this.store.eventsSince(key, from);
     if (!backlog) {
-      throw gone(`too old resource version: ${rv} (${this.store.oldestServable(key)})`);
+      throw gone(
+        `too old resource version: ${rv} (${this.store.oldestServable(key)})`,
+      );
     }
     for (const event of backlog) deliver(event);
     return this.store.subscribe(key, deliver);
@@ -287,9 +328,14 @@ export class Cluster {
 
   // ---- writes ---------------------------------------------------------
 
-  private requireNamespace(type: ResourceType, ns: string, creating: boolean): void {
+  private requireNamespace(
+    type: ResourceType,
+    ns: string,
+    creating: boolean,
+  ): void {
     if (!type.namespaced) return;
-    if (!ns) throw badRequest(`${type.resource} are namespaced: name a namespace`);
+    if (!ns)
+      throw badRequest(`${type.resource} are namespaced: name a namespace`);
     const namespace = this.store.get('/namespaces', '', ns);
     if (!namespace) throw notFound('namespaces', ns);
     if (creating && namespace.metadata.deletionTimestamp) {
@@ -300,8 +346,14 @@ export class Cluster {
     }
   }
 
-  private checkBody(type: ResourceType, ns: string, body: unknown, name?: string): KubeObject {
-    if (!isPlainObject(body)) throw badRequest(`the request body must be a ${type.kind} object`);
+  private checkBody(
+    type: ResourceType,
+    ns: string,
+    body: unknown,
+    name?: string,
+  ): KubeObject {
+    if (!isPlainObject(body))
+      throw badRequest(`the request body must be a ${type.kind} object`);
     const obj = body as KubeObject;
     if (!isPlainObject(obj.metadata)) obj.metadata = {};
     if (obj.kind !== undefined && obj.kind !== type.kind) {
@@ -310,10 +362,16 @@ export class Cluster {
       );
     }
     if (obj.apiVersion !== undefined) {
-      const ok = type.versions.some(v => groupVersion(type.group, v) === obj.apiVersion);
+      const ok = type.versions.some(
+        v => groupVersion(type.group, v) === obj.apiVersion,
+      );
       if (!ok) {
         throw badRequest(
-          `the apiVersion "${obj.apiVersion}" of the object does not match the request path (${type.versions.map(v => groupVersion(type.group, v)).join(', ')})`,
+          `the apiVersion "${
+            obj.apiVersion
+          }" of the object does not match the request path (${type.versions
+            .map(v => groupVersion(type.group, v))
+            .join(', ')})`,
         );
       }
     }
@@ -327,7 +385,11 @@ export class Cluster {
     } else {
       delete obj.metadata.namespace;
     }
-    if (name !== undefined && obj.metadata.name !== undefined && obj.metadata.name !== name) {
+    if (
+      name !== undefined &&
+      obj.metadata.name !== undefined &&
+      obj.metadata.name !== name
+    ) {
       throw badRequest(
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
       );
@@ -343,7 +405,10 @@ export class Cluster {
     opts: WriteOptions & { manager: string },
     version?: string,
   ): KubeObject {
-    if (type.createOnly) throw badRequest(`${type.resource} are reviews; they are answered, not stored`);
+    if (type.createOnly)
+      throw badRequest(
+        `${type.resource} are reviews; they are answered, not stored`,
+      );
     const obj = this.checkBody(type, ns, deepClone(body));
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
@@ -394,7 +459,12 @@ export class Cluster {
       );
     }
     if (obj.metadata.uid && obj.metadata.uid !== live.metadata.uid) {
-      throw conflict(type.resource, name, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${live.metadata.uid}`, type.group);
+      throw conflict(
+        type.resource,
+        name,
+        `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${live.metadata.uid}`,
+        type.group,
+      );
     }
     const next = this.scopeWrite(type, live, obj, opts.subresource);
     return this.commitUpdate(type, live, next, opts, version);
@@ -427,8 +497,11 @@ export class Cluster {
   ): KubeObject {
     next.kind = type.kind;
     next.apiVersion = groupVersion(type.group, version ?? type.versions[0]);
-    const scope: FieldScope = opts.subresource === 'status' ? 'status' : type.subresources.includes('status') ? 'main' : 'all';
-    if (next.metadata.managedFields === undefined || deepEqual(next.metadata.managedFields, live.metadata.managedFields)) {
+    const scope = fieldScope(type, opts.subresource);
+    if (
+      next.metadata.managedFields === undefined ||
+      deepEqual(next.metadata.managedFields, live.metadata.managedFields)
+    ) {
       const entries = recordUpdate({
         entries: decodeManagedFields(live.metadata.managedFields),
         before: live,
@@ -451,11 +524,16 @@ export class Cluster {
     name: string,
     patchType: PatchType,
     patch: unknown,
-    opts: WriteOptions & { manager: string; subresource?: string; force?: boolean },
+    opts: WriteOptions & {
+      manager: string;
+      subresource?: string;
+      force?: boolean;
+    },
     version?: string,
   ): KubeObject {
     const live = this.getRaw(type, ns, name);
-    if (patchType === 'apply') return this.apply(type, ns, name, live, patch, opts, version);
+    if (patchType === 'apply')
+      return this.apply(type, ns, name, live, patch, opts, version);
     if (!live) throw notFound(type.resource, name, type.group);
     const base = this.present(type, live, version);
     let patched: unknown;
@@ -474,14 +552,23 @@ export class Cluster {
       }
     } catch (e) {
       if (e instanceof PatchError) {
-        throw new ApiError(422, 'Invalid', `the patch for ${type.resource} "${name}" could not be applied: ${e.message}`);
+        throw new ApiError(
+          422,
+          'Invalid',
+          `the patch for ${type.resource} "${name}" could not be applied: ${e.message}`,
+        );
       }
       throw e;
     }
     const obj = this.checkBody(type, ns, patched, name);
     const requested = obj.metadata.resourceVersion;
     if (requested && requested !== live.metadata.resourceVersion) {
-      throw conflict(type.resource, name, 'the object has been modified; please apply your changes to the latest version and try again', type.group);
+      throw conflict(
+        type.resource,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+        type.group,
+      );
     }
     const next = this.scopeWrite(type, live, obj, opts.subresource);
     return this.commitUpdate(type, live, next, opts, version);
@@ -493,21 +580,34 @@ export class Cluster {
     name: string,
     live: KubeObject | undefined,
     body: unknown,
-    opts: WriteOptions & { manager: string; subresource?: string; force?: boolean },
+    opts: WriteOptions & {
+      manager: string;
+      subresource?: string;
+      force?: boolean;
+    },
     version?: string,
   ): KubeObject {
     if (!opts.fieldManager) {
-      throw badRequest('PATCH requests with the apply patch type (application/apply-patch+yaml) need a fieldManager query parameter');
+      throw badRequest(
+        'PATCH requests with the apply patch type (application/apply-patch+yaml) need a fieldManager query parameter',
+      );
     }
     if (!isPlainObject(body) || !body.apiVersion || !body.kind) {
-      throw badRequest(`an applied configuration must be a ${type.kind} object with apiVersion and kind`);
+      throw badRequest(
+        `an applied configuration must be a ${type.kind} object with apiVersion and kind`,
+      );
     }
     const config = this.checkBody(type, ns, deepClone(body), name);
     if (live && opts.subresource !== 'status') {
       // metadata.resourceVersion in an applied configuration is a precondition.
       const requested = config.metadata.resourceVersion;
       if (requested && requested !== live.metadata.resourceVersion) {
-        throw conflict(type.resource, name, 'the object has been modified; please apply your changes to the latest version and try again', type.group);
+        throw conflict(
+          type.resource,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+          type.group,
+        );
       }
     }
     if (!live) {
@@ -515,7 +615,7 @@ export class Cluster {
       this.requireNamespace(type, ns, true);
     }
     defaultListKeys(type.kind, config);
-    const scope: FieldScope = opts.subresource === 'status' ? 'status' : type.subresources.includes('status') ? 'main' : 'all';
+    const scope = fieldScope(type, opts.subresource);
     const apiVersion = groupVersion(type.group, version ?? type.versions[0]);
     let result;
     try {
@@ -573,10 +673,13 @@ export class Cluster {
       meta.name = live.metadata.name;
       meta.uid = live.metadata.uid;
       meta.creationTimestamp = live.metadata.creationTimestamp;
-      if (live.metadata.deletionTimestamp) meta.deletionTimestamp = live.metadata.deletionTimestamp;
+      if (live.metadata.deletionTimestamp)
+        meta.deletionTimestamp = live.metadata.deletionTimestamp;
       else delete meta.deletionTimestamp;
-      if (live.metadata.generation !== undefined) meta.generation = live.metadata.generation;
-      if (live.metadata.generateName !== undefined) meta.generateName = live.metadata.generateName;
+      if (live.metadata.generation !== undefined)
+        meta.generation = live.metadata.generation;
+      if (live.metadata.generateName !== undefined)
+        meta.generateName = live.metadata.generateName;
     } else {
       meta.uid = randomUUID();
       meta.creationTimestamp = timestamp();
@@ -589,15 +692,23 @@ export class Cluster {
     applyDefaults(type.kind, next, this.allocate);
     if (type.kind === 'CustomResourceDefinition') this.prepareCrd(next, live);
     const causes = validateObject(next);
-    if (causes.length > 0) throw invalid(type.kind, meta.name ?? '', causes, type.group);
+    if (causes.length > 0)
+      throw invalid(type.kind, meta.name ?? '', causes, type.group);
     if (live && hasGeneration(type) && specChanged(live, next)) {
       meta.generation = (live.metadata.generation ?? 0) + 1;
     }
     if (live) {
-      const before = { ...live, metadata: { ...live.metadata, resourceVersion: undefined } };
-      if (deepEqual(stripTimes(before), stripTimes(next))) return this.present(type, live);
+      const before = {
+        ...live,
+        metadata: { ...live.metadata, resourceVersion: undefined },
+      };
+      if (deepEqual(stripTimes(before), stripTimes(next)))
+        return this.present(type, live);
     }
-    if (live?.metadata.deletionTimestamp && (meta.finalizers ?? []).length === 0) {
+    if (
+      live?.metadata.deletionTimestamp &&
+      (meta.finalizers ?? []).length === 0
+    ) {
       // The last finalizer is gone: the object goes away now.
       if (opts.dryRun) return this.present(type, next);
       meta.resourceVersion = String(this.store.nextRv());
@@ -614,9 +725,17 @@ export class Cluster {
   }
 
   /** Writes status (or any change) on behalf of a controller: no managed-field conflicts. */
-  writeStatus(type: ResourceType, live: KubeObject, status: unknown, manager: string): KubeObject {
+  writeStatus(
+    type: ResourceType,
+    live: KubeObject,
+    status: unknown,
+    manager: string,
+  ): KubeObject {
     const next = { ...deepClone(live), status };
-    return this.commitUpdate(type, live, next, { manager, subresource: type.subresources.includes('status') ? 'status' : undefined });
+    return this.commitUpdate(type, live, next, {
+      manager,
+      subresource: type.subresources.includes('status') ? 'status' : undefined,
+    });
   }
 
   delete(
@@ -633,16 +752,31 @@ export class Cluster {
     if (!live) throw notFound(type.resource, name, type.group);
     const pre = opts.preconditions ?? {};
     if (pre.uid && pre.uid !== live.metadata.uid) {
-      throw conflict(type.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`, type.group);
+      throw conflict(
+        type.resource,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`,
+        type.group,
+      );
     }
-    if (pre.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion) {
-      throw conflict(type.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`, type.group);
+    if (
+      pre.resourceVersion &&
+      pre.resourceVersion !== live.metadata.resourceVersion
+    ) {
+      throw conflict(
+        type.resource,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`,
+        type.group,
+      );
     }
     if (opts.dryRun) return this.present(type, live, version);
-    if (opts.propagationPolicy === 'Orphan') this.orphanDependents(live.metadata.uid!);
+    if (opts.propagationPolicy === 'Orphan')
+      this.orphanDependents(live.metadata.uid!);
     const finalizers = [...(live.metadata.finalizers ?? [])];
     if (type.kind === 'Namespace') {
-      if (live.metadata.deletionTimestamp) return this.present(type, live, version);
+      if (live.metadata.deletionTimestamp)
+        return this.present(type, live, version);
       const next = deepClone(live);
       next.metadata.deletionTimestamp = timestamp();
       next.status = { ...next.status, phase: 'Terminating' };
@@ -652,7 +786,8 @@ export class Cluster {
       return this.present(type, next, version);
     }
     if (finalizers.length > 0) {
-      if (live.metadata.deletionTimestamp) return this.present(type, live, version);
+      if (live.metadata.deletionTimestamp)
+        return this.present(type, live, version);
       const next = deepClone(live);
       next.metadata.deletionTimestamp = timestamp();
       next.metadata.deletionGracePeriodSeconds = 0;
@@ -660,10 +795,10 @@ export class Cluster {
       this.store.put(storeKeyOf(type), next, live);
       return this.present(type, next, version);
     }
-    const gone = deepClone(live);
-    gone.metadata.resourceVersion = String(this.store.nextRv());
-    this.store.remove(storeKeyOf(type), gone);
-    return this.present(type, gone, version);
+    const removed = deepClone(live);
+    removed.metadata.resourceVersion = String(this.store.nextRv());
+    this.store.remove(storeKeyOf(type), removed);
+    return this.present(type, removed, version);
   }
 
   deleteCollection(
@@ -673,11 +808,22 @@ export class Cluster {
     opts: WriteOptions & { propagationPolicy?: string },
     version?: string,
   ): KubeObject {
-    const list = this.list(type, ns, { labelSelector: listOpts.labelSelector, fieldSelector: listOpts.fieldSelector });
+    const list = this.list(type, ns, {
+      labelSelector: listOpts.labelSelector,
+      fieldSelector: listOpts.fieldSelector,
+    });
     const items: KubeObject[] = [];
     for (const item of list.items as KubeObject[]) {
       try {
-        items.push(this.delete(type, item.metadata.namespace ?? '', item.metadata.name!, opts, version));
+        items.push(
+          this.delete(
+            type,
+            item.metadata.namespace ?? '',
+            item.metadata.name!,
+            opts,
+            version,
+          ),
+        );
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       }
@@ -703,10 +849,10 @@ export class Cluster {
       this.later(() => this.finalizeNamespace(name), 20);
       return;
     }
-    const gone = deepClone(namespace);
-    gone.spec = { ...gone.spec, finalizers: [] };
-    gone.metadata.resourceVersion = String(this.store.nextRv());
-    this.store.remove('/namespaces', gone);
+    const removed = deepClone(namespace);
+    removed.spec = { ...removed.spec, finalizers: [] };
+    removed.metadata.resourceVersion = String(this.store.nextRv());
+    this.store.remove('/namespaces', removed);
   }
 
   private orphanDependents(uid: string): void {
@@ -714,17 +860,25 @@ export class Cluster {
       const found = this.lookupKey(key);
       if (!found) continue;
       const next = deepClone(found.obj);
-      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter(r => r.uid !== uid);
-      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      next.metadata.ownerReferences = (
+        next.metadata.ownerReferences ?? []
+      ).filter(r => r.uid !== uid);
+      if (next.metadata.ownerReferences.length === 0)
+        delete next.metadata.ownerReferences;
       next.metadata.resourceVersion = String(this.store.nextRv());
       this.store.put(storeKeyOf(found.type), next, found.obj);
     }
   }
 
-  private lookupKey(key: string): { type: ResourceType; obj: KubeObject } | undefined {
+  private lookupKey(
+    key: string,
+  ): { type: ResourceType; obj: KubeObject } | undefined {
     const [storeKey, ns, name] = key.split('|');
     const slash = storeKey.indexOf('/');
-    const type = this.registry.get(storeKey.slice(0, slash), storeKey.slice(slash + 1));
+    const type = this.registry.get(
+      storeKey.slice(0, slash),
+      storeKey.slice(slash + 1),
+    );
     if (!type) return undefined;
     const obj = this.store.get(storeKey, ns, name);
     return obj ? { type, obj } : undefined;
@@ -733,17 +887,26 @@ export class Cluster {
   private onEvent(event: StoreEvent): void {
     const obj = event.object;
     const slash = event.resourceKey.indexOf('/');
-    const type = this.registry.get(event.resourceKey.slice(0, slash), event.resourceKey.slice(slash + 1));
+    const type = this.registry.get(
+      event.resourceKey.slice(0, slash),
+      event.resourceKey.slice(slash + 1),
+    );
     if (!type) return;
-    const key = objectKey(type, obj.metadata.namespace ?? '', obj.metadata.name!);
+    const key = objectKey(
+      type,
+      obj.metadata.namespace ?? '',
+      obj.metadata.name!,
+    );
     for (const ref of event.previous?.metadata.ownerReferences ?? []) {
       this.ownerIndex.get(ref.uid)?.delete(key);
     }
     if (event.type === 'DELETED') {
-      for (const ref of obj.metadata.ownerReferences ?? []) this.ownerIndex.get(ref.uid)?.delete(key);
+      for (const ref of obj.metadata.ownerReferences ?? [])
+        this.ownerIndex.get(ref.uid)?.delete(key);
       this.uidIndex.delete(obj.metadata.uid!);
       const uid = obj.metadata.uid!;
-      if (this.ownerIndex.get(uid)?.size) this.later(() => this.collectGarbage(uid));
+      if (this.ownerIndex.get(uid)?.size)
+        this.later(() => this.collectGarbage(uid));
       if (type.kind === 'CustomResourceDefinition') this.removeCrd(obj);
       return;
     }
@@ -771,7 +934,12 @@ export class Cluster {
       try {
         if (alive.length === 0) {
           if (!found.obj.metadata.deletionTimestamp) {
-            this.delete(found.type, found.obj.metadata.namespace ?? '', found.obj.metadata.name!, {});
+            this.delete(
+              found.type,
+              found.obj.metadata.namespace ?? '',
+              found.obj.metadata.name!,
+              {},
+            );
           }
         } else if (alive.length < refs.length) {
           const next = deepClone(found.obj);
@@ -790,35 +958,100 @@ export class Cluster {
     const spec = crd.spec ?? {};
     const causes = [];
     const plural = spec.names?.plural;
-    if (!spec.group) causes.push({ field: 'spec.group', message: 'Required value', reason: 'FieldValueRequired' });
+    if (!spec.group)
+      causes.push({
+        field: 'spec.group',
+        message: 'Required value',
+        reason: 'FieldValueRequired',
+      });
     if (!plural || !spec.names?.kind) {
-      causes.push({ field: 'spec.names', message: 'Required value: names.plural and names.kind are required', reason: 'FieldValueRequired' });
+      causes.push({
+        field: 'spec.names',
+        message: 'Required value: names.plural and names.kind are required',
+        reason: 'FieldValueRequired',
+      });
     }
-    if (plural && spec.group && crd.metadata.name !== `${plural}.${spec.group}`) {
-      causes.push({ field: 'metadata.name', message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group` });
+    if (
+      plural &&
+      spec.group &&
+      crd.metadata.name !== `${plural}.${spec.group}`
+    ) {
+      causes.push({
+        field: 'metadata.name',
+        message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group`,
+      });
     }
     if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
-      causes.push({ field: 'spec.scope', message: `Unsupported value: "${spec.scope}": supported values: "Cluster", "Namespaced"`, reason: 'FieldValueNotSupported' });
+      causes.push({
+        field: 'spec.scope',
+        message: `Unsupported value: "${spec.scope}": supported values: "Cluster", "Namespaced"`,
+        reason: 'FieldValueNotSupported',
+      });
     }
     const versions = Array.isArray(spec.versions) ? spec.versions : [];
-    if (versions.length === 0) causes.push({ field: 'spec.versions', message: 'Required value: at least one version', reason: 'FieldValueRequired' });
-    if (versions.length > 0 && versions.filter((v: any) => v.storage).length !== 1) {
-      causes.push({ field: 'spec.versions', message: 'Invalid value: must have exactly one version marked as storage version' });
+    if (versions.length === 0)
+      causes.push({
+        field: 'spec.versions',
+        message: 'Required value: at least one version',
+        reason: 'FieldValueRequired',
+      });
+    if (
+      versions.length > 0 &&
+      versions.filter((v: any) => v.storage).length !== 1
+    ) {
+      causes.push({
+        field: 'spec.versions',
+        message:
+          'Invalid value: must have exactly one version marked as storage version',
+      });
     }
-    if (causes.length > 0) throw invalid('CustomResourceDefinition', crd.metadata.name ?? '', causes, 'apiextensions.k8s.io');
+    if (causes.length > 0)
+      throw invalid(
+        'CustomResourceDefinition',
+        crd.metadata.name ?? '',
+        causes,
+        'apiextensions.k8s.io',
+      );
     const existing = this.registry.get(spec.group, plural);
     if (!live && existing && !existing.custom) {
-      throw invalid('CustomResourceDefinition', crd.metadata.name!, [{ field: 'spec.names.plural', message: `Invalid value: "${plural}": is already in use by a built-in resource` }], 'apiextensions.k8s.io');
+      throw invalid(
+        'CustomResourceDefinition',
+        crd.metadata.name!,
+        [
+          {
+            field: 'spec.names.plural',
+            message: `Invalid value: "${plural}": is already in use by a built-in resource`,
+          },
+        ],
+        'apiextensions.k8s.io',
+      );
     }
     spec.conversion ??= { strategy: 'None' };
-    const accepted = { listKind: `${spec.names.kind}List`, singular: spec.names.kind.toLowerCase(), ...spec.names };
+    const accepted = {
+      listKind: `${spec.names.kind}List`,
+      singular: spec.names.kind.toLowerCase(),
+      ...spec.names,
+    };
     spec.names = accepted;
-    const time = live?.status?.conditions?.[0]?.lastTransitionTime ?? timestamp();
+    const time =
+      live?.status?.conditions?.[0]?.lastTransitionTime ?? timestamp();
     crd.status = {
       acceptedNames: accepted,
       conditions: [
-        { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: time },
-        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: time },
+        {
+          type: 'NamesAccepted',
+          status: 'True',
+          reason: 'NoConflicts',
+          message: 'no conflicts found',
+          lastTransitionTime: time,
+        },
+        {
+          type: 'Established',
+          status: 'True',
+          reason: 'InitialNamesAccepted',
+          message: 'the initial names have been accepted',
+          lastTransitionTime: time,
+        },
       ],
       storedVersions: [versions.find((v: any) => v.storage)?.name],
     };
@@ -841,7 +1074,16 @@ export class Cluster {
       namespaced: spec.scope === 'Namespaced',
       shortNames: spec.names.shortNames,
       categories: spec.names.categories,
-      verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
+      verbs: [
+        'delete',
+        'deletecollection',
+        'get',
+        'list',
+        'patch',
+        'create',
+        'update',
+        'watch',
+      ],
       subresources: [
         ...(subresources.status ? ['status'] : []),
         ...(subresources.scale ? ['scale'] : []),
@@ -855,9 +1097,9 @@ export class Cluster {
     const type = this.registry.get(crd.spec.group, crd.spec.names.plural);
     if (!type?.custom) return;
     for (const obj of this.store.list(storeKeyOf(type))) {
-      const gone = deepClone(obj);
-      gone.metadata.resourceVersion = String(this.store.nextRv());
-      this.store.remove(storeKeyOf(type), gone);
+      const removed = deepClone(obj);
+      removed.metadata.resourceVersion = String(this.store.nextRv());
+      this.store.remove(storeKeyOf(type), removed);
     }
     this.registry.remove(type.group, type.resource);
   }
@@ -865,7 +1107,10 @@ export class Cluster {
   // ---- state ----------------------------------------------------------
 
   /** Every stored object with its resource key, for persistence. */
-  snapshot(): { resourceVersion: number; objects: Record<string, KubeObject[]> } {
+  snapshot(): {
+    resourceVersion: number;
+    objects: Record<string, KubeObject[]>;
+  } {
     const objects: Record<string, KubeObject[]> = {};
     for (const key of this.store.resourceKeys()) {
       const items = this.store.list(key);
@@ -875,33 +1120,58 @@ export class Cluster {
   }
 
   /** Restores a snapshot into an empty cluster: CRDs first, so their resources exist. */
-  restore(snapshot: { resourceVersion: number; objects: Record<string, KubeObject[]> }): void {
+  restore(snapshot: {
+    resourceVersion: number;
+    objects: Record<string, KubeObject[]>;
+  }): void {
     const crdKey = 'apiextensions.k8s.io/customresourcedefinitions';
-    const keys = Object.keys(snapshot.objects).sort((a, b) => (a === crdKey ? -1 : b === crdKey ? 1 : 0));
+    const keys = [
+      ...Object.keys(snapshot.objects).filter(k => k === crdKey),
+      ...Object.keys(snapshot.objects).filter(k => k !== crdKey),
+    ];
     for (const key of keys) {
       const objects = snapshot.objects[key];
       this.store.load(key, objects);
       const slash = key.indexOf('/');
       for (const obj of objects) {
         if (key === crdKey) this.registerCrd(obj);
-        const type = this.registry.get(key.slice(0, slash), key.slice(slash + 1));
+        const type = this.registry.get(
+          key.slice(0, slash),
+          key.slice(slash + 1),
+        );
         if (!type) continue;
-        const okey = objectKey(type, obj.metadata.namespace ?? '', obj.metadata.name!);
+        const okey = objectKey(
+          type,
+          obj.metadata.namespace ?? '',
+          obj.metadata.name!,
+        );
         this.uidIndex.set(obj.metadata.uid!, okey);
         for (const ref of obj.metadata.ownerReferences ?? []) {
-          if (!this.ownerIndex.has(ref.uid)) this.ownerIndex.set(ref.uid, new Set());
+          if (!this.ownerIndex.has(ref.uid))
+            this.ownerIndex.set(ref.uid, new Set());
           this.ownerIndex.get(ref.uid)!.add(okey);
         }
-        if (type.kind === 'Service') this.nextIp = Math.max(this.nextIp, ipNumber(obj.spec?.clusterIP) + 1);
+        if (type.kind === 'Service')
+          this.nextIp = Math.max(
+            this.nextIp,
+            ipNumber(obj.spec?.clusterIP) + 1,
+          );
       }
     }
     while (this.store.currentRv < snapshot.resourceVersion) this.store.nextRv();
     this.store.setHistoryFloor(snapshot.resourceVersion);
     // Finish namespace deletions that were under way.
     for (const ns of this.store.list('/namespaces')) {
-      if (ns.metadata.deletionTimestamp) this.later(() => this.finalizeNamespace(ns.metadata.name!));
+      if (ns.metadata.deletionTimestamp)
+        this.later(() => this.finalizeNamespace(ns.metadata.name!));
     }
   }
+}
+
+/** Which part of an object a write may touch: the status subresource, the main resource beside it, or all. */
+function fieldScope(type: ResourceType, subresource?: string): FieldScope {
+  if (subresource === 'status') return 'status';
+  return type.subresources.includes('status') ? 'main' : 'all';
 }
 
 function ipNumber(ip: unknown): number {
@@ -923,7 +1193,10 @@ function stripTimes(obj: KubeObject): KubeObject {
     ...obj,
     metadata: {
       ...obj.metadata,
-      managedFields: obj.metadata.managedFields?.map(entry => ({ ...entry, time: undefined })),
+      managedFields: obj.metadata.managedFields?.map(entry => ({
+        ...entry,
+        time: undefined,
+      })),
     },
   };
 }
@@ -933,6 +1206,7 @@ const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 /** Five characters like Kubernetes' generateName suffixes. */
 export function randomSuffix(length = 5): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  for (let i = 0; i < length; i++)
+    out += alphabet[Math.floor(Math.random() * alphabet.length)];
   return out;
 }

@@ -4,7 +4,11 @@ import { isPlainObject, KubeObject } from './types';
  * The defaults the Kubernetes API server fills in on create and update, for
  * the fields users most often meet in diffs. Mutates `obj`.
  */
-export function applyDefaults(kind: string, obj: KubeObject, allocate: Allocator): void {
+export function applyDefaults(
+  kind: string,
+  obj: KubeObject,
+  allocate: Allocator,
+): void {
   const spec = obj.spec;
   switch (kind) {
     case 'Namespace':
@@ -118,14 +122,16 @@ function defaultService(spec: Record<string, any>, allocate: Allocator): void {
   const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
   if (external) {
     spec.externalTrafficPolicy ??= 'Cluster';
-    if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+    if (spec.type === 'LoadBalancer')
+      spec.allocateLoadBalancerNodePorts ??= true;
   }
   if (Array.isArray(spec.ports)) {
     for (const port of spec.ports) {
       if (!isPlainObject(port)) continue;
       port.protocol ??= 'TCP';
       port.targetPort ??= port.port;
-      if (external && port.nodePort === undefined) port.nodePort = allocate.nodePort();
+      if (external && port.nodePort === undefined)
+        port.nodePort = allocate.nodePort();
     }
   }
 }
@@ -156,8 +162,11 @@ function defaultPodSpec(spec: Record<string, any>): void {
     for (const container of spec[list]) {
       if (!isPlainObject(container)) continue;
       const image = String(container.image ?? '');
-      const tag = image.includes('@') ? 'digest' : /:([^/:]+)$/.exec(image)?.[1];
-      container.imagePullPolicy ??= !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
+      const tag = image.includes('@')
+        ? 'digest'
+        : /:([^/:]+)$/.exec(image)?.[1];
+      container.imagePullPolicy ??=
+        !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
       container.terminationMessagePath ??= '/dev/termination-log';
       container.terminationMessagePolicy ??= 'File';
       container.resources ??= {};
@@ -181,7 +190,8 @@ function defaultContainerPorts(container: Record<string, any>): void {
 export function defaultListKeys(kind: string, obj: KubeObject): void {
   const podSpecs: unknown[] = [];
   if (kind === 'Pod') podSpecs.push(obj.spec);
-  else if (kind === 'CronJob') podSpecs.push(obj.spec?.jobTemplate?.spec?.template?.spec);
+  else if (kind === 'CronJob')
+    podSpecs.push(obj.spec?.jobTemplate?.spec?.template?.spec);
   else podSpecs.push(obj.spec?.template?.spec);
   for (const podSpec of podSpecs) {
     if (!isPlainObject(podSpec)) continue;

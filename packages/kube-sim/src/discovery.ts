@@ -36,16 +36,23 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
 }
 
 /** GET /apis */
-export function apiGroupList(registry: ResourceRegistry): Record<string, unknown> {
+export function apiGroupList(
+  registry: ResourceRegistry,
+): Record<string, unknown> {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: [...groups(registry)].map(([name, versions]) => apiGroup(name, versions)),
+    groups: [...groups(registry)].map(([name, versions]) =>
+      apiGroup(name, versions),
+    ),
   };
 }
 
 function apiGroup(name: string, versions: string[]) {
-  const list = versions.map(version => ({ groupVersion: `${name}/${version}`, version }));
+  const list = versions.map(version => ({
+    groupVersion: `${name}/${version}`,
+    version,
+  }));
   return { name, versions: list, preferredVersion: list[0] };
 }
 
@@ -76,16 +83,40 @@ function resourceEntries(type: ResourceType) {
       verbs: type.verbs,
       ...(type.shortNames?.length ? { shortNames: type.shortNames } : {}),
       ...(type.categories?.length ? { categories: type.categories } : {}),
-      ...(type.createOnly ? {} : { storageVersionHash: storageVersionHash(type) }),
+      ...(type.createOnly
+        ? {}
+        : { storageVersionHash: storageVersionHash(type) }),
     },
   ];
   for (const sub of type.subresources) {
     if (sub === 'status') {
-      entries.push({ name: `${type.resource}/status`, singularName: '', namespaced: type.namespaced, kind: type.kind, verbs: ['get', 'patch', 'update'] });
+      entries.push({
+        name: `${type.resource}/status`,
+        singularName: '',
+        namespaced: type.namespaced,
+        kind: type.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
     } else if (sub === 'scale') {
-      entries.push({ name: `${type.resource}/scale`, singularName: '', namespaced: type.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+      entries.push({
+        name: `${type.resource}/scale`,
+        singularName: '',
+        namespaced: type.namespaced,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: ['get', 'patch', 'update'],
+      });
     } else if (sub === 'token') {
-      entries.push({ name: `${type.resource}/token`, singularName: '', namespaced: type.namespaced, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
+      entries.push({
+        name: `${type.resource}/token`,
+        singularName: '',
+        namespaced: type.namespaced,
+        group: 'authentication.k8s.io',
+        version: 'v1',
+        kind: 'TokenRequest',
+        verbs: ['create'],
+      });
     }
   }
   return entries;
@@ -97,7 +128,9 @@ export function apiResourceList(
   group: string,
   version: string,
 ): Record<string, unknown> | undefined {
-  const types = registry.all().filter(t => t.group === group && t.versions.includes(version));
+  const types = registry
+    .all()
+    .filter(t => t.group === group && t.versions.includes(version));
   if (types.length === 0) return undefined;
   return {
     kind: 'APIResourceList',

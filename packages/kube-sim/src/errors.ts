@@ -34,13 +34,22 @@ export function notFound(resource: string, name: string, group = ''): ApiError {
   });
 }
 
-export function alreadyExists(resource: string, name: string, group = ''): ApiError {
+export function alreadyExists(
+  resource: string,
+  name: string,
+  group = '',
+): ApiError {
   const qualified = group ? `${resource}.${group}` : resource;
-  return new ApiError(409, 'AlreadyExists', `${qualified} "${name}" already exists`, {
-    name,
-    ...(group ? { group } : {}),
-    kind: resource,
-  });
+  return new ApiError(
+    409,
+    'AlreadyExists',
+    `${qualified} "${name}" already exists`,
+    {
+      name,
+      ...(group ? { group } : {}),
+      kind: resource,
+    },
+  );
 }
 
 export function conflict(
@@ -64,13 +73,20 @@ export function badRequest(message: string): ApiError {
 
 export type FieldCause = { field: string; message: string; reason?: string };
 
-export function invalid(kind: string, name: string, causes: FieldCause[], group = ''): ApiError {
+export function invalid(
+  kind: string,
+  name: string,
+  causes: FieldCause[],
+  group = '',
+): ApiError {
   const qualified = group ? `${kind}.${group}` : kind;
   const text = causes.map(c => `${c.field}: ${c.message}`).join(', ');
   return new ApiError(
     422,
     'Invalid',
-    `${qualified} "${name}" is invalid: ${causes.length > 1 ? `[${text}]` : text}`,
+    `${qualified} "${name}" is invalid: ${
+      causes.length > 1 ? `[${text}]` : text
+    }`,
     {
       name,
       ...(group ? { group } : {}),
@@ -84,7 +100,10 @@ export function invalid(kind: string, name: string, causes: FieldCause[], group 
   );
 }
 
-export function forbidden(message: string, details?: Record<string, unknown>): ApiError {
+export function forbidden(
+  message: string,
+  details?: Record<string, unknown>,
+): ApiError {
   return new ApiError(403, 'Forbidden', message, details);
 }
 

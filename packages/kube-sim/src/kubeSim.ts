@@ -37,8 +37,15 @@ export interface KubeSim {
   adminToken: string;
   /** base64 PEM of the server certificate (for kubeconfig certificate-authority-data); empty over HTTP. */
   caData: string;
-  kubeconfig(options?: { contextName?: string; token?: string; user?: string }): string;
-  writeKubeconfig(path: string, options?: { contextName?: string }): Promise<void>;
+  kubeconfig(options?: {
+    contextName?: string;
+    token?: string;
+    user?: string;
+  }): string;
+  writeKubeconfig(
+    path: string,
+    options?: { contextName?: string },
+  ): Promise<void>;
   /** Maps a bearer token to a user (and groups), the subject RBAC bindings name. */
   addToken(token: string, user: string, groups?: string[]): void;
   setFaults(faults: { latencyMs?: number; failRate?: number }): void;
@@ -62,11 +69,14 @@ function readState(path: string): StateFile | undefined {
     text = readFileSync(path, 'utf8');
   } catch (e: any) {
     if (e.code === 'ENOENT') return undefined;
-    throw new Error(`kube-sim could not read the state file ${path}: ${e.message}`);
+    throw new Error(
+      `kube-sim could not read the state file ${path}: ${e.message}`,
+    );
   }
   try {
     const state = JSON.parse(text) as StateFile;
-    if (state.version !== 1 || typeof state.objects !== 'object') throw new Error('unknown format');
+    if (state.version !== 1 || typeof state.objects !== 'object')
+      throw new Error('unknown format');
     return state;
   } catch (e: any) {
     throw new Error(
@@ -78,31 +88,56 @@ function readState(path: string): StateFile | undefined {
 function bootstrap(cluster: Cluster): void {
   const system = { manager: 'kube-apiserver' };
   const namespaces = cluster.registry.get('', 'namespaces')!;
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+  for (const name of [
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+  ]) {
     cluster.create(namespaces, '', { metadata: { name } }, system);
   }
-  const roles = cluster.registry.get('rbac.authorization.k8s.io', 'clusterroles')!;
-  for (const role of bootstrapClusterRoles()) cluster.create(roles, '', role, system);
+  const roles = cluster.registry.get(
+    'rbac.authorization.k8s.io',
+    'clusterroles',
+  )!;
+  for (const role of bootstrapClusterRoles())
+    cluster.create(roles, '', role, system);
   cluster.create(
     cluster.registry.get('rbac.authorization.k8s.io', 'clusterrolebindings')!,
     '',
     {
-      metadata: { name: 'cluster-admin', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: ADMIN_GROUP }],
+      metadata: {
+        name: 'cluster-admin',
+        labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+      },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'cluster-admin',
+      },
+      subjects: [
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Group',
+          name: ADMIN_GROUP,
+        },
+      ],
     },
     system,
   );
 }
 
 /** Starts a simulated Kubernetes API server. */
-export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
+export async function startKubeSim(
+  options: KubeSimOptions = {},
+): Promise<KubeSim> {
   const useHttps = options.https ?? true;
   const host = options.host ?? '127.0.0.1';
   const state = options.stateFile ? readState(options.stateFile) : undefined;
   const cluster = new Cluster();
   const auth = new TokenAuthenticator();
-  const adminToken = state?.adminToken ?? `ksim-admin-${randomBytes(24).toString('hex')}`;
+  const adminToken =
+    state?.adminToken ?? `ksim-admin-${randomBytes(24).toString('hex')}`;
   auth.add(adminToken, 'kube-sim-admin', [ADMIN_GROUP]);
   for (const t of state?.tokens ?? []) auth.add(t.token, t.user, t.groups);
   if (state) cluster.restore(state);
@@ -111,7 +146,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const certificate = useHttps
     ? state?.certificate ?? (await generateCertificate(host))
     : undefined;
-  const faults = { latencyMs: options.latencyMs ?? 0, failRate: options.failRate ?? 0 };
+  const faults = {
+    latencyMs: options.latencyMs ?? 0,
+    failRate: options.failRate ?? 0,
+  };
   let url = '';
   const handler = new ApiHandler(
     cluster,
@@ -120,11 +158,16 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     () => new URL(url).host,
     {
       bookmarkIntervalMs: options.bookmarkIntervalMs,
-      log: process.env.KUBE_SIM_LOG ? line => process.stderr.write(`kube-sim: ${line}\n`) : undefined,
+      log: process.env.KUBE_SIM_LOG
+        ? line => process.stderr.write(`kube-sim: ${line}\n`)
+        : undefined,
     },
   );
   const server = certificate
-    ? https.createServer({ key: certificate.key, cert: certificate.cert }, handler.handle)
+    ? https.createServer(
+        { key: certificate.key, cert: certificate.cert },
+        handler.handle,
+      )
     : http.createServer(handler.handle);
   server.keepAliveTimeout = 30_000;
   const sockets = new Set<import('node:net').Socket>();
@@ -142,12 +185,17 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   url = `${useHttps ? 'https' : 'http'}://${urlHost}:${port}`;
-  const caData = certificate ? Buffer.from(certificate.cert).toString('base64') : '';
+  const caData = certificate
+    ? Buffer.from(certificate.cert).toString('base64')
+    : '';
 
   const controllersOption = options.controllers;
   const stopControllers = controllersOption
     ? startControllers(cluster, {
-        delayMs: typeof controllersOption === 'object' ? controllersOption.delayMs : undefined,
+        delayMs:
+          typeof controllersOption === 'object'
+            ? controllersOption.delayMs
+            : undefined,
         registerToken: (token, user, groups) => auth.add(token, user, groups),
         caData: certificate?.cert ?? '',
       })
@@ -183,7 +231,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       })
     : () => {};
 
-  const kubeconfig = (opts: { contextName?: string; token?: string; user?: string } = {}) => {
+  const kubeconfig = (
+    opts: { contextName?: string; token?: string; user?: string } = {},
+  ) => {
     const context = opts.contextName ?? 'kube-sim';
     const user = opts.user ?? (opts.token ? 'user' : 'kube-sim-admin');
     return toYaml({
@@ -192,11 +242,19 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       clusters: [
         {
           name: context,
-          cluster: { server: url, ...(caData ? { 'certificate-authority-data': caData } : {}) },
+          cluster: {
+            server: url,
+            ...(caData ? { 'certificate-authority-data': caData } : {}),
+          },
         },
       ],
       users: [{ name: user, user: { token: opts.token ?? adminToken } }],
-      contexts: [{ name: context, context: { cluster: context, user, namespace: 'default' } }],
+      contexts: [
+        {
+          name: context,
+          context: { cluster: context, user, namespace: 'default' },
+        },
+      ],
       'current-context': context,
       preferences: {},
     });

@@ -25,7 +25,13 @@ class Kubectl {
   }
 
   private args(args: string[]) {
-    return ['--kubeconfig', this.kubeconfig, '--cache-dir', join(this.dir, 'cache'), ...args];
+    return [
+      '--kubeconfig',
+      this.kubeconfig,
+      '--cache-dir',
+      join(this.dir, 'cache'),
+      ...args,
+    ];
   }
 
   run(args: string[], input?: string): Promise<Result> {
@@ -45,7 +51,11 @@ class Kubectl {
   async ok(args: string[], input?: string): Promise<string> {
     const result = await this.run(args, input);
     if (result.code !== 0 || result.stderr.trim() !== '') {
-      throw new Error(`kubectl ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+      throw new Error(
+        `kubectl ${args.join(' ')} exited ${result.code}\nstdout: ${
+          result.stdout
+        }\nstderr: ${result.stderr}`,
+      );
     }
     return result.stdout;
   }
@@ -59,15 +69,23 @@ class Kubectl {
   }
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const start = Date.now();
   while (!(await condition())) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting for the condition');
+    if (Date.now() - start > timeoutMs)
+      throw new Error('timed out waiting for the condition');
     await new Promise(resolve => setTimeout(resolve, 50));
   }
 }
 
-const configMap = (name: string, data: Record<string, string>, extra = '') => `apiVersion: v1
+const configMap = (
+  name: string,
+  data: Record<string, string>,
+  extra = '',
+) => `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: ${name}
@@ -96,74 +114,146 @@ describe('kube-sim with the real kubectl', () => {
   });
 
   it('creates and gets objects, from files and from kubectl create', async () => {
-    expect(await kubectl.ok(['create', '-f', '-'], configMap('from-file', { a: '1' }))).toBe(
-      'configmap/from-file created\n',
-    );
-    expect(await kubectl.ok(['create', 'configmap', 'from-literal', '--from-literal=b=2'])).toBe(
-      'configmap/from-literal created\n',
-    );
+    expect(
+      await kubectl.ok(
+        ['create', '-f', '-'],
+        configMap('from-file', { a: '1' }),
+      ),
+    ).toBe('configmap/from-file created\n');
+    expect(
+      await kubectl.ok([
+        'create',
+        'configmap',
+        'from-literal',
+        '--from-literal=b=2',
+      ]),
+    ).toBe('configmap/from-literal created\n');
     const got = await kubectl.json(['get', 'configmap', 'from-literal']);
     expect(got.data).toEqual({ b: '2' });
     expect(got.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(got.metadata.creationTimestamp).toMatch(/Z$/);
     const names = await kubectl.ok(['get', 'configmaps', '-o', 'name']);
-    expect(names.split('\n')).toEqual(expect.arrayContaining(['configmap/from-file', 'configmap/from-literal']));
-    const again = await kubectl.run(['create', '-f', '-'], configMap('from-file', { a: '1' }));
+    expect(names.split('\n')).toEqual(
+      expect.arrayContaining(['configmap/from-file', 'configmap/from-literal']),
+    );
+    const again = await kubectl.run(
+      ['create', '-f', '-'],
+      configMap('from-file', { a: '1' }),
+    );
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('configmaps "from-file" already exists');
   });
 
   it('applies server-side by two managers: a conflict, then --force-conflicts', async () => {
-    await kubectl.ok(['apply', '--server-side', '--field-manager', 'team-a', '-f', '-'], configMap('shared', { key: 'a', other: 'x' }));
+    await kubectl.ok(
+      ['apply', '--server-side', '--field-manager', 'team-a', '-f', '-'],
+      configMap('shared', { key: 'a', other: 'x' }),
+    );
     const conflict = await kubectl.run(
       ['apply', '--server-side', '--field-manager', 'team-b', '-f', '-'],
       configMap('shared', { key: 'b' }),
     );
     expect(conflict.code).not.toBe(0);
-    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "team-a" using v1: .data.key');
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "team-a" using v1: .data.key',
+    );
 
     expect(
-      await kubectl.ok(['apply', '--server-side', '--field-manager', 'team-b', '--force-conflicts', '-f', '-'], configMap('shared', { key: 'b' })),
+      await kubectl.ok(
+        [
+          'apply',
+          '--server-side',
+          '--field-manager',
+          'team-b',
+          '--force-conflicts',
+          '-f',
+          '-',
+        ],
+        configMap('shared', { key: 'b' }),
+      ),
     ).toBe('configmap/shared serverside-applied\n');
-    const live = await kubectl.json(['get', 'configmap', 'shared', '--show-managed-fields']);
+    const live = await kubectl.json([
+      'get',
+      'configmap',
+      'shared',
+      '--show-managed-fields',
+    ]);
     expect(live.data).toEqual({ key: 'b', other: 'x' });
-    const owners = Object.fromEntries(live.metadata.managedFields.map((m: any) => [m.manager, m.fieldsV1]));
-    expect(owners).toEqual({ 'team-a': { 'f:data': { 'f:other': {} } }, 'team-b': { 'f:data': { 'f:key': {} } } });
+    const owners = Object.fromEntries(
+      live.metadata.managedFields.map((m: any) => [m.manager, m.fieldsV1]),
+    );
+    expect(owners).toEqual({
+      'team-a': { 'f:data': { 'f:other': {} } },
+      'team-b': { 'f:data': { 'f:key': {} } },
+    });
   });
 
   it('removes a field its only manager no longer applies', async () => {
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], configMap('pruned', { keep: '1', drop: '2' }, '  labels:\n    tier: web\n'));
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], configMap('pruned', { keep: '1' }));
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      configMap(
+        'pruned',
+        { keep: '1', drop: '2' },
+        '  labels:\n    tier: web\n',
+      ),
+    );
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      configMap('pruned', { keep: '1' }),
+    );
     const live = await kubectl.json(['get', 'configmap', 'pruned']);
     expect(live.data).toEqual({ keep: '1' });
     expect(live.metadata.labels).toBeUndefined();
   });
 
   it('shows a real diff with diff --server-side, and none when nothing changes', async () => {
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], configMap('diffed', { level: 'info' }));
-    const same = await kubectl.run(['diff', '--server-side', '-f', '-'], configMap('diffed', { level: 'info' }));
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      configMap('diffed', { level: 'info' }),
+    );
+    const same = await kubectl.run(
+      ['diff', '--server-side', '-f', '-'],
+      configMap('diffed', { level: 'info' }),
+    );
     expect(same).toMatchObject({ code: 0, stdout: '', stderr: '' });
-    const changed = await kubectl.run(['diff', '--server-side', '-f', '-'], configMap('diffed', { level: 'debug' }));
+    const changed = await kubectl.run(
+      ['diff', '--server-side', '-f', '-'],
+      configMap('diffed', { level: 'debug' }),
+    );
     expect(changed.code).toBe(1);
     expect(changed.stderr).toBe('');
     expect(changed.stdout).toContain('-  level: info');
     expect(changed.stdout).toContain('+  level: debug');
-    expect((await kubectl.json(['get', 'configmap', 'diffed'])).data).toEqual({ level: 'info' });
+    expect((await kubectl.json(['get', 'configmap', 'diffed'])).data).toEqual({
+      level: 'info',
+    });
   });
 
   it('persists nothing on --dry-run=server', async () => {
-    expect(await kubectl.ok(['apply', '--server-side', '--dry-run=server', '-f', '-'], configMap('dry', { a: '1' }))).toBe(
-      'configmap/dry serverside-applied (server dry run)\n',
-    );
-    expect(await kubectl.ok(['create', '--dry-run=server', '-f', '-'], configMap('dry', { a: '1' }))).toBe(
-      'configmap/dry created (server dry run)\n',
-    );
+    expect(
+      await kubectl.ok(
+        ['apply', '--server-side', '--dry-run=server', '-f', '-'],
+        configMap('dry', { a: '1' }),
+      ),
+    ).toBe('configmap/dry serverside-applied (server dry run)\n');
+    expect(
+      await kubectl.ok(
+        ['create', '--dry-run=server', '-f', '-'],
+        configMap('dry', { a: '1' }),
+      ),
+    ).toBe('configmap/dry created (server dry run)\n');
     const missing = await kubectl.run(['get', 'configmap', 'dry']);
     expect(missing.stderr).toContain('configmaps "dry" not found');
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], configMap('dry', { a: '1' }));
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      configMap('dry', { a: '1' }),
+    );
     const before = await kubectl.json(['get', 'configmap', 'dry']);
     await kubectl.ok(['delete', 'configmap', 'dry', '--dry-run=server']);
-    await kubectl.ok(['apply', '--server-side', '--dry-run=server', '-f', '-'], configMap('dry', { a: '2' }));
+    await kubectl.ok(
+      ['apply', '--server-side', '--dry-run=server', '-f', '-'],
+      configMap('dry', { a: '2' }),
+    );
     expect(await kubectl.json(['get', 'configmap', 'dry'])).toEqual(before);
   });
 
@@ -173,15 +263,29 @@ describe('kube-sim with the real kubectl', () => {
       ['sel-b', 'app: web\n    tier: back'],
       ['sel-c', 'app: db'],
     ]) {
-      await kubectl.ok(['apply', '--server-side', '-f', '-'], configMap(name, { x: '1' }, `  labels:\n    ${labels}\n`));
+      await kubectl.ok(
+        ['apply', '--server-side', '-f', '-'],
+        configMap(name, { x: '1' }, `  labels:\n    ${labels}\n`),
+      );
     }
     const names = async (selector: string) =>
-      (await kubectl.ok(['get', 'configmaps', '-l', selector, '-o', 'name'])).trim().split('\n').filter(Boolean);
-    expect(await names('app=web')).toEqual(['configmap/sel-a', 'configmap/sel-b']);
+      (await kubectl.ok(['get', 'configmaps', '-l', selector, '-o', 'name']))
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+    expect(await names('app=web')).toEqual([
+      'configmap/sel-a',
+      'configmap/sel-b',
+    ]);
     expect(await names('app=web,tier!=front')).toEqual(['configmap/sel-b']);
-    expect(await names('tier in (front,back)')).toEqual(['configmap/sel-a', 'configmap/sel-b']);
+    expect(await names('tier in (front,back)')).toEqual([
+      'configmap/sel-a',
+      'configmap/sel-b',
+    ]);
     expect(await names('app,!tier')).toEqual(['configmap/sel-c']);
-    expect(await kubectl.ok(['delete', 'configmaps', '-l', 'app=web'])).toContain('configmap "sel-a" deleted');
+    expect(
+      await kubectl.ok(['delete', 'configmaps', '-l', 'app=web']),
+    ).toContain('configmap "sel-a" deleted');
     expect(await names('app')).toEqual(['configmap/sel-c']);
   });
 
@@ -193,7 +297,12 @@ describe('kube-sim with the real kubectl', () => {
     watch.stderr!.on('data', d => (errors += d));
     try {
       await waitFor(() => output.includes('configmap/from-file'));
-      await kubectl.ok(['create', 'configmap', 'watched-new', '--from-literal=a=b']);
+      await kubectl.ok([
+        'create',
+        'configmap',
+        'watched-new',
+        '--from-literal=a=b',
+      ]);
       await waitFor(() => output.includes('configmap/watched-new'));
       expect(errors).toBe('');
     } finally {
@@ -202,14 +311,21 @@ describe('kube-sim with the real kubectl', () => {
   });
 
   it('serves CRDs, namespaced and cluster-scoped, and their custom resources', async () => {
-    const crd = (plural: string, kind: string, scope: string) => `apiVersion: apiextensions.k8s.io/v1
+    const crd = (
+      plural: string,
+      kind: string,
+      scope: string,
+    ) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: ${plural}.example.com
 spec:
   group: example.com
   scope: ${scope}
-  names: { plural: ${plural}, singular: ${kind.toLowerCase()}, kind: ${kind}, shortNames: [${plural.slice(0, 3)}] }
+  names: { plural: ${plural}, singular: ${kind.toLowerCase()}, kind: ${kind}, shortNames: [${plural.slice(
+      0,
+      3,
+    )}] }
   versions:
     - name: v1
       served: true
@@ -220,32 +336,85 @@ spec:
           type: object
           x-kubernetes-preserve-unknown-fields: true
 `;
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], crd('widgets', 'Widget', 'Namespaced'));
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], crd('realms', 'Realm', 'Cluster'));
-    const resources = await kubectl.ok(['api-resources', '--api-group=example.com']);
-    expect(resources).toMatch(/widgets\s+wid\s+example.com\/v1\s+true\s+Widget/);
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      crd('widgets', 'Widget', 'Namespaced'),
+    );
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      crd('realms', 'Realm', 'Cluster'),
+    );
+    const resources = await kubectl.ok([
+      'api-resources',
+      '--api-group=example.com',
+    ]);
+    expect(resources).toMatch(
+      /widgets\s+wid\s+example.com\/v1\s+true\s+Widget/,
+    );
     expect(resources).toMatch(/realms\s+rea\s+example.com\/v1\s+false\s+Realm/);
 
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w1 }\nspec: { size: 3 }\n');
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], 'apiVersion: example.com/v1\nkind: Realm\nmetadata: { name: r1 }\nspec: { open: true }\n');
-    expect((await kubectl.json(['get', 'wid', 'w1'])).spec).toEqual({ size: 3 });
-    expect((await kubectl.json(['get', 'realm', 'r1'])).metadata.namespace).toBeUndefined();
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w1 }\nspec: { size: 3 }\n',
+    );
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      'apiVersion: example.com/v1\nkind: Realm\nmetadata: { name: r1 }\nspec: { open: true }\n',
+    );
+    expect((await kubectl.json(['get', 'wid', 'w1'])).spec).toEqual({
+      size: 3,
+    });
+    expect(
+      (await kubectl.json(['get', 'realm', 'r1'])).metadata.namespace,
+    ).toBeUndefined();
     // Status is a subresource: the main resource ignores it.
-    await kubectl.ok(['patch', 'widget', 'w1', '--type=merge', '-p', '{"status":{"ready":true}}']);
-    expect((await kubectl.json(['get', 'widget', 'w1'])).status).toBeUndefined();
-    await kubectl.ok(['patch', 'widget', 'w1', '--subresource=status', '--type=merge', '-p', '{"status":{"ready":true}}']);
-    expect((await kubectl.json(['get', 'widget', 'w1'])).status).toEqual({ ready: true });
+    await kubectl.ok([
+      'patch',
+      'widget',
+      'w1',
+      '--type=merge',
+      '-p',
+      '{"status":{"ready":true}}',
+    ]);
+    expect(
+      (await kubectl.json(['get', 'widget', 'w1'])).status,
+    ).toBeUndefined();
+    await kubectl.ok([
+      'patch',
+      'widget',
+      'w1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"ready":true}}',
+    ]);
+    expect((await kubectl.json(['get', 'widget', 'w1'])).status).toEqual({
+      ready: true,
+    });
     // A spec change bumps generation; a status or label change does not.
     await kubectl.ok(['label', 'widget', 'w1', 'x=y']);
-    expect((await kubectl.json(['get', 'widget', 'w1'])).metadata.generation).toBe(1);
-    await kubectl.ok(['patch', 'widget', 'w1', '--type=merge', '-p', '{"spec":{"size":4}}']);
-    expect((await kubectl.json(['get', 'widget', 'w1'])).metadata.generation).toBe(2);
+    expect(
+      (await kubectl.json(['get', 'widget', 'w1'])).metadata.generation,
+    ).toBe(1);
+    await kubectl.ok([
+      'patch',
+      'widget',
+      'w1',
+      '--type=merge',
+      '-p',
+      '{"spec":{"size":4}}',
+    ]);
+    expect(
+      (await kubectl.json(['get', 'widget', 'w1'])).metadata.generation,
+    ).toBe(2);
 
     await kubectl.ok(['delete', 'crd', 'widgets.example.com']);
     const gone = await kubectl.run(['get', 'widgets']);
     expect(gone.code).not.toBe(0);
     // kubectl's discovery cache may still name the type; either way the server no longer serves it.
-    expect(gone.stderr).toMatch(/the server (doesn't have a resource type "widgets"|could not find the requested resource)/);
+    expect(gone.stderr).toMatch(
+      /the server (doesn't have a resource type "widgets"|could not find the requested resource)/,
+    );
   });
 
   it('reports rollout status with controllers, and a failing image as a stalled rollout', async () => {
@@ -264,35 +433,80 @@ spec:
           image: ${image}
           ports: [{ containerPort: 8080 }]
 `;
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], deployment('web', 'web:1.0'));
-    expect(await kubectl.ok(['rollout', 'status', 'deployment/web', '--timeout=60s'])).toContain(
-      'deployment "web" successfully rolled out',
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      deployment('web', 'web:1.0'),
     );
+    expect(
+      await kubectl.ok([
+        'rollout',
+        'status',
+        'deployment/web',
+        '--timeout=60s',
+      ]),
+    ).toContain('deployment "web" successfully rolled out');
     const live = await kubectl.json(['get', 'deployment', 'web']);
-    expect(live.status).toMatchObject({ observedGeneration: 1, replicas: 2, readyReplicas: 2, availableReplicas: 2, updatedReplicas: 2 });
+    expect(live.status).toMatchObject({
+      observedGeneration: 1,
+      replicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      updatedReplicas: 2,
+    });
     const pods = await kubectl.json(['get', 'pods', '-l', 'app=web']);
-    expect(pods.items.map((p: any) => p.status.phase)).toEqual(['Running', 'Running']);
+    expect(pods.items.map((p: any) => p.status.phase)).toEqual([
+      'Running',
+      'Running',
+    ]);
 
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], deployment('web', 'web:2.0'));
-    expect(await kubectl.ok(['rollout', 'status', 'deployment/web', '--timeout=60s'])).toContain('successfully rolled out');
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      deployment('web', 'web:2.0'),
+    );
+    expect(
+      await kubectl.ok([
+        'rollout',
+        'status',
+        'deployment/web',
+        '--timeout=60s',
+      ]),
+    ).toContain('successfully rolled out');
     const rollout = await kubectl.json(['get', 'deployment', 'web']);
     expect(rollout.metadata.generation).toBe(2);
     expect(rollout.status.observedGeneration).toBe(2);
     const sets = await kubectl.json(['get', 'replicasets', '-l', 'app=web']);
-    expect(sets.items.map((rs: any) => rs.spec.replicas).sort()).toEqual([0, 2]);
+    expect(sets.items.map((rs: any) => rs.spec.replicas).sort()).toEqual([
+      0, 2,
+    ]);
 
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], deployment('broken', 'web:fail'));
-    const failed = await kubectl.run(['rollout', 'status', 'deployment/broken', '--timeout=60s']);
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      deployment('broken', 'web:fail'),
+    );
+    const failed = await kubectl.run([
+      'rollout',
+      'status',
+      'deployment/broken',
+      '--timeout=60s',
+    ]);
     expect(failed.code).not.toBe(0);
-    expect(failed.stderr).toContain('deployment "broken" exceeded its progress deadline');
+    expect(failed.stderr).toContain(
+      'deployment "broken" exceeded its progress deadline',
+    );
   });
 
   it('refuses a replace with a stale resourceVersion', async () => {
-    await kubectl.ok(['apply', '--server-side', '-f', '-'], configMap('versioned', { a: '1' }));
+    await kubectl.ok(
+      ['apply', '--server-side', '-f', '-'],
+      configMap('versioned', { a: '1' }),
+    );
     const stale = await kubectl.json(['get', 'configmap', 'versioned']);
     await kubectl.ok(['label', 'configmap', 'versioned', 'touched=yes']);
     stale.data.a = '2';
-    const refused = await kubectl.run(['replace', '-f', '-'], JSON.stringify(stale));
+    const refused = await kubectl.run(
+      ['replace', '-f', '-'],
+      JSON.stringify(stale),
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(
       'Operation cannot be fulfilled on configmaps "versioned": the object has been modified; please apply your changes to the latest version and try again',
@@ -300,51 +514,162 @@ spec:
     const fresh = await kubectl.json(['get', 'configmap', 'versioned']);
     expect(fresh.data.a).toBe('1');
     fresh.data.a = '3';
-    expect(await kubectl.ok(['replace', '-f', '-'], JSON.stringify(fresh))).toBe('configmap/versioned replaced\n');
-    expect(Number((await kubectl.json(['get', 'configmap', 'versioned'])).metadata.resourceVersion)).toBeGreaterThan(
-      Number(fresh.metadata.resourceVersion),
-    );
+    expect(
+      await kubectl.ok(['replace', '-f', '-'], JSON.stringify(fresh)),
+    ).toBe('configmap/versioned replaced\n');
+    expect(
+      Number(
+        (await kubectl.json(['get', 'configmap', 'versioned'])).metadata
+          .resourceVersion,
+      ),
+    ).toBeGreaterThan(Number(fresh.metadata.resourceVersion));
   });
 
   it('answers auth can-i for a limited token and forbids the rest', async () => {
     await kubectl.ok(['create', 'namespace', 'team']);
     await kubectl.ok(['create', 'serviceaccount', 'deployer', '-n', 'team']);
-    await kubectl.ok(['create', 'role', 'cm-reader', '-n', 'team', '--verb=get,list,watch', '--resource=configmaps']);
-    await kubectl.ok(['create', 'rolebinding', 'deployer-reads', '-n', 'team', '--role=cm-reader', '--serviceaccount=team:deployer']);
-    const token = (await kubectl.ok(['create', 'token', 'deployer', '-n', 'team'])).trim();
+    await kubectl.ok([
+      'create',
+      'role',
+      'cm-reader',
+      '-n',
+      'team',
+      '--verb=get,list,watch',
+      '--resource=configmaps',
+    ]);
+    await kubectl.ok([
+      'create',
+      'rolebinding',
+      'deployer-reads',
+      '-n',
+      'team',
+      '--role=cm-reader',
+      '--serviceaccount=team:deployer',
+    ]);
+    const token = (
+      await kubectl.ok(['create', 'token', 'deployer', '-n', 'team'])
+    ).trim();
     sim.addToken('plain-user-token', 'jane');
     const as = (t: string) => ['--token', t];
-    expect(await kubectl.ok([...as(token), 'auth', 'can-i', 'list', 'configmaps', '-n', 'team'])).toBe('yes\n');
-    const no = await kubectl.run([...as(token), 'auth', 'can-i', 'delete', 'configmaps', '-n', 'team']);
+    expect(
+      await kubectl.ok([
+        ...as(token),
+        'auth',
+        'can-i',
+        'list',
+        'configmaps',
+        '-n',
+        'team',
+      ]),
+    ).toBe('yes\n');
+    const no = await kubectl.run([
+      ...as(token),
+      'auth',
+      'can-i',
+      'delete',
+      'configmaps',
+      '-n',
+      'team',
+    ]);
     expect(no).toMatchObject({ code: 1, stdout: 'no\n' });
-    expect((await kubectl.run([...as(token), 'auth', 'can-i', 'list', 'configmaps', '-n', 'default'])).stdout).toBe('no\n');
-    expect((await kubectl.run([...as('plain-user-token'), 'auth', 'can-i', 'get', 'pods'])).stdout).toBe('no\n');
+    expect(
+      (
+        await kubectl.run([
+          ...as(token),
+          'auth',
+          'can-i',
+          'list',
+          'configmaps',
+          '-n',
+          'default',
+        ])
+      ).stdout,
+    ).toBe('no\n');
+    expect(
+      (
+        await kubectl.run([
+          ...as('plain-user-token'),
+          'auth',
+          'can-i',
+          'get',
+          'pods',
+        ])
+      ).stdout,
+    ).toBe('no\n');
 
-    const forbidden = await kubectl.run([...as(token), 'get', 'secrets', '-n', 'team']);
+    const forbidden = await kubectl.run([
+      ...as(token),
+      'get',
+      'secrets',
+      '-n',
+      'team',
+    ]);
     expect(forbidden.code).not.toBe(0);
     expect(forbidden.stderr).toContain(
       'secrets is forbidden: User "system:serviceaccount:team:deployer" cannot list resource "secrets" in API group "" in the namespace "team"',
     );
-    expect(await kubectl.ok([...as(token), 'get', 'configmaps', '-n', 'team', '-o', 'name'])).toContain('configmap/kube-root-ca.crt');
+    expect(
+      await kubectl.ok([
+        ...as(token),
+        'get',
+        'configmaps',
+        '-n',
+        'team',
+        '-o',
+        'name',
+      ]),
+    ).toContain('configmap/kube-root-ca.crt');
     const bad = await kubectl.run([...as('not-a-token'), 'get', 'configmaps']);
     expect(bad.stderr).toContain('Unauthorized');
   });
 
   it('deletes what a namespace holds with it, and collects garbage by ownerReferences', async () => {
     await kubectl.ok(['create', 'namespace', 'doomed']);
-    await kubectl.ok(['apply', '--server-side', '-n', 'doomed', '-f', '-'], configMap('inside', { a: '1' }));
-    const owner = await kubectl.json(['get', 'configmap', 'inside', '-n', 'doomed']);
     await kubectl.ok(
       ['apply', '--server-side', '-n', 'doomed', '-f', '-'],
-      configMap('dependent', { b: '2' }, `  ownerReferences:\n    - { apiVersion: v1, kind: ConfigMap, name: inside, uid: ${owner.metadata.uid} }\n`),
+      configMap('inside', { a: '1' }),
+    );
+    const owner = await kubectl.json([
+      'get',
+      'configmap',
+      'inside',
+      '-n',
+      'doomed',
+    ]);
+    await kubectl.ok(
+      ['apply', '--server-side', '-n', 'doomed', '-f', '-'],
+      configMap(
+        'dependent',
+        { b: '2' },
+        `  ownerReferences:\n    - { apiVersion: v1, kind: ConfigMap, name: inside, uid: ${owner.metadata.uid} }\n`,
+      ),
     );
     await kubectl.ok(['delete', 'configmap', 'inside', '-n', 'doomed']);
-    await waitFor(async () => (await kubectl.run(['get', 'configmap', 'dependent', '-n', 'doomed'])).code !== 0);
+    await waitFor(
+      async () =>
+        (
+          await kubectl.run(['get', 'configmap', 'dependent', '-n', 'doomed'])
+        ).code !== 0,
+    );
 
-    await kubectl.ok(['apply', '--server-side', '-n', 'doomed', '-f', '-'], configMap('leftover', { a: '1' }));
-    expect(await kubectl.ok(['delete', 'namespace', 'doomed'])).toBe('namespace "doomed" deleted\n');
-    expect((await kubectl.run(['get', 'namespace', 'doomed'])).stderr).toContain('namespaces "doomed" not found');
-    const recreated = await kubectl.run(['get', 'configmaps', '-n', 'doomed', '-o', 'name']);
+    await kubectl.ok(
+      ['apply', '--server-side', '-n', 'doomed', '-f', '-'],
+      configMap('leftover', { a: '1' }),
+    );
+    expect(await kubectl.ok(['delete', 'namespace', 'doomed'])).toBe(
+      'namespace "doomed" deleted\n',
+    );
+    expect(
+      (await kubectl.run(['get', 'namespace', 'doomed'])).stderr,
+    ).toContain('namespaces "doomed" not found');
+    const recreated = await kubectl.run([
+      'get',
+      'configmaps',
+      '-n',
+      'doomed',
+      '-o',
+      'name',
+    ]);
     expect(recreated.stdout).toBe('');
   });
 });
@@ -358,7 +683,16 @@ describe('kube-sim serve (the command line)', () => {
     const serve = async () => {
       const child = spawn(
         process.execPath,
-        [join(__dirname, '..', 'bin', 'kube-sim'), 'serve', '--port', '0', '--kubeconfig', kubeconfig, '--state', state],
+        [
+          join(__dirname, '..', 'bin', 'kube-sim'),
+          'serve',
+          '--port',
+          '0',
+          '--kubeconfig',
+          kubeconfig,
+          '--state',
+          state,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';
@@ -373,12 +707,27 @@ describe('kube-sim serve (the command line)', () => {
       });
     try {
       const first = await serve();
-      expect(first.out).toMatch(/^kube-sim listening on https:\/\/127\.0\.0\.1:\d+\n/);
-      await kubectl.ok(['create', 'configmap', 'survivor', '--from-literal=a=b']);
+      expect(first.out).toMatch(
+        /^kube-sim listening on https:\/\/127\.0\.0\.1:\d+\n/,
+      );
+      await kubectl.ok([
+        'create',
+        'configmap',
+        'survivor',
+        '--from-literal=a=b',
+      ]);
       await stop(first.child);
 
       const second = await serve();
-      expect(await kubectl.ok(['get', 'configmap', 'survivor', '-o', 'jsonpath={.data.a}'])).toBe('b');
+      expect(
+        await kubectl.ok([
+          'get',
+          'configmap',
+          'survivor',
+          '-o',
+          'jsonpath={.data.a}',
+        ]),
+      ).toBe('b');
       await stop(second.child);
       writeFileSync(join(dir, 'done'), '');
     } finally {

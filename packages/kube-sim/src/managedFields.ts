@@ -35,7 +35,10 @@ function sortedJson(value: Record<string, unknown>): string {
 }
 
 /** The `k:{...}` token of an item in an associative list. */
-export function keyToken(item: Record<string, unknown>, keys: string[]): string {
+export function keyToken(
+  item: Record<string, unknown>,
+  keys: string[],
+): string {
   const key: Record<string, unknown> = {};
   for (const k of keys) if (item[k] !== undefined) key[k] = item[k];
   return `k:${sortedJson(key)}`;
@@ -93,12 +96,17 @@ export function fieldSetOf(
     set.add(joinPath(tokens));
   };
   for (const key of Object.keys(obj)) {
-    if (key === 'apiVersion' || key === 'kind' || obj[key] === undefined) continue;
+    if (key === 'apiVersion' || key === 'kind' || obj[key] === undefined)
+      continue;
     if (key === 'metadata') {
       if (scope === 'status') continue;
       for (const metaKey of Object.keys(obj.metadata ?? {})) {
         if (!trackedMetadata.has(metaKey)) continue;
-        walk(obj.metadata[metaKey], ['f:metadata', `f:${metaKey}`], ['metadata', metaKey]);
+        walk(
+          obj.metadata[metaKey],
+          ['f:metadata', `f:${metaKey}`],
+          ['metadata', metaKey],
+        );
       }
       continue;
     }
@@ -270,7 +278,9 @@ export function decodeManagedFields(
   }));
 }
 
-export function encodeManagedFields(entries: ManagerEntry[]): ManagedFieldsEntry[] {
+export function encodeManagedFields(
+  entries: ManagerEntry[],
+): ManagedFieldsEntry[] {
   return entries
     .filter(entry => entry.fields.size > 0)
     .map(entry => ({
@@ -322,7 +332,10 @@ export function recordUpdate(options: {
     }
     const last = splitPath(path).pop() ?? '';
     if (last.startsWith('k:') || last.startsWith('v:')) continue;
-    if (JSON.stringify(valueAt(before, path)) !== JSON.stringify(valueAt(after, path))) {
+    if (
+      JSON.stringify(valueAt(before, path)) !==
+      JSON.stringify(valueAt(after, path))
+    ) {
       changed.add(path);
     }
   }
@@ -334,7 +347,9 @@ export function recordUpdate(options: {
   const result: ManagerEntry[] = [];
   let mine: ManagerEntry | undefined;
   for (const entry of options.entries) {
-    const fields = new Set([...entry.fields].filter(p => afterSet.has(p) || !inScope(p, scope)));
+    const fields = new Set(
+      [...entry.fields].filter(p => afterSet.has(p) || !inScope(p, scope)),
+    );
     if (sameManager(entry, self)) {
       mine = { ...entry, fields };
       result.push(mine);

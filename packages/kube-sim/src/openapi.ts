@@ -32,23 +32,43 @@ const queryParameters = [
   'propagationPolicy',
 ];
 
+const parameterTypes: Record<string, string> = {
+  force: 'boolean',
+  watch: 'boolean',
+  allowWatchBookmarks: 'boolean',
+  limit: 'integer',
+  timeoutSeconds: 'integer',
+};
+
 function parameters() {
   return queryParameters.map(name => ({
     name,
     in: 'query',
-    schema: { type: name === 'force' || name === 'watch' || name === 'allowWatchBookmarks' ? 'boolean' : name === 'limit' || name === 'timeoutSeconds' ? 'integer' : 'string', uniqueItems: true },
+    schema: { type: parameterTypes[name] ?? 'string', uniqueItems: true },
   }));
 }
 
-function operation(type: ResourceType, version: string, action: string, verb: string) {
+function operation(
+  type: ResourceType,
+  version: string,
+  action: string,
+  verb: string,
+) {
   return {
     parameters: parameters(),
     tags: [groupVersion(type.group, version).replace('/', '_')],
     description: `${verb} ${type.kind}`,
     operationId: `${verb}${type.kind}`,
-    responses: { '200': { description: 'OK' }, '401': { description: 'Unauthorized' } },
+    responses: {
+      '200': { description: 'OK' },
+      '401': { description: 'Unauthorized' },
+    },
     'x-kubernetes-action': action,
-    'x-kubernetes-group-version-kind': { group: type.group, version, kind: type.kind },
+    'x-kubernetes-group-version-kind': {
+      group: type.group,
+      version,
+      kind: type.kind,
+    },
   };
 }
 
@@ -100,7 +120,9 @@ export function openApiV3Document(
 }
 
 /** GET /openapi/v3: the index of group/version documents. */
-export function openApiV3Index(registry: ResourceRegistry): Record<string, unknown> {
+export function openApiV3Index(
+  registry: ResourceRegistry,
+): Record<string, unknown> {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   const seen = new Set<string>();
   for (const type of registry.all()) {
@@ -109,7 +131,11 @@ export function openApiV3Index(registry: ResourceRegistry): Record<string, unkno
       if (seen.has(path)) continue;
       seen.add(path);
       const doc = openApiV3Document(registry, type.group, version);
-      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 64).toUpperCase();
+      const hash = createHash('sha512')
+        .update(JSON.stringify(doc))
+        .digest('hex')
+        .slice(0, 64)
+        .toUpperCase();
       paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
     }
   }
@@ -117,7 +143,9 @@ export function openApiV3Index(registry: ResourceRegistry): Record<string, unkno
 }
 
 /** GET /openapi/v2 (JSON only): the same paths in Swagger 2.0 form. */
-export function openApiV2Document(registry: ResourceRegistry): Record<string, unknown> {
+export function openApiV2Document(
+  registry: ResourceRegistry,
+): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   const seen = new Set<string>();
   for (const type of registry.all()) {
@@ -125,7 +153,9 @@ export function openApiV2Document(registry: ResourceRegistry): Record<string, un
       const key = `${type.group}/${version}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const doc = openApiV3Document(registry, type.group, version) as { paths: Record<string, unknown> };
+      const doc = openApiV3Document(registry, type.group, version) as {
+        paths: Record<string, unknown>;
+      };
       Object.assign(paths, doc.paths);
     }
   }

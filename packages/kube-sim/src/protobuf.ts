@@ -103,16 +103,29 @@ export const schemas: Record<string, MessageSchema> = {
   },
   'v1/Namespace': {
     ...meta,
-    2: { name: 'spec', type: { 1: { name: 'finalizers', type: 'string', repeated: true } } },
+    2: {
+      name: 'spec',
+      type: { 1: { name: 'finalizers', type: 'string', repeated: true } },
+    },
   },
   'v1/ServiceAccount': {
     ...meta,
     2: { name: 'secrets', type: objectReference, repeated: true },
-    3: { name: 'imagePullSecrets', type: { 1: { name: 'name', type: 'string' } }, repeated: true },
+    3: {
+      name: 'imagePullSecrets',
+      type: { 1: { name: 'name', type: 'string' } },
+      repeated: true,
+    },
     4: { name: 'automountServiceAccountToken', type: 'bool' },
   },
-  'rbac.authorization.k8s.io/v1/Role': { ...meta, 2: { name: 'rules', type: policyRule, repeated: true } },
-  'rbac.authorization.k8s.io/v1/ClusterRole': { ...meta, 2: { name: 'rules', type: policyRule, repeated: true } },
+  'rbac.authorization.k8s.io/v1/Role': {
+    ...meta,
+    2: { name: 'rules', type: policyRule, repeated: true },
+  },
+  'rbac.authorization.k8s.io/v1/ClusterRole': {
+    ...meta,
+    2: { name: 'rules', type: policyRule, repeated: true },
+  },
   'rbac.authorization.k8s.io/v1/RoleBinding': {
     ...meta,
     2: { name: 'subjects', type: subject, repeated: true },
@@ -129,7 +142,13 @@ export const schemas: Record<string, MessageSchema> = {
       name: 'spec',
       type: {
         1: { name: 'resourceAttributes', type: resourceAttributes },
-        2: { name: 'nonResourceAttributes', type: { 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } } },
+        2: {
+          name: 'nonResourceAttributes',
+          type: {
+            1: { name: 'path', type: 'string' },
+            2: { name: 'verb', type: 'string' },
+          },
+        },
       },
     },
   },
@@ -164,7 +183,8 @@ class Reader {
     let result = 0n;
     let shift = 0n;
     for (;;) {
-      if (this.pos >= this.buf.length) throw new ProtobufError('truncated varint');
+      if (this.pos >= this.buf.length)
+        throw new ProtobufError('truncated varint');
       const byte = this.buf[this.pos++];
       result |= BigInt(byte & 0x7f) << shift;
       if ((byte & 0x80) === 0) return result;
@@ -175,7 +195,8 @@ class Reader {
 
   bytes(): Buffer {
     const length = Number(this.varint());
-    if (this.pos + length > this.buf.length) throw new ProtobufError('truncated field');
+    if (this.pos + length > this.buf.length)
+      throw new ProtobufError('truncated field');
     const out = this.buf.subarray(this.pos, this.pos + length);
     this.pos += length;
     return out;
@@ -190,7 +211,10 @@ class Reader {
   }
 }
 
-function fields(buf: Buffer, each: (field: number, wireType: number, reader: Reader) => void): void {
+function fields(
+  buf: Buffer,
+  each: (field: number, wireType: number, reader: Reader) => void,
+): void {
   const reader = new Reader(buf);
   while (!reader.done()) {
     const tag = Number(reader.varint());
@@ -207,7 +231,10 @@ function decodeTime(buf: Buffer): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function decodeMessage(buf: Buffer, schema: MessageSchema): Record<string, unknown> {
+export function decodeMessage(
+  buf: Buffer,
+  schema: MessageSchema,
+): Record<string, unknown> {
   const out: Record<string, any> = {};
   fields(buf, (number, wireType, r) => {
     const field = schema[number];
@@ -222,7 +249,10 @@ export function decodeMessage(buf: Buffer, schema: MessageSchema): Record<string
         if (n === 1 && w === 2) key = entry.bytes().toString('utf8');
         else if (n === 2 && w === 2) {
           const raw = entry.bytes();
-          value = field.map === 'bytes' ? raw.toString('base64') : raw.toString('utf8');
+          value =
+            field.map === 'bytes'
+              ? raw.toString('base64')
+              : raw.toString('utf8');
         } else entry.skip(w);
       });
       out[field.name] = { ...out[field.name], [key]: value };
@@ -242,10 +272,14 @@ export function decodeMessage(buf: Buffer, schema: MessageSchema): Record<string
 }
 
 /** Decodes a `k8s\0`-framed protobuf body into a JSON object. */
-export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> {
+export function decodeKubernetesProtobuf(
+  body: Buffer,
+): Record<string, unknown> {
   const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
   if (body.length < 4 || !body.subarray(0, 4).equals(magic)) {
-    throw new ProtobufError('the body does not start with the Kubernetes protobuf marker');
+    throw new ProtobufError(
+      'the body does not start with the Kubernetes protobuf marker',
+    );
   }
   let apiVersion = '';
   let kind = '';
@@ -263,7 +297,11 @@ export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> 
   const schema = schemas[`${apiVersion}/${kind}`];
   if (!schema) {
     throw new ProtobufError(
-      `kube-sim reads protobuf only for ${Object.keys(schemas).map(k => k.split('/').pop()).join(', ')}; this ${kind || 'object'} came as protobuf. Send it as JSON or YAML instead (for example kubectl create … --dry-run=client -o yaml | kubectl apply -f -)`,
+      `kube-sim reads protobuf only for ${Object.keys(schemas)
+        .map(k => k.split('/').pop())
+        .join(', ')}; this ${
+        kind || 'object'
+      } came as protobuf. Send it as JSON or YAML instead (for example kubectl create … --dry-run=client -o yaml | kubectl apply -f -)`,
     );
   }
   return { apiVersion, kind, ...decodeMessage(raw, schema) };

@@ -127,8 +127,20 @@ export function builtinResources(): ResourceType[] {
       { shortNames: ['hpa'], ...all, ...status },
     ),
     builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
-    builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
-    builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+    builtin(
+      'rbac.authorization.k8s.io',
+      'v1',
+      'RoleBinding',
+      'rolebindings',
+      true,
+    ),
+    builtin(
+      'rbac.authorization.k8s.io',
+      'v1',
+      'ClusterRole',
+      'clusterroles',
+      false,
+    ),
     builtin(
       'rbac.authorization.k8s.io',
       'v1',
@@ -184,7 +196,10 @@ export function parseApiVersion(apiVersion: string): {
   const slash = apiVersion.indexOf('/');
   return slash < 0
     ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+    : {
+        group: apiVersion.slice(0, slash),
+        version: apiVersion.slice(slash + 1),
+      };
 }
 
 /** Resource types by group and resource name, changing as CRDs come and go. */
@@ -208,7 +223,11 @@ export class ResourceRegistry {
   }
 
   /** Looks a resource up by the group/version it is served at. */
-  find(group: string, version: string, resource: string): ResourceType | undefined {
+  find(
+    group: string,
+    version: string,
+    resource: string,
+  ): ResourceType | undefined {
     const type = this.get(group, resource);
     return type && type.versions.includes(version) ? type : undefined;
   }

@@ -73,11 +73,15 @@ export function listTypeAt(ctx: SchemaContext, path: string[]): ListType {
 }
 
 /** The strategic merge patch strategy of the list at `path`. */
-export function patchStrategyAt(ctx: SchemaContext, path: string[]): PatchStrategy {
+export function patchStrategyAt(
+  ctx: SchemaContext,
+  path: string[],
+): PatchStrategy {
   const last = path[path.length - 1];
   const parent = path[path.length - 2];
   if (path.length === 2 && path[0] === 'metadata') {
-    if (last === 'ownerReferences') return { strategy: 'merge', mergeKey: 'uid' };
+    if (last === 'ownerReferences')
+      return { strategy: 'merge', mergeKey: 'uid' };
     if (last === 'finalizers') return { strategy: 'merge' };
     return { strategy: 'replace' };
   }
@@ -104,13 +108,18 @@ export function patchStrategyAt(ctx: SchemaContext, path: string[]): PatchStrate
  * Reads `x-kubernetes-list-type` annotations from a CRD's openAPIV3Schema, so
  * custom resources merge their lists the way their authors declared.
  */
-export function listTypesFromCrdSchema(schema: unknown): Record<string, ListType> {
+export function listTypesFromCrdSchema(
+  schema: unknown,
+): Record<string, ListType> {
   const result: Record<string, ListType> = {};
   const walk = (node: any, path: string[]) => {
     if (!node || typeof node !== 'object') return;
     if (node.type === 'array') {
       const listType = node['x-kubernetes-list-type'];
-      if (listType === 'map' && Array.isArray(node['x-kubernetes-list-map-keys'])) {
+      if (
+        listType === 'map' &&
+        Array.isArray(node['x-kubernetes-list-map-keys'])
+      ) {
         result[path.join('.')] = {
           type: 'map',
           keys: node['x-kubernetes-list-map-keys'],
@@ -124,7 +133,10 @@ export function listTypesFromCrdSchema(schema: unknown): Record<string, ListType
     for (const [name, child] of Object.entries<any>(node.properties ?? {})) {
       walk(child, [...path, name]);
     }
-    if (node.additionalProperties && typeof node.additionalProperties === 'object') {
+    if (
+      node.additionalProperties &&
+      typeof node.additionalProperties === 'object'
+    ) {
       walk(node.additionalProperties, [...path, '*']);
     }
   };

@@ -8,7 +8,11 @@ import {
 } from './selectors';
 
 describe('label selectors', () => {
-  const labels = { app: 'web', tier: 'frontend', 'example.com/owner': 'payments' };
+  const labels = {
+    app: 'web',
+    tier: 'frontend',
+    'example.com/owner': 'payments',
+  };
 
   it.each([
     ['app=web', true],
@@ -42,12 +46,24 @@ describe('label selectors', () => {
 });
 
 describe('field selectors', () => {
-  const pod = { metadata: { name: 'web-1', namespace: 'default' }, status: { phase: 'Running' } };
+  const pod = {
+    metadata: { name: 'web-1', namespace: 'default' },
+    status: { phase: 'Running' },
+  };
 
   it('matches equality and inequality on dotted paths', () => {
-    expect(matchesFields(parseFieldSelector('metadata.name=web-1'), pod)).toBe(true);
-    expect(matchesFields(parseFieldSelector('status.phase!=Running'), pod)).toBe(false);
-    expect(matchesFields(parseFieldSelector('metadata.name=web-1,metadata.namespace==default'), pod)).toBe(true);
+    expect(matchesFields(parseFieldSelector('metadata.name=web-1'), pod)).toBe(
+      true,
+    );
+    expect(
+      matchesFields(parseFieldSelector('status.phase!=Running'), pod),
+    ).toBe(false);
+    expect(
+      matchesFields(
+        parseFieldSelector('metadata.name=web-1,metadata.namespace==default'),
+        pod,
+      ),
+    ).toBe(true);
   });
 
   it('rejects a selector without an operator', () => {

@@ -29,11 +29,14 @@ function splitTopLevel(text: string): string[] {
   return parts.map(p => p.trim()).filter(p => p.length > 0);
 }
 
-const keyPattern = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
+const keyPattern =
+  /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
 
 function checkKey(key: string, selector: string): string {
   if (!keyPattern.test(key)) {
-    throw new SelectorError(`unable to parse requirement: invalid label key "${key}" in selector "${selector}"`);
+    throw new SelectorError(
+      `unable to parse requirement: invalid label key "${key}" in selector "${selector}"`,
+    );
   }
   return key;
 }
@@ -46,7 +49,10 @@ export function parseLabelSelector(selector: string): Requirement[] {
       return {
         key: checkKey(m[1], selector),
         op: m[2] as 'in' | 'notin',
-        values: m[3].split(',').map(v => v.trim()).filter(v => v !== ''),
+        values: m[3]
+          .split(',')
+          .map(v => v.trim())
+          .filter(v => v !== ''),
       };
     }
     m = /^([^!=\s]+)\s*(==|!=|=)\s*(\S*)$/.exec(part);
@@ -59,8 +65,11 @@ export function parseLabelSelector(selector: string): Requirement[] {
     }
     m = /^!\s*(\S+)$/.exec(part);
     if (m) return { key: checkKey(m[1], selector), op: 'doesnotexist' };
-    if (/^\S+$/.test(part)) return { key: checkKey(part, selector), op: 'exists' };
-    throw new SelectorError(`unable to parse requirement "${part}" in label selector "${selector}"`);
+    if (/^\S+$/.test(part))
+      return { key: checkKey(part, selector), op: 'exists' };
+    throw new SelectorError(
+      `unable to parse requirement "${part}" in label selector "${selector}"`,
+    );
   });
 }
 
@@ -80,7 +89,9 @@ export function labelSelectorRequirements(selector: {
     } else if (op === 'exists' || op === 'doesnotexist') {
       result.push({ key: expr.key, op });
     } else {
-      throw new SelectorError(`unknown label selector operator "${expr.operator}"`);
+      throw new SelectorError(
+        `unknown label selector operator "${expr.operator}"`,
+      );
     }
   }
   return result;
@@ -108,14 +119,20 @@ export function matchesLabels(
   });
 }
 
-export type FieldRequirement = { path: string[]; op: '=' | '!='; value: string };
+export type FieldRequirement = {
+  path: string[];
+  op: '=' | '!=';
+  value: string;
+};
 
 /** Parses a field selector (`metadata.name=web,status.phase!=Running`). */
 export function parseFieldSelector(selector: string): FieldRequirement[] {
   return splitTopLevel(selector).map(part => {
     const m = /^([^!=\s]+)\s*(==|!=|=)\s*(.*)$/.exec(part);
     if (!m) {
-      throw new SelectorError(`invalid field selector "${part}": use field=value or field!=value`);
+      throw new SelectorError(
+        `invalid field selector "${part}": use field=value or field!=value`,
+      );
     }
     return {
       path: m[1].split('.'),
@@ -125,7 +142,10 @@ export function parseFieldSelector(selector: string): FieldRequirement[] {
   });
 }
 
-export function matchesFields(requirements: FieldRequirement[], obj: unknown): boolean {
+export function matchesFields(
+  requirements: FieldRequirement[],
+  obj: unknown,
+): boolean {
   return requirements.every(r => {
     let node: any = obj;
     for (const part of r.path) node = node?.[part];

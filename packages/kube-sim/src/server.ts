@@ -9,9 +9,25 @@ import {
   apiVersions,
   KUBE_VERSION,
 } from './discovery';
-import { ApiError, badRequest, forbidden, methodNotAllowed, notFound } from './errors';
-import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi';
-import { Attributes, authorize, forbiddenMessage, rulesFor, UserInfo } from './rbac';
+import {
+  ApiError,
+  badRequest,
+  forbidden,
+  methodNotAllowed,
+  notFound,
+} from './errors';
+import {
+  openApiV2Document,
+  openApiV3Document,
+  openApiV3Index,
+} from './openapi';
+import {
+  Attributes,
+  authorize,
+  forbiddenMessage,
+  rulesFor,
+  UserInfo,
+} from './rbac';
 import { decodeKubernetesProtobuf } from './protobuf';
 import { ResourceType } from './resources';
 import { jsonPatch, mergePatch } from './strategicMerge';
@@ -44,7 +60,11 @@ export class TokenAuthenticator {
   }
 
   entries(): { token: string; user: string; groups: string[] }[] {
-    return [...this.tokens].map(([token, info]) => ({ token, user: info.name, groups: info.groups }));
+    return [...this.tokens].map(([token, info]) => ({
+      token,
+      user: info.name,
+      groups: info.groups,
+    }));
   }
 }
 
@@ -76,7 +96,13 @@ export class ApiHandler {
     if (this.log) {
       const started = Date.now();
       res.on('finish', () =>
-        this.log!(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms accept=${req.headers.accept ?? ''} content-type=${req.headers['content-type'] ?? ''}`),
+        this.log!(
+          `${req.method} ${req.url} ${res.statusCode} ${
+            Date.now() - started
+          }ms accept=${req.headers.accept ?? ''} content-type=${
+            req.headers['content-type'] ?? ''
+          }`,
+        ),
       );
     }
     const delay = this.faults.latencyMs;
@@ -87,7 +113,12 @@ export class ApiHandler {
     else run();
   };
 
-  private send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  private send(
+    res: ServerResponse,
+    code: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     if (res.headersSent) {
       res.end();
       return;
@@ -104,12 +135,21 @@ export class ApiHandler {
   private fail(res: ServerResponse, error: unknown): void {
     if (error instanceof ApiError) {
       const headers: Record<string, string> = {};
-      if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+      if (error.retryAfterSeconds !== undefined)
+        headers['Retry-After'] = String(error.retryAfterSeconds);
       this.send(res, error.code, error.toStatus(), headers);
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    this.send(res, 500, new ApiError(500, 'InternalError', `Internal error occurred: ${message}`).toStatus());
+    this.send(
+      res,
+      500,
+      new ApiError(
+        500,
+        'InternalError',
+        `Internal error occurred: ${message}`,
+      ).toStatus(),
+    );
   }
 
   private authenticate(req: IncomingMessage): UserInfo | undefined {
@@ -123,22 +163,54 @@ export class ApiHandler {
     const as = req.headers['impersonate-user'];
     if (typeof as !== 'string' || as === '') return user;
     const raw = req.headers['impersonate-group'];
-    const groups = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap(g => g.split(',')).map(g => g.trim()).filter(Boolean);
+    const groups = [raw ?? []]
+      .flat()
+      .flatMap(g => g.split(','))
+      .map(g => g.trim())
+      .filter(Boolean);
     const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(as);
     const checks: Attributes[] = [
       sa
-        ? { kind: 'resource', verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace: sa[1], name: sa[2] }
-        : { kind: 'resource', verb: 'impersonate', group: '', resource: 'users', name: as },
-      ...groups.map(g => ({ kind: 'resource' as const, verb: 'impersonate', group: '', resource: 'groups', name: g })),
+        ? {
+            kind: 'resource',
+            verb: 'impersonate',
+            group: '',
+            resource: 'serviceaccounts',
+            namespace: sa[1],
+            name: sa[2],
+          }
+        : {
+            kind: 'resource',
+            verb: 'impersonate',
+            group: '',
+            resource: 'users',
+            name: as,
+          },
+      ...groups.map(g => ({
+        kind: 'resource' as const,
+        verb: 'impersonate',
+        group: '',
+        resource: 'groups',
+        name: g,
+      })),
     ];
     for (const attrs of checks) {
-      if (!authorize(this.cluster.store, user, attrs)) throw forbidden(forbiddenMessage(user, attrs));
+      if (!authorize(this.cluster.store, user, attrs))
+        throw forbidden(forbiddenMessage(user, attrs));
     }
-    const implied = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : [];
-    return { name: as, groups: [...new Set([...groups, ...implied, 'system:authenticated'])] };
+    const implied = sa
+      ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`]
+      : [];
+    return {
+      name: as,
+      groups: [...new Set([...groups, ...implied, 'system:authenticated'])],
+    };
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://kube-sim');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
@@ -152,25 +224,47 @@ export class ApiHandler {
     }
     const authenticated = this.authenticate(req);
     if (!authenticated) {
-      throw new ApiError(401, 'Unauthorized', 'Unauthorized: give a valid bearer token (the admin token is in the kubeconfig kube-sim wrote)');
+      throw new ApiError(
+        401,
+        'Unauthorized',
+        'Unauthorized: give a valid bearer token (the admin token is in the kubeconfig kube-sim wrote)',
+      );
     }
     const user = this.impersonate(req, authenticated);
     const segments = path.split('/').filter(Boolean);
     const isDiscovery =
-      path === '/api' || path === '/apis' || path.startsWith('/openapi') ||
+      path === '/api' ||
+      path === '/apis' ||
+      path.startsWith('/openapi') ||
       (segments[0] === 'api' && segments.length === 2) ||
       (segments[0] === 'apis' && segments.length <= 3);
     if (isDiscovery) {
-      if (!authorize(this.cluster.store, user, { kind: 'nonResource', verb: 'get', path })) {
-        throw forbidden(forbiddenMessage(user, { kind: 'nonResource', verb: 'get', path }));
+      if (
+        !authorize(this.cluster.store, user, {
+          kind: 'nonResource',
+          verb: 'get',
+          path,
+        })
+      ) {
+        throw forbidden(
+          forbiddenMessage(user, { kind: 'nonResource', verb: 'get', path }),
+        );
       }
-      if (method !== 'GET') throw methodNotAllowed(`the server does not allow ${method} on ${path}`);
+      if (method !== 'GET')
+        throw methodNotAllowed(
+          `the server does not allow ${method} on ${path}`,
+        );
       this.discovery(req, res, path, segments);
       return;
     }
     const parsed = this.parseResourcePath(segments);
     if (!parsed) {
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+      throw new ApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+        {},
+      );
     }
     if (this.faults.failRate > 0 && Math.random() < this.faults.failRate) {
       throw injectedFault();
@@ -178,28 +272,46 @@ export class ApiHandler {
     await this.resource(req, res, url, parsed, user);
   }
 
-  private discovery(req: IncomingMessage, res: ServerResponse, path: string, segments: string[]): void {
+  private discovery(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    segments: string[],
+  ): void {
     const registry = this.cluster.registry;
     let body: unknown;
     if (path === '/api') body = apiVersions(this.serverAddress());
     else if (path === '/apis') body = apiGroupList(registry);
-    else if (segments[0] === 'api') body = apiResourceList(registry, '', segments[1]);
-    else if (segments[0] === 'apis' && segments.length === 2) body = apiGroupDocument(registry, segments[1]);
-    else if (segments[0] === 'apis' && segments.length === 3) body = apiResourceList(registry, segments[1], segments[2]);
+    else if (segments[0] === 'api')
+      body = apiResourceList(registry, '', segments[1]);
+    else if (segments[0] === 'apis' && segments.length === 2)
+      body = apiGroupDocument(registry, segments[1]);
+    else if (segments[0] === 'apis' && segments.length === 3)
+      body = apiResourceList(registry, segments[1], segments[2]);
     else if (path === '/openapi/v3') body = openApiV3Index(registry);
     else if (segments[0] === 'openapi' && segments[1] === 'v3') {
       const rest = segments.slice(2);
-      if (rest[0] === 'api' && rest.length === 2) body = openApiV3Document(registry, '', rest[1]);
-      if (rest[0] === 'apis' && rest.length === 3) body = openApiV3Document(registry, rest[1], rest[2]);
+      if (rest[0] === 'api' && rest.length === 2)
+        body = openApiV3Document(registry, '', rest[1]);
+      if (rest[0] === 'apis' && rest.length === 3)
+        body = openApiV3Document(registry, rest[1], rest[2]);
     } else if (path === '/openapi/v2') {
       const accept = req.headers.accept ?? '';
       if (accept && !accept.includes('json') && !accept.includes('*/*')) {
-        throw new ApiError(406, 'NotAcceptable', 'only application/json is served at /openapi/v2; use /openapi/v3');
+        throw new ApiError(
+          406,
+          'NotAcceptable',
+          'only application/json is served at /openapi/v2; use /openapi/v3',
+        );
       }
       body = openApiV2Document(registry);
     }
     if (body === undefined) {
-      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (GET ${path})`);
+      throw new ApiError(
+        404,
+        'NotFound',
+        `the server could not find the requested resource (GET ${path})`,
+      );
     }
     this.send(res, 200, body);
   }
@@ -224,7 +336,13 @@ export class ApiHandler {
       const type = registry.find(group, version, rest[2]);
       if (type?.namespaced) {
         if (rest.length > 5) return undefined;
-        return { type, version, namespace: rest[1], name: rest[3], subresource: rest[4] };
+        return {
+          type,
+          version,
+          namespace: rest[1],
+          name: rest[3],
+          subresource: rest[4],
+        };
       }
     }
     const type = registry.find(group, version, rest[0]);
@@ -238,7 +356,12 @@ export class ApiHandler {
     let size = 0;
     for await (const chunk of req) {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'the request is larger than 3 MiB; split the object');
+      if (size > MAX_BODY_BYTES)
+        throw new ApiError(
+          413,
+          'RequestEntityTooLarge',
+          'the request is larger than 3 MiB; split the object',
+        );
       chunks.push(chunk);
     }
     return Buffer.concat(chunks);
@@ -250,18 +373,32 @@ export class ApiHandler {
       try {
         return decodeKubernetesProtobuf(data);
       } catch (e) {
-        throw new ApiError(415, 'UnsupportedMediaType', `the protobuf request body could not be read: ${(e as Error).message}`);
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          `the protobuf request body could not be read: ${
+            (e as Error).message
+          }`,
+        );
       }
     }
     if (contentType.includes('cbor')) {
-      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unsupported format (${contentType}); send JSON or YAML`);
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unsupported format (${contentType}); send JSON or YAML`,
+      );
     }
     const text = data.toString('utf8');
     if (text.trim() === '') return undefined;
     try {
       return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
     } catch (e) {
-      throw badRequest(`the request body is not valid ${contentType.includes('yaml') ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
+      throw badRequest(
+        `the request body is not valid ${
+          contentType.includes('yaml') ? 'YAML' : 'JSON'
+        }: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -277,19 +414,28 @@ export class ApiHandler {
     const { type, version, namespace, name, subresource } = request;
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
     let verb: string;
-    if (method === 'GET') verb = name ? 'get' : watch ? 'watch' : 'list';
+    if (method === 'GET') verb = name ? 'get' : 'list';
     else if (method === 'POST') verb = 'create';
     else if (method === 'PUT') verb = 'update';
     else if (method === 'PATCH') verb = 'patch';
     else if (method === 'DELETE') verb = name ? 'delete' : 'deletecollection';
-    else throw methodNotAllowed(`the server does not allow the method ${method}`);
+    else
+      throw methodNotAllowed(`the server does not allow the method ${method}`);
+    if (verb === 'list' && watch) verb = 'watch';
     if (method === 'POST' && name && subresource !== 'token') {
-      throw methodNotAllowed(`POST is not allowed on a named ${type.kind}; use PUT or PATCH`);
+      throw methodNotAllowed(
+        `POST is not allowed on a named ${type.kind}; use PUT or PATCH`,
+      );
     }
     if (subresource && !type.subresources.includes(subresource)) {
-      throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${type.resource}/${subresource})`);
+      throw new ApiError(
+        404,
+        'NotFound',
+        `the server could not find the requested resource (${type.resource}/${subresource})`,
+      );
     }
-    if (subresource && !name) throw badRequest('a subresource needs an object name');
+    if (subresource && !name)
+      throw badRequest('a subresource needs an object name');
     const attrs: Attributes = {
       kind: 'resource',
       verb,
@@ -311,13 +457,21 @@ export class ApiHandler {
     }
     const dryRunValues = q.getAll('dryRun');
     if (dryRunValues.some(v => v !== 'All')) {
-      throw badRequest(`unsupported dryRun value ${dryRunValues.join(',')}: the only supported value is "All"`);
+      throw badRequest(
+        `unsupported dryRun value ${dryRunValues.join(
+          ',',
+        )}: the only supported value is "All"`,
+      );
     }
     let dryRun = dryRunValues.length > 0;
-    const manager = q.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
+    const manager =
+      q.get('fieldManager') ?? managerFromUserAgent(req.headers['user-agent']);
     const ns = namespace ?? '';
     const data = method === 'GET' ? Buffer.alloc(0) : await this.readBody(req);
-    const body = this.parseBody(data, String(req.headers['content-type'] ?? 'application/json'));
+    const body = this.parseBody(
+      data,
+      String(req.headers['content-type'] ?? 'application/json'),
+    );
 
     if (verb === 'watch') {
       this.watch(req, res, q, request);
@@ -332,7 +486,20 @@ export class ApiHandler {
       return;
     }
     if (subresource === 'scale') {
-      this.send(res, 200, this.scale(type, ns, name!, method, body, String(req.headers['content-type'] ?? ''), manager, dryRun));
+      this.send(
+        res,
+        200,
+        this.scale(
+          type,
+          ns,
+          name!,
+          method,
+          body,
+          String(req.headers['content-type'] ?? ''),
+          manager,
+          dryRun,
+        ),
+      );
       return;
     }
     const listOpts = {
@@ -346,18 +513,41 @@ export class ApiHandler {
         this.send(res, 200, this.cluster.get(type, ns, name!, version));
         return;
       case 'list':
-        this.send(res, 200, this.cluster.list(type, namespace, listOpts, version));
+        this.send(
+          res,
+          200,
+          this.cluster.list(type, namespace, listOpts, version),
+        );
         return;
       case 'create': {
-        const created = this.cluster.create(type, ns, body, { dryRun, manager, fieldManager: manager }, version);
+        const created = this.cluster.create(
+          type,
+          ns,
+          body,
+          { dryRun, manager, fieldManager: manager },
+          version,
+        );
         this.send(res, 201, created);
         return;
       }
       case 'update':
-        this.send(res, 200, this.cluster.replace(type, ns, name!, body, { dryRun, manager, subresource }, version));
+        this.send(
+          res,
+          200,
+          this.cluster.replace(
+            type,
+            ns,
+            name!,
+            body,
+            { dryRun, manager, subresource },
+            version,
+          ),
+        );
         return;
       case 'patch': {
-        const patchType = patchTypeOf(String(req.headers['content-type'] ?? ''));
+        const patchType = patchTypeOf(
+          String(req.headers['content-type'] ?? ''),
+        );
         const existed = Boolean(this.cluster.getRaw(type, ns, name!));
         const result = this.cluster.patch(
           type,
@@ -380,13 +570,33 @@ export class ApiHandler {
       case 'delete':
       case 'deletecollection': {
         const options = isPlainObject(body) ? body : {};
-        if (Array.isArray(options.dryRun) && options.dryRun.includes('All')) dryRun = true;
-        const propagationPolicy = q.get('propagationPolicy') ?? options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
+        if (Array.isArray(options.dryRun) && options.dryRun.includes('All'))
+          dryRun = true;
+        const propagationPolicy =
+          q.get('propagationPolicy') ??
+          options.propagationPolicy ??
+          (options.orphanDependents === true ? 'Orphan' : undefined);
         if (verb === 'delete') {
-          const deleted = this.cluster.delete(type, ns, name!, { dryRun, propagationPolicy, preconditions: options.preconditions }, version);
+          const deleted = this.cluster.delete(
+            type,
+            ns,
+            name!,
+            { dryRun, propagationPolicy, preconditions: options.preconditions },
+            version,
+          );
           this.send(res, 200, deleted);
         } else {
-          this.send(res, 200, this.cluster.deleteCollection(type, namespace, listOpts, { dryRun, propagationPolicy }, version));
+          this.send(
+            res,
+            200,
+            this.cluster.deleteCollection(
+              type,
+              namespace,
+              listOpts,
+              { dryRun, propagationPolicy },
+              version,
+            ),
+          );
         }
         return;
       }
@@ -395,12 +605,19 @@ export class ApiHandler {
     }
   }
 
-  private watch(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, request: ResourceRequest): void {
+  private watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    q: URLSearchParams,
+    request: ResourceRequest,
+  ): void {
     const { type, version, namespace } = request;
     let stop: () => void = () => {};
     let closed = false;
     const timers: NodeJS.Timeout[] = [];
-    const write = (event: WatchEvent | { type: 'ERROR' | 'BOOKMARK'; object: unknown }) => {
+    const write = (
+      event: WatchEvent | { type: 'ERROR' | 'BOOKMARK'; object: unknown },
+    ) => {
       if (!closed) res.write(`${JSON.stringify(event)}\n`);
     };
     const close = () => {
@@ -433,7 +650,10 @@ export class ApiHandler {
         version,
       );
     } catch (error) {
-      const status = error instanceof ApiError ? error.toStatus() : new ApiError(500, 'InternalError', String(error)).toStatus();
+      const status =
+        error instanceof ApiError
+          ? error.toStatus()
+          : new ApiError(500, 'InternalError', String(error)).toStatus();
       write({ type: 'ERROR', object: status });
       close();
       return;
@@ -459,11 +679,22 @@ export class ApiHandler {
     }
   }
 
-  private review(type: ResourceType, body: unknown, user: UserInfo): KubeObject {
+  private review(
+    type: ResourceType,
+    body: unknown,
+    user: UserInfo,
+  ): KubeObject {
     const review = (isPlainObject(body) ? body : {}) as KubeObject;
-    const base = { apiVersion: `${type.group}/v1`, kind: type.kind, metadata: { creationTimestamp: null as any } };
+    const base = {
+      apiVersion: `${type.group}/v1`,
+      kind: type.kind,
+      metadata: { creationTimestamp: null as any },
+    };
     if (type.kind === 'SelfSubjectReview') {
-      return { ...base, status: { userInfo: { username: user.name, groups: user.groups } } };
+      return {
+        ...base,
+        status: { userInfo: { username: user.name, groups: user.groups } },
+      };
     }
     const spec = review.spec ?? {};
     if (type.kind === 'SelfSubjectRulesReview') {
@@ -475,44 +706,90 @@ export class ApiHandler {
         status: {
           resourceRules: admin
             ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]
-            : rules.filter(r => r.resources).map(r => ({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
+            : rules
+                .filter(r => r.resources)
+                .map(r => ({
+                  verbs: r.verbs,
+                  apiGroups: r.apiGroups,
+                  resources: r.resources,
+                  ...(r.resourceNames
+                    ? { resourceNames: r.resourceNames }
+                    : {}),
+                })),
           nonResourceRules: admin
             ? [{ verbs: ['*'], nonResourceURLs: ['*'] }]
-            : rules.filter(r => r.nonResourceURLs).map(r => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
+            : rules
+                .filter(r => r.nonResourceURLs)
+                .map(r => ({
+                  verbs: r.verbs,
+                  nonResourceURLs: r.nonResourceURLs,
+                })),
           incomplete: false,
         },
       };
     }
     let attrs: Attributes;
     if (spec.nonResourceAttributes) {
-      attrs = { kind: 'nonResource', verb: spec.nonResourceAttributes.verb ?? 'get', path: spec.nonResourceAttributes.path ?? '/' };
+      attrs = {
+        kind: 'nonResource',
+        verb: spec.nonResourceAttributes.verb ?? 'get',
+        path: spec.nonResourceAttributes.path ?? '/',
+      };
     } else if (spec.resourceAttributes) {
       const r = spec.resourceAttributes;
-      attrs = { kind: 'resource', verb: r.verb ?? 'get', group: r.group ?? '', resource: r.resource ?? '', subresource: r.subresource || undefined, namespace: r.namespace || undefined, name: r.name || undefined };
+      attrs = {
+        kind: 'resource',
+        verb: r.verb ?? 'get',
+        group: r.group ?? '',
+        resource: r.resource ?? '',
+        subresource: r.subresource || undefined,
+        namespace: r.namespace || undefined,
+        name: r.name || undefined,
+      };
     } else {
-      throw badRequest('a SelfSubjectAccessReview needs spec.resourceAttributes or spec.nonResourceAttributes');
+      throw badRequest(
+        'a SelfSubjectAccessReview needs spec.resourceAttributes or spec.nonResourceAttributes',
+      );
     }
     const allowed = authorize(this.cluster.store, user, attrs);
     return {
       ...base,
       spec,
-      status: allowed ? { allowed: true, reason: 'RBAC: allowed by a matching rule' } : { allowed: false },
+      status: allowed
+        ? { allowed: true, reason: 'RBAC: allowed by a matching rule' }
+        : { allowed: false },
     };
   }
 
   private tokenRequest(ns: string, name: string, body: unknown): KubeObject {
-    const sa = this.cluster.getRaw(this.cluster.registry.get('', 'serviceaccounts')!, ns, name);
+    const sa = this.cluster.getRaw(
+      this.cluster.registry.get('', 'serviceaccounts')!,
+      ns,
+      name,
+    );
     if (!sa) throw notFound('serviceaccounts', name);
     const request = (isPlainObject(body) ? body : {}) as KubeObject;
     const seconds = Number(request.spec?.expirationSeconds ?? 3600);
     const token = `ksim-sa-${randomBytes(24).toString('hex')}`;
-    this.auth.add(token, `system:serviceaccount:${ns}:${name}`, ['system:serviceaccounts', `system:serviceaccounts:${ns}`]);
+    this.auth.add(token, `system:serviceaccount:${ns}:${name}`, [
+      'system:serviceaccounts',
+      `system:serviceaccounts:${ns}`,
+    ]);
     return {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
       metadata: { name, namespace: ns, creationTimestamp: timestamp() },
-      spec: { audiences: request.spec?.audiences ?? ['https://kubernetes.default.svc'], expirationSeconds: seconds, boundObjectRef: null },
-      status: { token, expirationTimestamp: timestamp(new Date(Date.now() + seconds * 1000)) },
+      spec: {
+        audiences: request.spec?.audiences ?? [
+          'https://kubernetes.default.svc',
+        ],
+        expirationSeconds: seconds,
+        boundObjectRef: null,
+      },
+      status: {
+        token,
+        expirationTimestamp: timestamp(new Date(Date.now() + seconds * 1000)),
+      },
     };
   }
 
@@ -529,11 +806,19 @@ export class ApiHandler {
     const toScale = (obj: KubeObject): KubeObject => ({
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
-      metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+      metadata: {
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+        creationTimestamp: obj.metadata.creationTimestamp,
+      },
       spec: { replicas: obj.spec?.replicas ?? 0 },
       status: {
         replicas: obj.status?.replicas ?? 0,
-        selector: Object.entries<string>(obj.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        selector: Object.entries<string>(obj.spec?.selector?.matchLabels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
       },
     });
     const live = this.cluster.get(type, ns, name);
@@ -542,13 +827,26 @@ export class ApiHandler {
     if (method === 'PUT') replicas = (body as any)?.spec?.replicas;
     else if (method === 'PATCH') {
       const patchType = patchTypeOf(contentType);
-      const patched: any = patchType === 'json' ? jsonPatch(toScale(live), body) : mergePatch(toScale(live), body);
+      const patched: any =
+        patchType === 'json'
+          ? jsonPatch(toScale(live), body)
+          : mergePatch(toScale(live), body);
       replicas = patched?.spec?.replicas;
-    } else throw methodNotAllowed(`the scale subresource does not allow ${method}`);
+    } else
+      throw methodNotAllowed(`the scale subresource does not allow ${method}`);
     if (typeof replicas !== 'number' || replicas < 0) {
-      throw badRequest(`spec.replicas of the Scale for ${type.resource} "${name}" must be a number of 0 or more`);
+      throw badRequest(
+        `spec.replicas of the Scale for ${type.resource} "${name}" must be a number of 0 or more`,
+      );
     }
-    const updated = this.cluster.patch(type, ns, name, 'merge', { spec: { replicas } }, { manager, dryRun });
+    const updated = this.cluster.patch(
+      type,
+      ns,
+      name,
+      'merge',
+      { spec: { replicas } },
+      { manager, dryRun },
+    );
     return toScale(updated);
   }
 }
@@ -569,7 +867,9 @@ function patchTypeOf(contentType: string): PatchType {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `the body of the request was in an unknown format (${ct || 'no Content-Type'}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+        `the body of the request was in an unknown format (${
+          ct || 'no Content-Type'
+        }) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
       );
   }
 }
@@ -583,10 +883,26 @@ function managerFromUserAgent(userAgent: string | undefined): string {
 function injectedFault(): ApiError {
   const pick = Math.floor(Math.random() * 3);
   if (pick === 0) {
-    return new ApiError(429, 'TooManyRequests', 'kube-sim: injected fault: too many requests, retry after 1 second', { retryAfterSeconds: 1 }, 1);
+    return new ApiError(
+      429,
+      'TooManyRequests',
+      'kube-sim: injected fault: too many requests, retry after 1 second',
+      { retryAfterSeconds: 1 },
+      1,
+    );
   }
   if (pick === 1) {
-    return new ApiError(503, 'ServiceUnavailable', 'kube-sim: injected fault: the server is temporarily unavailable, retry after 1 second', { retryAfterSeconds: 1 }, 1);
+    return new ApiError(
+      503,
+      'ServiceUnavailable',
+      'kube-sim: injected fault: the server is temporarily unavailable, retry after 1 second',
+      { retryAfterSeconds: 1 },
+      1,
+    );
   }
-  return new ApiError(500, 'InternalError', 'kube-sim: injected fault: internal error');
+  return new ApiError(
+    500,
+    'InternalError',
+    'kube-sim: injected fault: internal error',
+  );
 }

@@ -12,7 +12,12 @@ const ctx = { kind: 'Deployment' };
 const time = '2026-01-01T00:00:00Z';
 
 /** Applies and stores the result with its managedFields, as the server does. */
-function apply(live: KubeObject | undefined, config: KubeObject, manager: string, force = false): KubeObject {
+function apply(
+  live: KubeObject | undefined,
+  config: KubeObject,
+  manager: string,
+  force = false,
+): KubeObject {
   const { object, managers } = serverSideApply({
     live,
     config,
@@ -27,7 +32,10 @@ function apply(live: KubeObject | undefined, config: KubeObject, manager: string
   return object;
 }
 
-const cm = (data: Record<string, string>, labels?: Record<string, string>): KubeObject => ({
+const cm = (
+  data: Record<string, string>,
+  labels?: Record<string, string>,
+): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name: 'c', ...(labels ? { labels } : {}) },
@@ -39,40 +47,60 @@ describe('serverSideApply', () => {
     const result = apply(undefined, cm({ a: '1' }), 'alice');
     expect(result.data).toEqual({ a: '1' });
     expect(result.metadata.managedFields).toEqual([
-      { manager: 'alice', operation: 'Apply', apiVersion: 'apps/v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } },
+      {
+        manager: 'alice',
+        operation: 'Apply',
+        apiVersion: 'apps/v1',
+        time,
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:data': { 'f:a': {} } },
+      },
     ]);
   });
 
   it('refuses to change a field another manager owns, naming the field and the manager', () => {
     const live = apply(undefined, cm({ a: '1', b: '2' }), 'alice');
-    let error: unknown;
-    try {
-      apply(live, cm({ a: 'changed' }), 'bob');
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ApplyConflictError);
-    expect((error as Error).message).toBe('Apply failed with 1 conflict: conflict with "alice" using apps/v1: .data.a');
+    expect(() => apply(live, cm({ a: 'changed' }), 'bob')).toThrow(
+      ApplyConflictError,
+    );
+    expect(() => apply(live, cm({ a: 'changed' }), 'bob')).toThrow(
+      'Apply failed with 1 conflict: conflict with "alice" using apps/v1: .data.a',
+    );
   });
 
   it('takes the field with force, and the first manager no longer owns it', () => {
     const live = apply(undefined, cm({ a: '1', b: '2' }), 'alice');
     const result = apply(live, cm({ a: 'changed' }), 'bob', true);
     expect(result.data).toEqual({ a: 'changed', b: '2' });
-    const owners = Object.fromEntries(result.metadata.managedFields!.map(e => [e.manager, e.fieldsV1]));
-    expect(owners).toEqual({ alice: { 'f:data': { 'f:b': {} } }, bob: { 'f:data': { 'f:a': {} } } });
+    const owners = Object.fromEntries(
+      result.metadata.managedFields!.map(e => [e.manager, e.fieldsV1]),
+    );
+    expect(owners).toEqual({
+      alice: { 'f:data': { 'f:b': {} } },
+      bob: { 'f:data': { 'f:a': {} } },
+    });
   });
 
   it('shares a field applied with the same value, and keeps it when one owner lets go', () => {
     const live = apply(undefined, cm({ a: '1' }), 'alice');
     const shared = apply(live, cm({ a: '1' }), 'bob');
-    const released = apply(shared, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, 'alice');
+    const released = apply(
+      shared,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } },
+      'alice',
+    );
     expect(released.data).toEqual({ a: '1' });
-    expect(released.metadata.managedFields!.map(e => e.manager)).toEqual(['bob']);
+    expect(released.metadata.managedFields!.map(e => e.manager)).toEqual([
+      'bob',
+    ]);
   });
 
   it('removes a field when its only owner stops applying it', () => {
-    const live = apply(undefined, cm({ a: '1', b: '2' }, { app: 'x' }), 'alice');
+    const live = apply(
+      undefined,
+      cm({ a: '1', b: '2' }, { app: 'x' }),
+      'alice',
+    );
     const result = apply(live, cm({ a: '1' }), 'alice');
     expect(result.data).toEqual({ a: '1' });
     expect(result.metadata.labels).toBeUndefined();
@@ -80,7 +108,12 @@ describe('serverSideApply', () => {
 
   it('merges containers and env by name and removes the env entry no longer applied', () => {
     const first = apply(undefined, fixture('deployment-live.yaml'), 'alice');
-    const result = apply(first, fixture('deployment-apply.yaml'), 'alice', true);
+    const result = apply(
+      first,
+      fixture('deployment-apply.yaml'),
+      'alice',
+      true,
+    );
     const containers = result.spec.template.spec.containers;
     expect(containers.map((c: any) => c.name)).toEqual(['web']);
     expect(containers[0].image).toBe('nginx:1.28');
@@ -96,39 +129,52 @@ describe('serverSideApply', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web' },
-      spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'envoy' }] } } },
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'sidecar', image: 'envoy' }] },
+        },
+      },
     };
     const both = apply(first, sidecar, 'mesh');
-    expect(both.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['web', 'sidecar']);
+    expect(both.spec.template.spec.containers.map((c: any) => c.name)).toEqual([
+      'web',
+      'sidecar',
+    ]);
     const again = apply(both, fixture('deployment-apply.yaml'), 'alice');
-    expect(again.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['web', 'sidecar']);
+    expect(again.spec.template.spec.containers.map((c: any) => c.name)).toEqual(
+      ['web', 'sidecar'],
+    );
   });
 
   it('replaces atomic lists whole and reports conflicts inside keyed items by their key', () => {
     const live = apply(undefined, fixture('deployment-live.yaml'), 'alice');
-    try {
-      apply(
-        live,
-        {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: 'web' },
-          spec: { template: { spec: { containers: [{ name: 'sidecar', args: ['--x'] }] } } },
+    const sidecarArgs = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'sidecar', args: ['--x'] }] },
         },
-        'bob',
-      );
-      throw new Error('expected a conflict');
-    } catch (e) {
-      expect((e as ApplyConflictError).conflicts.map(c => c.field)).toEqual([
-        '.spec.template.spec.containers[name="sidecar"].args',
-      ]);
-    }
+      },
+    };
+    expect(() => apply(live, sidecarArgs, 'bob')).toThrow(
+      'Apply failed with 1 conflict: conflict with "alice" using apps/v1: .spec.template.spec.containers[name="sidecar"].args',
+    );
+    const forced = apply(live, sidecarArgs, 'bob', true);
+    expect(forced.spec.template.spec.containers[1].args).toEqual(['--x']);
   });
 
   it('ignores status on the main resource', () => {
-    const result = apply(undefined, { ...cm({ a: '1' }), status: { phase: 'x' } }, 'alice');
+    const result = apply(
+      undefined,
+      { ...cm({ a: '1' }), status: { phase: 'x' } },
+      'alice',
+    );
     expect(result.status).toBeUndefined();
-    expect([...Object.keys(result.metadata.managedFields![0].fieldsV1)]).toEqual(['f:data']);
+    expect([
+      ...Object.keys(result.metadata.managedFields![0].fieldsV1),
+    ]).toEqual(['f:data']);
     expect(describePath('f:data\nf:a')).toBe('.data.a');
   });
 });

@@ -38,12 +38,16 @@ export function describeConflicts(conflicts: ApplyConflict[]): string {
       : `conflicts with ${manager}:\n${fields.map(f => `- ${f}`).join('\n')}`,
   );
   const n = conflicts.length;
-  return `Apply failed with ${n} conflict${n === 1 ? '' : 's'}: ${parts.join('\n')}`;
+  return `Apply failed with ${n} conflict${n === 1 ? '' : 's'}: ${parts.join(
+    '\n',
+  )}`;
 }
 
 function managerLabel(entry: ManagerEntry): string {
   const name = JSON.stringify(entry.manager);
-  const sub = entry.subresource ? ` with subresource ${JSON.stringify(entry.subresource)}` : '';
+  const sub = entry.subresource
+    ? ` with subresource ${JSON.stringify(entry.subresource)}`
+    : '';
   return `${name} using ${entry.apiVersion}${sub}`;
 }
 
@@ -71,7 +75,8 @@ export function mergeApplied(
   }
   if (Array.isArray(config)) {
     const listType = listTypeAt(ctx, names);
-    if (listType.type === 'atomic' || !Array.isArray(live)) return deepClone(config);
+    if (listType.type === 'atomic' || !Array.isArray(live))
+      return deepClone(config);
     if (listType.type === 'set') {
       const seen = new Set(live.map(v => JSON.stringify(v)));
       return [...live, ...config.filter(v => !seen.has(JSON.stringify(v)))];
@@ -82,9 +87,11 @@ export function mergeApplied(
       const token = keyToken(item, listType.keys);
       const index = result.findIndex(
         existing =>
-          isPlainObject(existing) && keyToken(existing, listType.keys) === token,
+          isPlainObject(existing) &&
+          keyToken(existing, listType.keys) === token,
       );
-      if (index >= 0) result[index] = mergeApplied(result[index], item, ctx, names);
+      if (index >= 0)
+        result[index] = mergeApplied(result[index], item, ctx, names);
       else result.push(deepClone(item));
     }
     return result;
@@ -138,32 +145,47 @@ export function serverSideApply(input: ApplyInput): {
       const liveValue = JSON.stringify(valueAt(live, path));
       const configValue = JSON.stringify(valueAt(config, path));
       if (liveValue === configValue) continue;
-      conflicts.push({ manager: managerLabel(entry), path, field: describePath(path) });
+      conflicts.push({
+        manager: managerLabel(entry),
+        path,
+        field: describePath(path),
+      });
       forced.set(entry, [...(forced.get(entry) ?? []), path]);
     }
   }
-  if (conflicts.length > 0 && !input.force) throw new ApplyConflictError(conflicts);
-  for (const [entry, paths] of forced) for (const path of paths) entry.fields.delete(path);
+  if (conflicts.length > 0 && !input.force)
+    throw new ApplyConflictError(conflicts);
+  for (const [entry, paths] of forced)
+    for (const path of paths) entry.fields.delete(path);
 
   const mine = entries.find(entry => sameManager(entry, self));
   const ownedByOthers = new Set<string>();
   for (const entry of entries) {
-    if (entry !== mine) for (const path of entry.fields) ownedByOthers.add(path);
+    if (entry !== mine)
+      for (const path of entry.fields) ownedByOthers.add(path);
   }
   const removed = [...(mine?.fields ?? [])].filter(
-    path => !applied.has(path) && !ownedByOthers.has(path) && inScope(path, scope),
+    path =>
+      !applied.has(path) && !ownedByOthers.has(path) && inScope(path, scope),
   );
 
   const base: KubeObject = live ? deepClone(live) : { metadata: {} };
   const scoped = scopedConfig(config, scope);
   const merged = mergeApplied(base, scoped, ctx) as KubeObject;
   merged.metadata = { ...base.metadata };
-  for (const key of ['labels', 'annotations', 'ownerReferences', 'finalizers']) {
+  for (const key of [
+    'labels',
+    'annotations',
+    'ownerReferences',
+    'finalizers',
+  ]) {
     if (scope === 'status' || config.metadata?.[key] === undefined) continue;
-    merged.metadata[key] = mergeApplied(base.metadata[key], config.metadata[key], ctx, [
-      'metadata',
-      key,
-    ]);
+    merged.metadata[key] = mergeApplied(
+      base.metadata[key],
+      config.metadata[key],
+      ctx,
+      ['metadata', key],
+    );
   }
   // Removing an item removes what is inside it; removing those first would
   // lose the key fields the item is found by.
@@ -175,7 +197,8 @@ export function serverSideApply(input: ApplyInput): {
     }
     return false;
   };
-  for (const path of removed.filter(p => !hasRemovedAncestor(p))) removePath(merged, path);
+  for (const path of removed.filter(p => !hasRemovedAncestor(p)))
+    removePath(merged, path);
 
   const next: ManagerEntry[] = entries.filter(entry => entry !== mine);
   const mineNext: ManagerEntry = {
@@ -187,10 +210,16 @@ export function serverSideApply(input: ApplyInput): {
   const index = mine ? entries.indexOf(mine) : -1;
   if (index >= 0) next.splice(index, 0, mineNext);
   else next.push(mineNext);
-  return { object: merged, managers: next.filter(entry => entry.fields.size > 0) };
+  return {
+    object: merged,
+    managers: next.filter(entry => entry.fields.size > 0),
+  };
 }
 
-function scopedConfig(config: KubeObject, scope: FieldScope): Record<string, any> {
+function scopedConfig(
+  config: KubeObject,
+  scope: FieldScope,
+): Record<string, any> {
   const result: Record<string, any> = {};
   for (const [key, value] of Object.entries(config)) {
     if (key === 'metadata' || key === 'apiVersion' || key === 'kind') continue;

@@ -28,12 +28,12 @@ export class Store {
   private rv: number;
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
   private readonly logs = new Map<string, EventLog>();
-  private readonly listeners = new Map<string, Set<(event: StoreEvent) => void>>();
+  private readonly listeners = new Map<
+    string,
+    Set<(event: StoreEvent) => void>
+  >();
 
-  constructor(
-    private readonly logCapacity = 10_000,
-    initialRv = 0,
-  ) {
+  constructor(private readonly logCapacity = 10_000, initialRv = 0) {
     this.rv = initialRv;
   }
 
@@ -47,7 +47,11 @@ export class Store {
     return this.rv;
   }
 
-  get(resourceKey: string, namespace: string, name: string): KubeObject | undefined {
+  get(
+    resourceKey: string,
+    namespace: string,
+    name: string,
+  ): KubeObject | undefined {
     return this.buckets.get(resourceKey)?.get(`${namespace}/${name}`);
   }
 
@@ -80,7 +84,10 @@ export class Store {
       bucket = new Map();
       this.buckets.set(resourceKey, bucket);
     }
-    bucket.set(`${object.metadata.namespace ?? ''}/${object.metadata.name}`, object);
+    bucket.set(
+      `${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+      object,
+    );
     this.emit({
       type: previous ? 'MODIFIED' : 'ADDED',
       resourceKey,
@@ -111,7 +118,10 @@ export class Store {
         bucket = new Map();
         this.buckets.set(resourceKey, bucket);
       }
-      bucket.set(`${object.metadata.namespace ?? ''}/${object.metadata.name}`, object);
+      bucket.set(
+        `${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+        object,
+      );
     }
   }
 
@@ -152,7 +162,10 @@ export class Store {
     this.logs.clear();
   }
 
-  subscribe(resourceKey: string, listener: (event: StoreEvent) => void): () => void {
+  subscribe(
+    resourceKey: string,
+    listener: (event: StoreEvent) => void,
+  ): () => void {
     let set = this.listeners.get(resourceKey);
     if (!set) {
       set = new Set();
@@ -178,10 +191,14 @@ export class Store {
     }
     log.events.push(event);
     if (log.events.length > this.logCapacity) {
-      const dropped = log.events.splice(0, log.events.length - this.logCapacity);
+      const dropped = log.events.splice(
+        0,
+        log.events.length - this.logCapacity,
+      );
       log.startRv = dropped[dropped.length - 1].rv;
     }
-    for (const listener of this.listeners.get(event.resourceKey) ?? []) listener(event);
+    for (const listener of this.listeners.get(event.resourceKey) ?? [])
+      listener(event);
     for (const listener of this.global) listener(event);
   }
 }

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { jsonPatch, mergePatch, PatchError, strategicMerge } from './strategicMerge';
+import {
+  jsonPatch,
+  mergePatch,
+  PatchError,
+  strategicMerge,
+} from './strategicMerge';
 
 const fixture = (name: string) =>
   parse(readFileSync(join(__dirname, '__fixtures__', name), 'utf8'));
@@ -23,7 +28,11 @@ describe('strategicMerge', () => {
       { name: 'LOG_LEVEL', value: 'info' },
       { name: 'TRACE', value: 'on' },
     ]);
-    expect(sidecar).toEqual({ name: 'sidecar', image: 'envoy:1.30', args: ['--verbose'] });
+    expect(sidecar).toEqual({
+      name: 'sidecar',
+      image: 'envoy:1.30',
+      args: ['--verbose'],
+    });
   });
 
   it('replaces a whole list with $patch: replace', () => {
@@ -32,27 +41,47 @@ describe('strategicMerge', () => {
       {
         spec: {
           template: {
-            spec: { containers: [{ name: 'only', image: 'busybox' }, { $patch: 'replace' }] },
+            spec: {
+              containers: [
+                { name: 'only', image: 'busybox' },
+                { $patch: 'replace' },
+              ],
+            },
           },
         },
       },
       deployment,
     );
-    expect(result.spec.template.spec.containers).toEqual([{ name: 'only', image: 'busybox' }]);
+    expect(result.spec.template.spec.containers).toEqual([
+      { name: 'only', image: 'busybox' },
+    ]);
   });
 
   it('honours $setElementOrder and $deleteFromPrimitiveList', () => {
-    const live = { metadata: { finalizers: ['a', 'b', 'c'] }, spec: { template: { spec: { containers: [{ name: 'x' }, { name: 'y' }] } } } };
+    const live = {
+      metadata: { finalizers: ['a', 'b', 'c'] },
+      spec: {
+        template: { spec: { containers: [{ name: 'x' }, { name: 'y' }] } },
+      },
+    };
     const result = strategicMerge(
       live,
       {
         metadata: { '$deleteFromPrimitiveList/finalizers': ['b'] },
-        spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'y' }, { name: 'x' }] } } },
+        spec: {
+          template: {
+            spec: {
+              '$setElementOrder/containers': [{ name: 'y' }, { name: 'x' }],
+            },
+          },
+        },
       },
       deployment,
     );
     expect(result.metadata.finalizers).toEqual(['a', 'c']);
-    expect(result.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['y', 'x']);
+    expect(
+      result.spec.template.spec.containers.map((c: any) => c.name),
+    ).toEqual(['y', 'x']);
   });
 
   it('refuses list items without their merge key, naming the list', () => {
@@ -66,14 +95,23 @@ describe('strategicMerge', () => {
   });
 
   it('replaces lists of custom resources whole', () => {
-    const result = strategicMerge({ spec: { items: [1, 2] } }, { spec: { items: [3] } }, { kind: 'Widget', custom: true });
+    const result = strategicMerge(
+      { spec: { items: [1, 2] } },
+      { spec: { items: [3] } },
+      { kind: 'Widget', custom: true },
+    );
     expect(result.spec.items).toEqual([3]);
   });
 });
 
 describe('mergePatch', () => {
   it('follows RFC 7386: null deletes, objects merge, lists replace', () => {
-    expect(mergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { a: null, b: { c: 5 }, l: [9] })).toEqual({
+    expect(
+      mergePatch(
+        { a: 1, b: { c: 2, d: 3 }, l: [1, 2] },
+        { a: null, b: { c: 5 }, l: [9] },
+      ),
+    ).toEqual({
       b: { c: 5, d: 3 },
       l: [9],
     });
@@ -92,12 +130,21 @@ describe('jsonPatch', () => {
       { op: 'move', from: '/metadata/labels/a', path: '/moved' },
       { op: 'remove', path: '/list/1' },
     ]);
-    expect(result).toEqual({ metadata: { labels: { 'b/c': 'y' } }, list: [7, 3], first: 7, moved: 'x' });
+    expect(result).toEqual({
+      metadata: { labels: { 'b/c': 'y' } },
+      list: [7, 3],
+      first: 7,
+      moved: 'x',
+    });
     expect(doc.list).toEqual([1, 2]);
   });
 
   it('fails a test operation and a missing path with a clear error', () => {
-    expect(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(PatchError);
-    expect(() => jsonPatch({ a: 1 }, [{ op: 'remove', path: '/b' }])).toThrow(/"\/b" does not exist/);
+    expect(() =>
+      jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }]),
+    ).toThrow(PatchError);
+    expect(() => jsonPatch({ a: 1 }, [{ op: 'remove', path: '/b' }])).toThrow(
+      /"\/b" does not exist/,
+    );
   });
 });

@@ -28,7 +28,9 @@ export function strategicMerge(
   const directive = patch.$patch;
   if (directive === 'replace') return stripDirectives(patch);
   if (directive === 'delete') return undefined;
-  const result: Record<string, any> = isPlainObject(original) ? { ...original } : {};
+  const result: Record<string, any> = isPlainObject(original)
+    ? { ...original }
+    : {};
   if (Array.isArray(patch.$retainKeys)) {
     const keep = new Set<string>(patch.$retainKeys);
     for (const key of Object.keys(result)) {
@@ -36,7 +38,8 @@ export function strategicMerge(
     }
   }
   for (const [key, value] of Object.entries(patch)) {
-    if (key === '$patch' || key === '$retainKeys' || key.startsWith(SET_ORDER)) continue;
+    if (key === '$patch' || key === '$retainKeys' || key.startsWith(SET_ORDER))
+      continue;
     if (key.startsWith(DELETE_PRIMITIVE)) {
       const field = key.slice(DELETE_PRIMITIVE.length);
       if (Array.isArray(result[field]) && Array.isArray(value)) {
@@ -66,13 +69,21 @@ export function strategicMerge(
     if (!key.startsWith(SET_ORDER)) continue;
     const field = key.slice(SET_ORDER.length);
     if (Array.isArray(result[field])) {
-      result[field] = reorder(result[field], patch[key], ctx, [...names, field]);
+      result[field] = reorder(result[field], patch[key], ctx, [
+        ...names,
+        field,
+      ]);
     }
   }
   return result;
 }
 
-function mergeList(original: unknown, patch: unknown[], ctx: SchemaContext, path: string[]) {
+function mergeList(
+  original: unknown,
+  patch: unknown[],
+  ctx: SchemaContext,
+  path: string[],
+) {
   const strategy = patchStrategyAt(ctx, path);
   const base = Array.isArray(original) ? original : [];
   if (strategy.strategy === 'replace') {
@@ -89,7 +100,8 @@ function mergeList(original: unknown, patch: unknown[], ctx: SchemaContext, path
   if (!key) {
     const result = [...base];
     for (const item of patch) {
-      if (!result.some(existing => deepEqual(existing, item))) result.push(item);
+      if (!result.some(existing => deepEqual(existing, item)))
+        result.push(item);
     }
     return result;
   }
@@ -97,7 +109,9 @@ function mergeList(original: unknown, patch: unknown[], ctx: SchemaContext, path
   for (const item of patch) {
     if (!isPlainObject(item)) {
       throw new PatchError(
-        `the list at ${path.join('.')} merges by "${key}" and needs objects, got ${JSON.stringify(item)}`,
+        `the list at ${path.join(
+          '.',
+        )} merges by "${key}" and needs objects, got ${JSON.stringify(item)}`,
       );
     }
     if (item[key] === undefined) {
@@ -106,27 +120,40 @@ function mergeList(original: unknown, patch: unknown[], ctx: SchemaContext, path
       );
     }
     const index = result.findIndex(
-      existing => isPlainObject(existing) && deepEqual(existing[key], item[key]),
+      existing =>
+        isPlainObject(existing) && deepEqual(existing[key], item[key]),
     );
     if (item.$patch === 'delete') {
       if (index >= 0) result.splice(index, 1);
       continue;
     }
-    if (index >= 0) result[index] = strategicMerge(result[index], item, ctx, path);
+    if (index >= 0)
+      result[index] = strategicMerge(result[index], item, ctx, path);
     else result.push(strategicMerge(undefined, item, ctx, path));
   }
   return result;
 }
 
-function reorder(list: any[], order: unknown, ctx: SchemaContext, path: string[]) {
+function reorder(
+  list: any[],
+  order: unknown,
+  ctx: SchemaContext,
+  path: string[],
+) {
   if (!Array.isArray(order)) return list;
   const key = (patchStrategyAt(ctx, path) as { mergeKey?: string }).mergeKey;
-  const identity = (item: any) => JSON.stringify(key && isPlainObject(item) ? item[key] : item);
+  const identity = (item: any) =>
+    JSON.stringify(key && isPlainObject(item) ? item[key] : item);
   const position = new Map(
-    order.map((item, i) => [identity(key && isPlainObject(item) ? item : item), i]),
+    order.map((item, i) => [
+      identity(key && isPlainObject(item) ? item : item),
+      i,
+    ]),
   );
   const ordered = list.filter(item => position.has(identity(item)));
-  ordered.sort((a, b) => position.get(identity(a))! - position.get(identity(b))!);
+  ordered.sort(
+    (a, b) => position.get(identity(a))! - position.get(identity(b))!,
+  );
   return [...ordered, ...list.filter(item => !position.has(identity(item)))];
 }
 
@@ -144,7 +171,9 @@ function stripDirectives(value: unknown): any {
 /** JSON merge patch (RFC 7386). */
 export function mergePatch(original: unknown, patch: unknown): any {
   if (!isPlainObject(patch)) return deepClone(patch);
-  const result: Record<string, any> = isPlainObject(original) ? { ...original } : {};
+  const result: Record<string, any> = isPlainObject(original)
+    ? { ...original }
+    : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
     else result[key] = mergePatch(result[key], value);
@@ -182,7 +211,11 @@ export function jsonPatch(original: unknown, operations: unknown): any {
     let parent: any = doc;
     for (const part of parts.slice(0, -1)) {
       parent = Array.isArray(parent) ? parent[Number(part)] : parent?.[part];
-      if (parent === undefined || parent === null || typeof parent !== 'object') {
+      if (
+        parent === undefined ||
+        parent === null ||
+        typeof parent !== 'object'
+      ) {
         throw new PatchError(`JSON patch path "${pointer}" does not exist`);
       }
     }
@@ -199,7 +232,8 @@ export function jsonPatch(original: unknown, operations: unknown): any {
   };
   const remove = (pointer: string) => {
     const { parent, key } = locate(pointer);
-    if (parent === undefined) throw new PatchError('cannot remove the whole document');
+    if (parent === undefined)
+      throw new PatchError('cannot remove the whole document');
     if (Array.isArray(parent)) {
       const index = Number(key);
       if (!(index >= 0 && index < parent.length)) {
@@ -236,7 +270,9 @@ export function jsonPatch(original: unknown, operations: unknown): any {
   for (const raw of operations) {
     const op = raw as JsonPatchOperation;
     if (!isPlainObject(op) || typeof op.path !== 'string') {
-      throw new PatchError(`invalid JSON patch operation ${JSON.stringify(raw)}`);
+      throw new PatchError(
+        `invalid JSON patch operation ${JSON.stringify(raw)}`,
+      );
     }
     switch (op.op) {
       case 'add':

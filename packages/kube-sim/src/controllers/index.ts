@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Cluster } from '../cluster';
 import { StoreEvent } from '../store';
 import { KubeObject } from '../types';
-import { reconcileAutoscaler, reconcileClaim, reconcileLoadBalancer, reconcilePod } from './kubelet';
+import {
+  reconcileAutoscaler,
+  reconcileClaim,
+  reconcileLoadBalancer,
+  reconcilePod,
+} from './kubelet';
 import { ControllerContext } from './runtime';
 import {
   reconcileDaemonSet,
@@ -34,7 +39,10 @@ const ownerResources: Record<string, [string, string]> = {
  * delay later) and converge objects the way a healthy cluster does.
  * Returns a function that stops them.
  */
-export function startControllers(cluster: Cluster, options: ControllerOptions): () => void {
+export function startControllers(
+  cluster: Cluster,
+  options: ControllerOptions,
+): () => void {
   const delayMs = options.delayMs ?? 500;
   const ctx = new ControllerContext(cluster, delayMs);
   const queue = new Map<string, NodeJS.Timeout>();
@@ -51,26 +59,23 @@ export function startControllers(cluster: Cluster, options: ControllerOptions): 
           work();
         } catch (error) {
           // A controller failure must not take the API server down; it retries on the next change.
-          process.stderr.write(`kube-sim: controller for ${key} failed: ${(error as Error).message}\n`);
+          process.stderr.write(
+            `kube-sim: controller for ${key} failed: ${
+              (error as Error).message
+            }\n`,
+          );
         }
       }, delay),
     );
   };
 
   const quick = Math.min(20, delayMs);
-  // A change wakes its controller, and that one's controller (a pod's ReplicaSet's Deployment).
-  const byOwner = (obj: KubeObject, depth = 0) => {
-    for (const ref of obj.metadata.ownerReferences ?? []) {
-      const target = ownerResources[ref.kind];
-      if (!ref.controller || !target) continue;
-      const ns = obj.metadata.namespace ?? '';
-      schedule(target[0], target[1], ns, ref.name);
-      const owner = depth === 0 ? ctx.get(target[0], target[1], ns, ref.name) : undefined;
-      if (owner) byOwner(owner, depth + 1);
-    }
-  };
-
-  const schedule = (group: string, resource: string, ns: string, name: string) => {
+  const schedule = (
+    group: string,
+    resource: string,
+    ns: string,
+    name: string,
+  ) => {
     const key = `${group}/${resource}/${ns}/${name}`;
     switch (resource) {
       case 'deployments':
@@ -89,7 +94,9 @@ export function startControllers(cluster: Cluster, options: ControllerOptions): 
         return enqueue(key, delayMs, () => reconcileClaim(ctx, ns, name));
       case 'services':
       case 'ingresses':
-        return enqueue(key, delayMs, () => reconcileLoadBalancer(ctx, group, resource, ns, name));
+        return enqueue(key, delayMs, () =>
+          reconcileLoadBalancer(ctx, group, resource, ns, name),
+        );
       case 'horizontalpodautoscalers':
         return enqueue(key, quick, () => reconcileAutoscaler(ctx, ns, name));
       default:
@@ -97,17 +104,39 @@ export function startControllers(cluster: Cluster, options: ControllerOptions): 
     }
   };
 
+  // A change wakes its controller, and that one's controller (a pod's ReplicaSet's Deployment).
+  const byOwner = (obj: KubeObject, depth = 0) => {
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      const target = ownerResources[ref.kind];
+      if (!ref.controller || !target) continue;
+      const ns = obj.metadata.namespace ?? '';
+      schedule(target[0], target[1], ns, ref.name);
+      const owner =
+        depth === 0 ? ctx.get(target[0], target[1], ns, ref.name) : undefined;
+      if (owner) byOwner(owner, depth + 1);
+    }
+  };
+
   const onEvent = (event: StoreEvent) => {
     const obj = event.object;
     const [group, resource] = splitKey(event.resourceKey);
     const ns = obj.metadata.namespace ?? '';
-    if (event.type !== 'DELETED') schedule(group, resource, ns, obj.metadata.name!);
+    if (event.type !== 'DELETED')
+      schedule(group, resource, ns, obj.metadata.name!);
     byOwner(obj);
     if (resource === 'namespaces' && event.type === 'ADDED') {
-      enqueue(`ns/${obj.metadata.name}`, quick, () => populateNamespace(ctx, obj.metadata.name!, options.caData));
+      enqueue(`ns/${obj.metadata.name}`, quick, () =>
+        populateNamespace(ctx, obj.metadata.name!, options.caData),
+      );
     }
-    if (resource === 'secrets' && event.type !== 'DELETED' && obj.type === 'kubernetes.io/service-account-token') {
-      enqueue(`token/${ns}/${obj.metadata.name}`, quick, () => fillToken(ctx, ns, obj.metadata.name!, options));
+    if (
+      resource === 'secrets' &&
+      event.type !== 'DELETED' &&
+      obj.type === 'kubernetes.io/service-account-token'
+    ) {
+      enqueue(`token/${ns}/${obj.metadata.name}`, quick, () =>
+        fillToken(ctx, ns, obj.metadata.name!, options),
+      );
     }
   };
 
@@ -135,33 +164,58 @@ function splitKey(key: string): [string, string] {
 }
 
 /** Every namespace gets a `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap. */
-function populateNamespace(ctx: ControllerContext, ns: string, caData: string): void {
+function populateNamespace(
+  ctx: ControllerContext,
+  ns: string,
+  caData: string,
+): void {
   const namespace = ctx.get('', 'namespaces', '', ns);
   if (!namespace || namespace.metadata.deletionTimestamp) return;
   if (!ctx.get('', 'serviceaccounts', ns, 'default')) {
-    ctx.create('', 'serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } });
+    ctx.create('', 'serviceaccounts', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace: ns },
+    });
   }
   if (!ctx.get('', 'configmaps', ns, 'kube-root-ca.crt')) {
     ctx.create('', 'configmaps', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'kube-root-ca.crt', namespace: ns, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+      metadata: {
+        name: 'kube-root-ca.crt',
+        namespace: ns,
+        annotations: {
+          'kubernetes.io/description':
+            'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+        },
+      },
       data: { 'ca.crt': caData },
     });
   }
 }
 
 /** Service-account token Secrets get a token that authenticates as their ServiceAccount. */
-function fillToken(ctx: ControllerContext, ns: string, name: string, options: ControllerOptions): void {
+function fillToken(
+  ctx: ControllerContext,
+  ns: string,
+  name: string,
+  options: ControllerOptions,
+): void {
   const secret = ctx.get('', 'secrets', ns, name);
   if (!secret) return;
-  const account = secret.metadata.annotations?.['kubernetes.io/service-account.name'];
+  const account =
+    secret.metadata.annotations?.['kubernetes.io/service-account.name'];
   if (!account) return;
   const user = `system:serviceaccount:${ns}:${account}`;
   const groups = ['system:serviceaccounts', `system:serviceaccounts:${ns}`];
   const existing = secret.data?.token;
   if (existing) {
-    options.registerToken(Buffer.from(existing, 'base64').toString(), user, groups);
+    options.registerToken(
+      Buffer.from(existing, 'base64').toString(),
+      user,
+      groups,
+    );
     return;
   }
   const token = `ksim-sa-${randomBytes(24).toString('hex')}`;

@@ -19,7 +19,11 @@ function runsToCompletion(pod: KubeObject): boolean {
  * created; pods of Jobs then succeed; an image tagged `fail` never pulls
  * (ImagePullBackOff), or fails a run-to-completion pod.
  */
-export function reconcilePod(ctx: ControllerContext, ns: string, name: string): void {
+export function reconcilePod(
+  ctx: ControllerContext,
+  ns: string,
+  name: string,
+): void {
   const pod = ctx.get('', 'pods', ns, name);
   if (!pod || pod.metadata.deletionTimestamp) return;
   const phase = pod.status?.phase;
@@ -37,11 +41,20 @@ export function reconcilePod(ctx: ControllerContext, ns: string, name: string): 
     qosClass: 'BestEffort',
     startTime: pod.status?.startTime ?? now,
   };
-  const containerStatus = (c: any, state: Record<string, unknown>, ready: boolean) => ({
+  const containerStatus = (
+    c: any,
+    state: Record<string, unknown>,
+    ready: boolean,
+  ) => ({
     name: c.name,
     image: c.image,
-    imageID: ready || 'terminated' in state ? `docker.io/library/${c.image}@sha256:${'0'.repeat(64)}` : '',
-    ...(ready || 'terminated' in state ? { containerID: `containerd://${pod.metadata.uid!.replace(/-/g, '')}` } : {}),
+    imageID:
+      ready || 'terminated' in state
+        ? `docker.io/library/${c.image}@sha256:${'0'.repeat(64)}`
+        : '',
+    ...(ready || 'terminated' in state
+      ? { containerID: `containerd://${pod.metadata.uid!.replace(/-/g, '')}` }
+      : {}),
     ready,
     restartCount: 0,
     started: ready,
@@ -57,7 +70,18 @@ export function reconcilePod(ctx: ControllerContext, ns: string, name: string): 
           condition(prev, 'Ready', 'False', 'PodFailed', '', now),
         ],
         containerStatuses: containers.map(c =>
-          containerStatus(c, { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } }, false),
+          containerStatus(
+            c,
+            {
+              terminated: {
+                exitCode: 1,
+                reason: 'Error',
+                startedAt: now,
+                finishedAt: now,
+              },
+            },
+            false,
+          ),
         ),
       });
       return;
@@ -68,12 +92,39 @@ export function reconcilePod(ctx: ControllerContext, ns: string, name: string): 
       conditions: [
         condition(prev, 'PodScheduled', 'True', '', '', now),
         condition(prev, 'Initialized', 'True', '', '', now),
-        condition(prev, 'ContainersReady', 'False', 'ContainersNotReady', `containers with unready status: [${containers.map(c => c.name).join(' ')}]`, now),
-        condition(prev, 'Ready', 'False', 'ContainersNotReady', `containers with unready status: [${containers.map(c => c.name).join(' ')}]`, now),
+        condition(
+          prev,
+          'ContainersReady',
+          'False',
+          'ContainersNotReady',
+          `containers with unready status: [${containers
+            .map(c => c.name)
+            .join(' ')}]`,
+          now,
+        ),
+        condition(
+          prev,
+          'Ready',
+          'False',
+          'ContainersNotReady',
+          `containers with unready status: [${containers
+            .map(c => c.name)
+            .join(' ')}]`,
+          now,
+        ),
       ],
       containerStatuses: containers.map(c =>
         imageFails(c.image)
-          ? containerStatus(c, { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } }, false)
+          ? containerStatus(
+              c,
+              {
+                waiting: {
+                  reason: 'ImagePullBackOff',
+                  message: `Back-off pulling image "${c.image}"`,
+                },
+              },
+              false,
+            )
           : containerStatus(c, { running: { startedAt: now } }, true),
       ),
     });
@@ -90,7 +141,18 @@ export function reconcilePod(ctx: ControllerContext, ns: string, name: string): 
         condition(prev, 'Ready', 'False', 'PodCompleted', '', now),
       ],
       containerStatuses: containers.map(c =>
-        containerStatus(c, { terminated: { exitCode: 0, reason: 'Completed', startedAt: base.startTime, finishedAt: now } }, false),
+        containerStatus(
+          c,
+          {
+            terminated: {
+              exitCode: 0,
+              reason: 'Completed',
+              startedAt: base.startTime,
+              finishedAt: now,
+            },
+          },
+          false,
+        ),
       ),
     });
     return;
@@ -99,20 +161,33 @@ export function reconcilePod(ctx: ControllerContext, ns: string, name: string): 
   ctx.setStatus('', 'pods', pod, {
     ...base,
     phase: 'Running',
-    conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(type =>
-      condition(prev, type, 'True', '', '', now),
-    ).map(c => {
-      const { reason: _r, message: _m, ...rest } = c as any;
-      return rest;
-    }),
-    containerStatuses: containers.map(c => containerStatus(c, { running: { startedAt: now } }, true)),
+    conditions: [
+      'PodReadyToStartContainers',
+      'Initialized',
+      'Ready',
+      'ContainersReady',
+      'PodScheduled',
+    ]
+      .map(type => condition(prev, type, 'True', '', '', now))
+      .map(c => {
+        const { reason: _r, message: _m, ...rest } = c as any;
+        return rest;
+      }),
+    containerStatuses: containers.map(c =>
+      containerStatus(c, { running: { startedAt: now } }, true),
+    ),
   });
 }
 
 /** PersistentVolumeClaims bind to a made-up volume of the requested size. */
-export function reconcileClaim(ctx: ControllerContext, ns: string, name: string): void {
+export function reconcileClaim(
+  ctx: ControllerContext,
+  ns: string,
+  name: string,
+): void {
   const pvc = ctx.get('', 'persistentvolumeclaims', ns, name);
-  if (!pvc || pvc.metadata.deletionTimestamp || pvc.status?.phase === 'Bound') return;
+  if (!pvc || pvc.metadata.deletionTimestamp || pvc.status?.phase === 'Bound')
+    return;
   let current = pvc;
   if (!pvc.spec?.volumeName) {
     current =
@@ -120,7 +195,11 @@ export function reconcileClaim(ctx: ControllerContext, ns: string, name: string)
         ...pvc,
         metadata: {
           ...pvc.metadata,
-          annotations: { ...pvc.metadata.annotations, 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' },
+          annotations: {
+            ...pvc.metadata.annotations,
+            'pv.kubernetes.io/bind-completed': 'yes',
+            'pv.kubernetes.io/bound-by-controller': 'yes',
+          },
         },
         spec: { ...pvc.spec, volumeName: `pvc-${pvc.metadata.uid}` },
       }) ?? pvc;
@@ -135,24 +214,42 @@ export function reconcileClaim(ctx: ControllerContext, ns: string, name: string)
 let nextLbIp = 1;
 
 /** LoadBalancer Services and Ingresses get an external address. */
-export function reconcileLoadBalancer(ctx: ControllerContext, group: string, resource: string, ns: string, name: string): void {
+export function reconcileLoadBalancer(
+  ctx: ControllerContext,
+  group: string,
+  resource: string,
+  ns: string,
+  name: string,
+): void {
   const obj = ctx.get(group, resource, ns, name);
   if (!obj || obj.metadata.deletionTimestamp) return;
   if (resource === 'services' && obj.spec?.type !== 'LoadBalancer') return;
   if ((obj.status?.loadBalancer?.ingress ?? []).length > 0) return;
-  const ip = `172.18.255.${nextLbIp++ % 250 + 1}`;
+  const ip = `172.18.255.${(nextLbIp++ % 250) + 1}`;
   ctx.setStatus(group, resource, obj, {
     ...obj.status,
-    loadBalancer: { ingress: [resource === 'services' ? { ip, ipMode: 'VIP' } : { ip }] },
+    loadBalancer: {
+      ingress: [resource === 'services' ? { ip, ipMode: 'VIP' } : { ip }],
+    },
   });
 }
 
 /** HorizontalPodAutoscalers report the replicas of their target. */
-export function reconcileAutoscaler(ctx: ControllerContext, ns: string, name: string): void {
+export function reconcileAutoscaler(
+  ctx: ControllerContext,
+  ns: string,
+  name: string,
+): void {
   const hpa = ctx.get('autoscaling', 'horizontalpodautoscalers', ns, name);
   if (!hpa || hpa.metadata.deletionTimestamp) return;
   const ref = hpa.spec?.scaleTargetRef ?? {};
-  const resource = ({ Deployment: 'deployments', StatefulSet: 'statefulsets', ReplicaSet: 'replicasets' } as Record<string, string>)[ref.kind];
+  const resource = (
+    {
+      Deployment: 'deployments',
+      StatefulSet: 'statefulsets',
+      ReplicaSet: 'replicasets',
+    } as Record<string, string>
+  )[ref.kind];
   const target = resource ? ctx.get('apps', resource, ns, ref.name) : undefined;
   const now = timestamp();
   const prev = hpa.status?.conditions;
@@ -164,9 +261,32 @@ export function reconcileAutoscaler(ctx: ControllerContext, ns: string, name: st
     desiredReplicas: Math.min(max, Math.max(min, current)),
     conditions: target
       ? [
-          condition(prev, 'AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size', now),
-          condition(prev, 'ScalingActive', 'True', 'ValidMetricFound', 'the HPA was able to successfully calculate a replica count', now),
+          condition(
+            prev,
+            'AbleToScale',
+            'True',
+            'ReadyForNewScale',
+            'recommended size matches current size',
+            now,
+          ),
+          condition(
+            prev,
+            'ScalingActive',
+            'True',
+            'ValidMetricFound',
+            'the HPA was able to successfully calculate a replica count',
+            now,
+          ),
         ]
-      : [condition(prev, 'AbleToScale', 'False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: ${ref.kind} "${ref.name}" not found`, now)],
+      : [
+          condition(
+            prev,
+            'AbleToScale',
+            'False',
+            'FailedGetScale',
+            `the HPA controller was unable to get the target's current scale: ${ref.kind} "${ref.name}" not found`,
+            now,
+          ),
+        ],
   });
 }

@@ -8,16 +8,18 @@ export const CONTROLLER_MANAGER = 'kube-controller-manager';
 
 /** Helpers the simulated controllers share: typed lookups and idempotent writes. */
 export class ControllerContext {
-  constructor(
-    readonly cluster: Cluster,
-    readonly delayMs: number,
-  ) {}
+  constructor(readonly cluster: Cluster, readonly delayMs: number) {}
 
   type(group: string, resource: string): ResourceType {
     return this.cluster.registry.get(group, resource)!;
   }
 
-  get(group: string, resource: string, ns: string, name: string): KubeObject | undefined {
+  get(
+    group: string,
+    resource: string,
+    ns: string,
+    name: string,
+  ): KubeObject | undefined {
     return this.cluster.getRaw(this.type(group, resource), ns, name);
   }
 
@@ -28,31 +30,69 @@ export class ControllerContext {
   /** Objects in a namespace whose controller reference points at `owner`. */
   owned(group: string, resource: string, owner: KubeObject): KubeObject[] {
     return this.list(group, resource, owner.metadata.namespace).filter(obj =>
-      (obj.metadata.ownerReferences ?? []).some(ref => ref.uid === owner.metadata.uid && ref.controller),
+      (obj.metadata.ownerReferences ?? []).some(
+        ref => ref.uid === owner.metadata.uid && ref.controller,
+      ),
     );
   }
 
-  create(group: string, resource: string, obj: KubeObject): KubeObject | undefined {
+  create(
+    group: string,
+    resource: string,
+    obj: KubeObject,
+  ): KubeObject | undefined {
     return this.ignoreGone(() =>
-      this.cluster.create(this.type(group, resource), obj.metadata.namespace ?? '', obj, { manager: CONTROLLER_MANAGER }),
+      this.cluster.create(
+        this.type(group, resource),
+        obj.metadata.namespace ?? '',
+        obj,
+        { manager: CONTROLLER_MANAGER },
+      ),
     );
   }
 
-  update(group: string, resource: string, obj: KubeObject): KubeObject | undefined {
+  update(
+    group: string,
+    resource: string,
+    obj: KubeObject,
+  ): KubeObject | undefined {
     return this.ignoreGone(() =>
-      this.cluster.replace(this.type(group, resource), obj.metadata.namespace ?? '', obj.metadata.name!, obj, { manager: CONTROLLER_MANAGER }),
+      this.cluster.replace(
+        this.type(group, resource),
+        obj.metadata.namespace ?? '',
+        obj.metadata.name!,
+        obj,
+        { manager: CONTROLLER_MANAGER },
+      ),
     );
   }
 
   /** Writes status only when it changed. */
-  setStatus(group: string, resource: string, obj: KubeObject, status: Record<string, unknown>): void {
+  setStatus(
+    group: string,
+    resource: string,
+    obj: KubeObject,
+    status: Record<string, unknown>,
+  ): void {
     if (deepEqual(obj.status, status)) return;
-    this.ignoreGone(() => this.cluster.writeStatus(this.type(group, resource), obj, status, CONTROLLER_MANAGER));
+    this.ignoreGone(() =>
+      this.cluster.writeStatus(
+        this.type(group, resource),
+        obj,
+        status,
+        CONTROLLER_MANAGER,
+      ),
+    );
   }
 
   delete(group: string, resource: string, obj: KubeObject): void {
     this.ignoreGone(() =>
-      this.cluster.delete(this.type(group, resource), obj.metadata.namespace ?? '', obj.metadata.name!, {}),
+      this.cluster.delete(
+        this.type(group, resource),
+        obj.metadata.namespace ?? '',
+        obj.metadata.name!,
+        {},
+      ),
     );
   }
 
@@ -61,13 +101,21 @@ export class ControllerContext {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof ApiError && (e.code === 404 || e.code === 409 || e.code === 403)) return undefined;
+      if (
+        e instanceof ApiError &&
+        (e.code === 404 || e.code === 409 || e.code === 403)
+      )
+        return undefined;
       throw e;
     }
   }
 }
 
-export function controllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
+export function controllerRef(
+  owner: KubeObject,
+  apiVersion: string,
+  kind: string,
+): OwnerReference {
   return {
     apiVersion,
     kind,
@@ -82,9 +130,12 @@ const safeAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** A short stable hash of a pod template, in Kubernetes' safe alphabet. */
 export function templateHash(template: unknown): string {
-  const digest = createHash('sha256').update(JSON.stringify(template ?? {})).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify(template ?? {}))
+    .digest();
   let out = '';
-  for (let i = 0; i < 10; i++) out += safeAlphabet[digest[i] % safeAlphabet.length];
+  for (let i = 0; i < 10; i++)
+    out += safeAlphabet[digest[i] % safeAlphabet.length];
   return out;
 }
 
@@ -94,13 +145,16 @@ export function imageFails(image: unknown): boolean {
 }
 
 export function templateFails(template: any): boolean {
-  return [...(template?.spec?.containers ?? []), ...(template?.spec?.initContainers ?? [])].some((c: any) =>
-    imageFails(c?.image),
-  );
+  return [
+    ...(template?.spec?.containers ?? []),
+    ...(template?.spec?.initContainers ?? []),
+  ].some((c: any) => imageFails(c?.image));
 }
 
 export function isPodReady(pod: KubeObject): boolean {
-  return (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+  return (pod.status?.conditions ?? []).some(
+    (c: any) => c.type === 'Ready' && c.status === 'True',
+  );
 }
 
 /** A condition list entry that keeps its transition time while its status holds. */
@@ -119,7 +173,9 @@ export function condition(
   return {
     type,
     status,
-    ...(withUpdateTime ? { lastUpdateTime: sameReason ? old.lastUpdateTime : now } : {}),
+    ...(withUpdateTime
+      ? { lastUpdateTime: sameReason ? old.lastUpdateTime : now }
+      : {}),
     lastTransitionTime: same ? old.lastTransitionTime : now,
     reason,
     message,
