@@ -1,0 +1,148 @@
+import { makeInformer } from '@kubernetes/client-node';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { ClusterClient } from '../cluster/ClusterClient';
+import { KubeObject, splitApiVersion } from '../engine/kubeObject';
+
+export type LiveChange = 'add' | 'update' | 'delete';
+
+type Informer = ReturnType<typeof makeInformer<KubeObject>>;
+
+interface KindWatch {
+  apiVersion: string;
+  kind: string;
+  informer?: Informer;
+  /** True once listed and watching; false while reconnecting after an error. */
+  synced: boolean;
+  lastError?: string;
+  ready: Promise<void>;
+  retryTimer?: NodeJS.Timeout;
+  retryDelayMs: number;
+}
+
+/**
+ * Live objects of one cluster, fed by informers (list once, then watch) for
+ * the kinds Mooring manages, so comparing Git with the cluster costs no API
+ * call and a live edit is seen within moments.
+ */
+export class ClusterCache {
+  private readonly kinds = new Map<string, KindWatch>();
+  private stopped = false;
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly logger: LoggerService,
+    private readonly onChange: (change: LiveChange, object: KubeObject) => void,
+  ) {}
+
+  private static key(apiVersion: string, kind: string) {
+    return `${apiVersion}/${kind}`;
+  }
+
+  /**
+   * Starts watching a kind unless already watched; resolves once its objects
+   * are listed. Throws when the kind cannot be listed (e.g. the cluster is down).
+   */
+  async watch(apiVersion: string, kind: string): Promise<void> {
+    const key = ClusterCache.key(apiVersion, kind);
+    let entry = this.kinds.get(key);
+    if (!entry) {
+      entry = {
+        apiVersion,
+        kind,
+        synced: false,
+        retryDelayMs: 500,
+        ready: Promise.resolve(),
+      };
+      this.kinds.set(key, entry);
+      entry.ready = this.start(entry);
+    }
+    await entry.ready;
+    if (!entry.synced) {
+      throw new Error(
+        entry.lastError ??
+          `Not yet watching ${kind} on cluster ${this.client.name}; retrying`,
+      );
+    }
+  }
+
+  private async start(entry: KindWatch): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (!entry.informer) {
+        const { plural, namespaced } = await this.client.resourceOf(
+          entry.apiVersion,
+          entry.kind,
+        );
+        const { group, version } = splitApiVersion(entry.apiVersion);
+        const path = group
+          ? `/apis/${group}/${version}/${plural}`
+          : `/api/${version}/${plural}`;
+        const informer = makeInformer<KubeObject>(
+          this.client.kubeConfig,
+          path,
+          () => this.client.list(entry.apiVersion, entry.kind) as any,
+        );
+        informer.on('add', object => this.onChange('add', object));
+        informer.on('update', object => this.onChange('update', object));
+        informer.on('delete', object => this.onChange('delete', object));
+        informer.on('error', error => this.failed(entry, error));
+        entry.informer = informer;
+        void namespaced;
+      }
+      entry.lastError = undefined;
+      entry.synced = true;
+      await entry.informer.start();
+      if (entry.lastError) entry.synced = false;
+      else entry.retryDelayMs = 500;
+    } catch (error) {
+      this.failed(entry, error);
+    }
+  }
+
+  private failed(entry: KindWatch, error: unknown) {
+    const message = String((error as Error)?.message ?? error);
+    entry.synced = false;
+    entry.lastError = `Cannot watch ${entry.kind} on cluster ${this.client.name}: ${message}`;
+    if (this.stopped || entry.retryTimer) return;
+    this.logger.debug(`${entry.lastError}; retrying in ${entry.retryDelayMs} ms`);
+    entry.retryTimer = setTimeout(() => {
+      entry.retryTimer = undefined;
+      entry.ready = this.start(entry);
+    }, entry.retryDelayMs);
+    entry.retryTimer.unref?.();
+    entry.retryDelayMs = Math.min(entry.retryDelayMs * 2, 30_000);
+  }
+
+  /** True when the kind is listed and watched right now. */
+  isSynced(apiVersion: string, kind: string): boolean {
+    return this.kinds.get(ClusterCache.key(apiVersion, kind))?.synced ?? false;
+  }
+
+  /** The first reason a watched kind is not synced, if any. */
+  problem(): string | undefined {
+    for (const entry of this.kinds.values()) {
+      if (!entry.synced && entry.lastError) return entry.lastError;
+    }
+    return undefined;
+  }
+
+  /** The cached live object, or undefined when the cluster has none. */
+  get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined {
+    return this.kinds
+      .get(ClusterCache.key(apiVersion, kind))
+      ?.informer?.get(name, namespace || undefined);
+  }
+
+  async stop() {
+    this.stopped = true;
+    for (const entry of this.kinds.values()) {
+      if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      await entry.informer?.stop();
+    }
+  }
+}

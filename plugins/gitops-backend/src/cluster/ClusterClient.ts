@@ -1,0 +1,208 @@
+import {
+  KubeConfig,
+  KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  V1APIResource,
+} from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '@mooring/plugin-gitops-common';
+import { KubeObject, describeObject } from '../engine/kubeObject';
+
+/** Exposes discovery, which the generic object API keeps to itself. */
+class DiscoveringObjectApi extends KubernetesObjectApi {
+  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+}
+
+/** Status codes worth another try: conflicts, throttling and server trouble. */
+const TRANSIENT_CODES = new Set([409, 429, 500, 502, 503, 504]);
+
+/** An API server error with its status code and the server's own words. */
+export class ClusterError extends Error {
+  constructor(
+    message: string,
+    readonly code: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+
+  get transient() {
+    return this.code === undefined || TRANSIENT_CODES.has(this.code);
+  }
+}
+
+function serverMessage(error: any): { code?: number; message: string } {
+  const code = typeof error?.code === 'number' ? error.code : undefined;
+  let message: string | undefined;
+  const body = error?.body;
+  if (typeof body === 'string') {
+    try {
+      message = JSON.parse(body)?.message;
+    } catch {
+      message = body.slice(0, 300);
+    }
+  } else if (body && typeof body === 'object') {
+    message = body.message;
+  }
+  if (!message) {
+    const text = String(error?.message ?? error);
+    message = /HTTP-Code/.test(text) ? text.split('\n')[0] : text;
+  }
+  return { code: code && code >= 100 ? code : undefined, message };
+}
+
+export interface ClusterClientOptions {
+  name: string;
+  kubeConfig: KubeConfig;
+  /** Attempts for transient failures (409/429/5xx, connection errors). */
+  attempts?: number;
+}
+
+/** What the engine asks of one cluster; every call is counted. */
+export class ClusterClient {
+  readonly name: string;
+  readonly kubeConfig: KubeConfig;
+  private readonly api: DiscoveringObjectApi;
+  private readonly attempts: number;
+  /** Requests sent to the API server (discovery included), for the benchmark. */
+  requestCount = 0;
+
+  constructor(options: ClusterClientOptions) {
+    this.name = options.name;
+    this.kubeConfig = options.kubeConfig;
+    this.api = options.kubeConfig.makeApiClient(DiscoveringObjectApi);
+    this.attempts = options.attempts ?? 5;
+  }
+
+  get server(): string {
+    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+  }
+
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    let delay = 100;
+    for (let attempt = 1; ; attempt++) {
+      this.requestCount++;
+      try {
+        return await work();
+      } catch (error) {
+        const { code, message } = serverMessage(error);
+        const failure = new ClusterError(
+          `${what} failed on cluster ${this.name}${code ? ` (HTTP ${code})` : ''}: ${message}`,
+          code,
+        );
+        if (!failure.transient || attempt >= this.attempts) throw failure;
+        await new Promise(resolve => setTimeout(resolve, delay + Math.random() * delay));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
+  /** Plural name and scope of a kind, from discovery (cached). */
+  async resourceOf(apiVersion: string, kind: string) {
+    const resource = await this.call(`Discovering ${apiVersion} ${kind}`, () =>
+      this.api.discover(apiVersion, kind),
+    );
+    if (!resource) {
+      throw new ClusterError(
+        `Cluster ${this.name} does not serve ${kind} in ${apiVersion}; install its CRD first or fix apiVersion`,
+        404,
+      );
+    }
+    return { plural: resource.name, namespaced: resource.namespaced };
+  }
+
+  /** Server-side apply as field manager `mooring`, taking over conflicting fields. */
+  async apply(object: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    const body = { ...object, metadata: { ...object.metadata } };
+    delete (body.metadata as any).resourceVersion;
+    delete (body.metadata as any).managedFields;
+    return this.call(
+      `${options.dryRun ? 'Dry-run apply of' : 'Applying'} ${describeObject({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })}`,
+      () =>
+        this.api.patch(
+          body as KubernetesObject,
+          undefined,
+          options.dryRun ? 'All' : undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        ) as Promise<KubeObject>,
+    );
+  }
+
+  /** The live object, or undefined when it does not exist. */
+  async get(object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }): Promise<KubeObject | undefined> {
+    try {
+      return await this.call(
+        `Reading ${describeObject({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })}`,
+        () =>
+          this.api.read({
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            metadata: { ...object.metadata },
+          }) as Promise<KubeObject>,
+      );
+    } catch (error) {
+      if ((error as ClusterError).code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes an object (background propagation); true when it was there. */
+  async delete(object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }): Promise<boolean> {
+    try {
+      await this.call(
+        `Deleting ${describeObject({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })}`,
+        () =>
+          this.api.delete(
+            {
+              apiVersion: object.apiVersion,
+              kind: object.kind,
+              metadata: { ...object.metadata },
+            },
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            'Background',
+          ),
+      );
+      return true;
+    } catch (error) {
+      if ((error as ClusterError).code === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Creates a namespace unless it exists (not applied: Mooring does not own it). */
+  async ensureNamespace(name: string): Promise<boolean> {
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+    if (await this.get(namespace)) return false;
+    try {
+      await this.call(`Creating Namespace ${name}`, () =>
+        this.api.create(namespace as KubernetesObject),
+      );
+      return true;
+    } catch (error) {
+      if ((error as ClusterError).code === 409) return false;
+      throw error;
+    }
+  }
+
+  /** Lists every object of a kind, in all namespaces. */
+  async list(apiVersion: string, kind: string) {
+    return this.call(`Listing ${kind} in ${apiVersion}`, () =>
+      this.api.list<KubeObject>(apiVersion, kind),
+    );
+  }
+}

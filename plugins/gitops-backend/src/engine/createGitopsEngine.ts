@@ -1,0 +1,122 @@
+import type {
+  DatabaseService,
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import type { ScmIntegrations } from '@backstage/integration';
+import type { HumanDuration } from '@backstage/types';
+import type {
+  GitopsClusterSupplier,
+  GitopsHealthCheck,
+  GitopsRenderer,
+} from '@mooring/plugin-gitops-node';
+import type { Knex } from 'knex';
+import { ClusterClient } from '../cluster/ClusterClient';
+import { kubeConfigForCluster, readClusters } from '../cluster/clusterConfig';
+import { defaultRenderers } from '../render/renderApplication';
+import { GitSource } from '../source/GitSource';
+import { DatabaseGitopsStore } from '../store/DatabaseGitopsStore';
+import { DefaultGitopsEngine } from './DefaultGitopsEngine';
+import type { GitopsEngine } from './types';
+
+/** Options of {@link createGitopsEngine}. */
+export interface CreateGitopsEngineOptions {
+  /** Root config; reads the `gitops` keys. */
+  config: Config;
+  logger: LoggerService;
+  /** The plugin's database service, or a Knex instance (tests). */
+  database: DatabaseService | Knex;
+  /** When given, every replica reconciles all applications each `gitops.reconcile.interval`. */
+  scheduler?: SchedulerService;
+  /** Where Git clones and checkouts live. */
+  workingDirectory: string;
+  /** Git credentials from the Backstage `integrations` config. */
+  urlReaderIntegrations?: ScmIntegrations;
+  /** Renderers from the extension point; tried before the built-in ones. */
+  renderers?: GitopsRenderer[];
+  /** Health checks from the extension point; asked before the built-in ones. */
+  healthChecks?: GitopsHealthCheck[];
+  /** Cluster suppliers from the extension point. */
+  clusters?: GitopsClusterSupplier[];
+  /** Lease length for syncs (default one minute); tests shorten it. */
+  leaseTtlMs?: number;
+}
+
+/** The engine with its lifecycle, as the plugin wires it. */
+export type StartableGitopsEngine = GitopsEngine & {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+function readInterval(config: Config): HumanDuration {
+  const key = 'gitops.reconcile.interval';
+  if (!config.has(key)) return { minutes: 3 };
+  try {
+    return readDurationFromConfig(config, { key });
+  } catch (error) {
+    throw new Error(
+      `${key} is not a duration: ${(error as Error).message}; use e.g. { minutes: 3 } or 'PT3M'`,
+    );
+  }
+}
+
+/**
+ * Builds the GitOps engine from config: clusters (`gitops.clusters`,
+ * `gitops.kubeconfig`, suppliers), allowed repositories, reconcile interval
+ * and concurrency, history retention; runs the database migrations.
+ */
+export async function createGitopsEngine(
+  options: CreateGitopsEngineOptions,
+): Promise<DefaultGitopsEngine & StartableGitopsEngine> {
+  const { config, logger } = options;
+  const store = await DatabaseGitopsStore.create({ database: options.database });
+  const kubeConfigs = readClusters(config);
+  for (const supplier of options.clusters ?? []) {
+    for (const cluster of await supplier.getClusters()) {
+      if (!kubeConfigs.has(cluster.name)) {
+        kubeConfigs.set(cluster.name, kubeConfigForCluster(cluster));
+      }
+    }
+  }
+  const clusters = new Map(
+    [...kubeConfigs].map(([name, kubeConfig]) => [
+      name,
+      new ClusterClient({ name, kubeConfig }),
+    ]),
+  );
+  const git = new GitSource({
+    workingDirectory: options.workingDirectory,
+    allowedRepos: config.getOptionalStringArray('gitops.allowedRepos') ?? [],
+    integrations: options.urlReaderIntegrations,
+    logger,
+  });
+  const concurrency = config.getOptionalNumber('gitops.reconcile.concurrency') ?? 4;
+  const maxRuns =
+    config.getOptionalNumber('gitops.history.maxRunsPerApplication') ?? 100;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error('gitops.reconcile.concurrency must be a positive integer');
+  }
+  if (!Number.isInteger(maxRuns) || maxRuns < 1) {
+    throw new Error('gitops.history.maxRunsPerApplication must be a positive integer');
+  }
+  return new DefaultGitopsEngine({
+    logger,
+    store,
+    git,
+    clusters,
+    renderers: [
+      ...(options.renderers ?? []),
+      ...defaultRenderers({
+        allowRemoteBases:
+          config.getOptionalBoolean('gitops.kustomize.allowRemoteBases') ?? false,
+      }),
+    ],
+    healthChecks: options.healthChecks ?? [],
+    scheduler: options.scheduler,
+    interval: readInterval(config),
+    concurrency,
+    maxRunsPerApplication: maxRuns,
+    leaseTtlMs: options.leaseTtlMs,
+  });
+}

@@ -1,0 +1,8 @@
+export type {
+  ApplicationSpec,
+  EngineEvent,
+  GitopsEngine,
+  SyncOptions,
+} from './types';
+export { createGitopsEngine } from './createGitopsEngine';
+export type { CreateGitopsEngineOptions } from './createGitopsEngine';

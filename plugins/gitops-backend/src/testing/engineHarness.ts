@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import { ConfigReader } from '@backstage/config';
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  KubeConfig,
+  KubernetesObject,
+  KubernetesObjectApi,
+} from '@kubernetes/client-node';
+import { startKubeSim, KubeSim } from '@mooring/kube-sim';
+import type { Knex } from 'knex';
+import { createGitopsEngine } from '../engine/createGitopsEngine';
+import type { ApplicationSpec } from '../engine/types';
+import { tempDir } from './gitRepos';
+
+/** Waits until `check` returns a truthy value; fails with `what` after the timeout. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out waiting for ${what}${lastError ? `: ${lastError}` : ''}`,
+      );
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+}
+
+/** A client of the simulated cluster, for tests to look and meddle. */
+export function clusterClient(sim: KubeSim) {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(sim.kubeconfig());
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  return {
+    async get(apiVersion: string, kind: string, name: string, namespace?: string) {
+      try {
+        return (await api.read({
+          apiVersion,
+          kind,
+          metadata: { name, namespace },
+        })) as any;
+      } catch (error: any) {
+        if (error?.code === 404) return undefined;
+        throw error;
+      }
+    },
+    async patch(object: KubernetesObject, manager = 'kubectl-edit') {
+      return api.patch(object, undefined, undefined, manager, true, 'application/apply-patch+yaml' as any);
+    },
+    async replace(object: KubernetesObject) {
+      return api.replace(object);
+    },
+  };
+}
+
+export function spec(
+  id: string,
+  repoUrl: string,
+  path: string,
+  overrides: Partial<ApplicationSpec['policy']> & { namespace?: string; revision?: string } = {},
+): ApplicationSpec {
+  return {
+    id,
+    entityRef: `component:default/${id}`,
+    target: 'default',
+    source: { repoUrl, path, revision: overrides.revision ?? 'main' },
+    destination: { cluster: 'dev', namespace: overrides.namespace ?? id },
+    policy: {
+      sync: overrides.sync ?? 'manual',
+      prune: overrides.prune ?? false,
+      selfHeal: overrides.selfHeal ?? false,
+    },
+  };
+}
+
+/** An engine against a kube-sim cluster named `dev`. */
+export async function createTestEngine(options: {
+  sim: KubeSim;
+  database: Knex;
+  leaseTtlMs?: number;
+  maxRuns?: number;
+}) {
+  const workingDirectory = tempDir('engine-work');
+  const engine = await createGitopsEngine({
+    config: new ConfigReader({
+      gitops: {
+        clusters: [
+          {
+            name: 'dev',
+            url: options.sim.url,
+            serviceAccountToken: options.sim.adminToken,
+            caData: options.sim.caData,
+          },
+        ],
+        allowedRepos: ['file:///tmp/**', 'git://127.0.0.1:*/**'],
+        history: { maxRunsPerApplication: options.maxRuns ?? 100 },
+      },
+    }),
+    logger: mockServices.logger.mock(),
+    database: options.database,
+    workingDirectory,
+    leaseTtlMs: options.leaseTtlMs,
+  });
+  return {
+    engine,
+    async cleanup() {
+      await engine.stop();
+      fs.rmSync(workingDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+export { startKubeSim };
