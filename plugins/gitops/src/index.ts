@@ -1,1 +1,11 @@
-export { gitopsPlugin as default } from './plugin';
+/**
+ * Mooring's frontend: the component card and Deployments tab with sync status, drift,
+ * history, Sync and Rollback.
+ *
+ * @packageDocumentation
+ */
+export { gitopsPlugin, EntityGitopsCard, EntityGitopsContent } from './plugin';
+export { gitopsApiRef, GitopsClient } from './api';
+export type { GitopsApi } from './api';
+/** Re-exported for the legacy app's card and tab filters. */
+export { isGitopsAvailable } from '@mooring/plugin-gitops-common';

@@ -1,0 +1,35 @@
+import type { ReactElement } from 'react';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { Entity } from '@backstage/catalog-model';
+import { gitopsApiRef, GitopsApi } from '../api';
+import { paymentsEntity } from './fixtures';
+
+/** Renders Mooring components for an entity, as a signed-in user who may or may not sync. */
+export function renderGitops(
+  element: ReactElement,
+  options: { api: GitopsApi; entity?: Entity; canSync?: boolean },
+) {
+  const permission = mockApis.permission({
+    authorize:
+      options.canSync === false ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+  });
+  return renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [gitopsApiRef, options.api],
+        [permissionApiRef, permission],
+      ]}
+    >
+      <EntityProvider entity={options.entity ?? paymentsEntity}>
+        {element}
+      </EntityProvider>
+    </TestApiProvider>,
+  );
+}

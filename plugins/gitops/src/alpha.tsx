@@ -1,0 +1,63 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+} from '@backstage/frontend-plugin-api';
+import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import type { Entity } from '@backstage/catalog-model';
+import { gitopsApiRef, GitopsClient } from './api';
+import { isGitopsAvailable } from '@mooring/plugin-gitops-common';
+
+/** @alpha */
+export const gitopsApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: gitopsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new GitopsClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** @alpha The overview card, on entities with Mooring annotations. */
+export const gitopsEntityCard = EntityCardBlueprint.make({
+  name: 'deployments',
+  params: {
+    filter: isGitopsAvailable,
+    loader: () =>
+      import('./components/EntityGitopsCard').then(m => <m.EntityGitopsCard />),
+  },
+});
+
+const isComponent = (entity: Entity) =>
+  entity.kind.toLocaleLowerCase('en-US') === 'component';
+
+/**
+ * @alpha The Deployments tab. On every component: those not onboarded yet see which
+ * annotations to add.
+ */
+export const gitopsEntityContent = EntityContentBlueprint.make({
+  name: 'deployments',
+  params: {
+    path: 'deployments',
+    title: 'Deployments',
+    filter: isComponent,
+    loader: () =>
+      import('./components/EntityGitopsContent').then(m => (
+        <m.EntityGitopsContent />
+      )),
+  },
+});
+
+/**
+ * Mooring for the new frontend system.
+ * @alpha
+ */
+export default createFrontendPlugin({
+  pluginId: 'gitops',
+  info: { packageJson: () => import('../package.json') },
+  extensions: [gitopsApi, gitopsEntityCard, gitopsEntityContent],
+});

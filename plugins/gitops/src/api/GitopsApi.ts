@@ -1,0 +1,38 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import type {
+  Application,
+  ApplicationListResponse,
+  ApplicationResource,
+  Operation,
+  ResourceDiff,
+  SyncRequest,
+  SyncRun,
+} from '@mooring/plugin-gitops-common';
+
+/**
+ * What the Mooring frontend needs from the `gitops` backend plugin.
+ * @public
+ */
+export interface GitopsApi {
+  /**
+   * The applications (one per target) of a catalog entity, and what is wrong with
+   * its annotations.
+   */
+  getApplications(entityRef: string): Promise<ApplicationListResponse>;
+  getApplication(id: string): Promise<Application>;
+  getResources(id: string): Promise<ApplicationResource[]>;
+  getDiff(id: string): Promise<ResourceDiff[]>;
+  /** Sync runs, newest first. */
+  getHistory(id: string): Promise<SyncRun[]>;
+  /** Starts a sync (or, with `dryRun`, a preview) and returns its operation. */
+  sync(id: string, request: SyncRequest): Promise<Operation>;
+  /** Re-applies the revision of an earlier run. */
+  rollback(id: string, runId: string): Promise<Operation>;
+  /** Asks the backend to re-read Git and the cluster now. */
+  refresh(id: string): Promise<void>;
+}
+
+/** @public */
+export const gitopsApiRef = createApiRef<GitopsApi>({
+  id: 'plugin.gitops.service',
+});

@@ -1,0 +1,129 @@
+import { setupServer } from 'msw/node';
+import { http, HttpResponse } from 'msw';
+import {
+  mockApis,
+  MockFetchApi,
+  registerMswTestHooks,
+} from '@backstage/test-utils';
+import { ResponseError } from '@backstage/errors';
+import { GitopsClient } from './GitopsClient';
+import { history, makeApp, makeOperation } from '../__testUtils__/fixtures';
+
+const base = 'http://backstage.test/api/gitops';
+
+describe('GitopsClient', () => {
+  const server = setupServer();
+  registerMswTestHooks(server);
+
+  const client = new GitopsClient({
+    discoveryApi: mockApis.discovery({ baseUrl: 'http://backstage.test' }),
+    fetchApi: new MockFetchApi(),
+  });
+
+  it('lists the applications of an entity by its ref', async () => {
+    let query: string | null = null;
+    server.use(
+      http.get(`${base}/applications`, ({ request }) => {
+        query = new URL(request.url).searchParams.get('entityRef');
+        return HttpResponse.json({
+          items: [makeApp()],
+          errors: [
+            {
+              entityRef: 'component:default/payments',
+              annotation: 'mooring.dev/cluster',
+              message:
+                "mooring.dev/cluster names 'moon', which gitops.clusters does not define",
+            },
+          ],
+        });
+      }),
+    );
+    const list = await client.getApplications('component:default/payments');
+    expect(query).toBe('component:default/payments');
+    expect(list.items.map(a => a.target)).toEqual(['default']);
+    expect(list.errors[0].annotation).toBe('mooring.dev/cluster');
+  });
+
+  it('reads history, resources and diff of an application', async () => {
+    server.use(
+      http.get(`${base}/applications/app%201/history`, () =>
+        HttpResponse.json({ items: history }),
+      ),
+      http.get(`${base}/applications/app%201/resources`, () =>
+        HttpResponse.json({ items: [] }),
+      ),
+      http.get(`${base}/applications/app%201/diff`, () =>
+        HttpResponse.json({ items: [] }),
+      ),
+    );
+    await expect(client.getHistory('app 1')).resolves.toHaveLength(2);
+    await expect(client.getResources('app 1')).resolves.toEqual([]);
+    await expect(client.getDiff('app 1')).resolves.toEqual([]);
+  });
+
+  it('posts a sync with its options and returns the operation', async () => {
+    let body: unknown;
+    server.use(
+      http.post(`${base}/applications/a1/sync`, async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(
+          { operation: makeOperation({ dryRun: true }) },
+          { status: 202 },
+        );
+      }),
+    );
+    const operation = await client.sync('a1', {
+      revision: 'v2',
+      prune: true,
+      dryRun: true,
+    });
+    expect(body).toEqual({ revision: 'v2', prune: true, dryRun: true });
+    expect(operation.dryRun).toBe(true);
+  });
+
+  it('posts a rollback naming the run, and a refresh', async () => {
+    let body: unknown;
+    let refreshed = false;
+    server.use(
+      http.post(`${base}/applications/a1/rollback`, async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(
+          { operation: makeOperation() },
+          { status: 202 },
+        );
+      }),
+      http.post(`${base}/applications/a1/refresh`, () => {
+        refreshed = true;
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    await client.rollback('a1', 'run-1');
+    await client.refresh('a1');
+    expect(body).toEqual({ runId: 'run-1' });
+    expect(refreshed).toBe(true);
+  });
+
+  it('turns Backstage error bodies into ResponseErrors with the status and message', async () => {
+    server.use(
+      http.post(`${base}/applications/a1/sync`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'ConflictError',
+              message: 'A sync of payments (default) is already running',
+            },
+            request: { method: 'POST', url: '/applications/a1/sync' },
+            response: { statusCode: 409 },
+          },
+          { status: 409 },
+        ),
+      ),
+    );
+    const error = await client.sync('a1', {}).catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(409);
+    expect(error.body.error.message).toBe(
+      'A sync of payments (default) is already running',
+    );
+  });
+});

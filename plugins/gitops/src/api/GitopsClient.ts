@@ -1,0 +1,106 @@
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import type {
+  Application,
+  ApplicationListResponse,
+  ApplicationResource,
+  ListResponse,
+  Operation,
+  ResourceDiff,
+  SyncRequest,
+  SyncRun,
+} from '@mooring/plugin-gitops-common';
+import type { GitopsApi } from './GitopsApi';
+
+/**
+ * Talks to the `gitops` backend plugin through the app's discovery and fetch APIs,
+ * so requests carry the user's Backstage token.
+ * @public
+ */
+export class GitopsClient implements GitopsApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async getApplications(entityRef: string): Promise<ApplicationListResponse> {
+    const query = new URLSearchParams({ entityRef });
+    const body = await this.request<ApplicationListResponse>(
+      `/applications?${query}`,
+    );
+    return { items: body.items, errors: body.errors ?? [] };
+  }
+
+  getApplication(id: string): Promise<Application> {
+    return this.request<Application>(`/applications/${encodeURIComponent(id)}`);
+  }
+
+  async getResources(id: string): Promise<ApplicationResource[]> {
+    const body = await this.request<ListResponse<ApplicationResource>>(
+      `/applications/${encodeURIComponent(id)}/resources`,
+    );
+    return body.items;
+  }
+
+  async getDiff(id: string): Promise<ResourceDiff[]> {
+    const body = await this.request<ListResponse<ResourceDiff>>(
+      `/applications/${encodeURIComponent(id)}/diff`,
+    );
+    return body.items;
+  }
+
+  async getHistory(id: string): Promise<SyncRun[]> {
+    const body = await this.request<ListResponse<SyncRun>>(
+      `/applications/${encodeURIComponent(id)}/history`,
+    );
+    return body.items;
+  }
+
+  async sync(id: string, request: SyncRequest): Promise<Operation> {
+    const body = await this.request<{ operation: Operation }>(
+      `/applications/${encodeURIComponent(id)}/sync`,
+      { method: 'POST', body: request },
+    );
+    return body.operation;
+  }
+
+  async rollback(id: string, runId: string): Promise<Operation> {
+    const body = await this.request<{ operation: Operation }>(
+      `/applications/${encodeURIComponent(id)}/rollback`,
+      { method: 'POST', body: { runId } },
+    );
+    return body.operation;
+  }
+
+  async refresh(id: string): Promise<void> {
+    await this.request<unknown>(
+      `/applications/${encodeURIComponent(id)}/refresh`,
+      { method: 'POST', body: {} },
+    );
+  }
+
+  private async request<T>(
+    path: string,
+    options?: { method: 'POST'; body: unknown },
+  ): Promise<T> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('gitops');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method: options?.method ?? 'GET',
+      headers: options
+        ? { 'Content-Type': 'application/json', Accept: 'application/json' }
+        : { Accept: 'application/json' },
+      body: options ? JSON.stringify(options.body) : undefined,
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    if (response.status === 204) {
+      return undefined as T;
+    }
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}

@@ -1,0 +1,1 @@
+export { ChangeSet, summarizeChanges } from './ChangeSet';

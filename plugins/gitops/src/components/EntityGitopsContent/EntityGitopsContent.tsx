@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import { InfoCard, Progress } from '@backstage/core-components';
+import Grid from '@material-ui/core/Grid';
+import Paper from '@material-ui/core/Paper';
+import Tabs from '@material-ui/core/Tabs';
+import Tab from '@material-ui/core/Tab';
+import Box from '@material-ui/core/Box';
+import type { Application } from '@mooring/plugin-gitops-common';
+import { useResources, useSyncPermission, SyncPermission } from '../../hooks';
+import { ApplicationsGate } from '../GitopsStates';
+import { ErrorMessage } from '../GitopsStates/ErrorMessage';
+import { TargetSummary } from '../TargetSummary';
+import { PermissionNote, applicationLabel } from '../SyncDialog';
+import { ResourcesTable } from '../ResourcesTable';
+import { DriftPanel } from '../Drift';
+import { HistoryTable } from '../History';
+
+function Resources(props: { app: Application }) {
+  const resources = useResources(props.app);
+  if (resources.value === undefined) {
+    if (resources.error) {
+      return (
+        <ErrorMessage
+          error={resources.error}
+          subject={`the resources of ${applicationLabel(props.app)}`}
+          onRetry={resources.retry}
+        />
+      );
+    }
+    return <Progress aria-label="Loading resources" />;
+  }
+  return <ResourcesTable resources={resources.value} />;
+}
+
+function ApplicationDetails(props: {
+  app: Application;
+  permission: SyncPermission;
+}) {
+  const { app, permission } = props;
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <InfoCard title={`Drift · ${app.target}`}>
+          <DriftPanel app={app} permission={permission} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title={`Resources · ${app.target}`}>
+          <Resources app={app} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title={`History · ${app.target}`}>
+          <HistoryTable app={app} permission={permission} />
+        </InfoCard>
+      </Grid>
+    </Grid>
+  );
+}
+
+function ContentBody(props: { apps: Application[]; entityRef: string }) {
+  const { apps, entityRef } = props;
+  const permission = useSyncPermission(entityRef);
+  const [selectedId, setSelectedId] = useState<string | undefined>();
+  const selected = apps.find(a => a.id === selectedId) ?? apps[0];
+  // Side by side: up to three targets per row on wide screens.
+  const columns = Math.max(4, 12 / apps.length) as 4 | 6 | 12;
+  return (
+    <>
+      <PermissionNote permission={permission} />
+      <Grid container spacing={3}>
+        {apps.map(app => (
+          <Grid item xs={12} md={columns} key={app.id}>
+            <Paper variant="outlined" style={{ padding: 16, height: '100%' }}>
+              <TargetSummary app={app} permission={permission} />
+            </Paper>
+          </Grid>
+        ))}
+      </Grid>
+      {apps.length > 1 ? (
+        <Box mt={3}>
+          <Tabs
+            value={selected.id}
+            onChange={(_, id) => setSelectedId(id)}
+            aria-label="Target to show in detail"
+            indicatorColor="primary"
+            textColor="primary"
+          >
+            {apps.map(app => (
+              <Tab key={app.id} value={app.id} label={app.target} />
+            ))}
+          </Tabs>
+        </Box>
+      ) : null}
+      <Box mt={3}>
+        <ApplicationDetails app={selected} permission={permission} />
+      </Box>
+    </>
+  );
+}
+
+/**
+ * The "Deployments" tab: targets side by side, then for the chosen target its drift,
+ * resources and sync history.
+ * @public
+ */
+export function EntityGitopsContent() {
+  return (
+    <Box>
+      <ApplicationsGate>
+        {(apps, { entityRef }) => (
+          <ContentBody apps={apps} entityRef={entityRef} />
+        )}
+      </ApplicationsGate>
+    </Box>
+  );
+}

@@ -1,0 +1,4 @@
+export { NotOnboarded } from './NotOnboarded';
+export { AnnotationErrors } from './AnnotationErrors';
+export { ErrorMessage } from './ErrorMessage';
+export { ApplicationsGate } from './ApplicationsGate';

@@ -1,0 +1,2 @@
+export { HistoryTable } from './HistoryTable';
+export { RollbackDialog } from './RollbackDialog';

@@ -1,0 +1,1 @@
+export { ResourcesTable } from './ResourcesTable';

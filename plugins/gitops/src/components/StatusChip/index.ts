@@ -1,0 +1,1 @@
+export { SyncStatusChip, HealthStatusChip, PhaseChip } from './StatusChip';

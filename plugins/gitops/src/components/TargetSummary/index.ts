@@ -1,0 +1,1 @@
+export { TargetSummary, findSyncedRun } from './TargetSummary';

@@ -1,0 +1,63 @@
+import type { ApplicationResource } from '@mooring/plugin-gitops-common';
+
+/** A resource with the live objects it owns (Deployment → ReplicaSet → Pod). */
+export interface ResourceNode {
+  key: string;
+  resource: ApplicationResource;
+  children: ResourceNode[];
+}
+
+export function resourceKey(r: {
+  kind: string;
+  namespace: string;
+  name: string;
+}): string {
+  return `${r.kind}/${r.namespace}/${r.name}`;
+}
+
+/**
+ * Builds the ownership tree from each resource's `parent`. A resource whose parent is
+ * not in the list is a root, so nothing is ever hidden.
+ */
+export function buildResourceTree(
+  resources: ApplicationResource[],
+): ResourceNode[] {
+  const nodes = new Map<string, ResourceNode>();
+  for (const resource of resources) {
+    const key = resourceKey(resource);
+    if (!nodes.has(key)) nodes.set(key, { key, resource, children: [] });
+  }
+  const roots: ResourceNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.resource.parent
+      ? nodes.get(resourceKey(node.resource.parent))
+      : undefined;
+    if (parent && parent !== node && !isAncestor(node, parent)) {
+      parent.children.push(node);
+    } else {
+      roots.push(node);
+    }
+  }
+  return roots;
+}
+
+function isAncestor(candidate: ResourceNode, of: ResourceNode): boolean {
+  return candidate.children.some(c => c === of || isAncestor(c, of));
+}
+
+/** True when the resource's kind, namespace, name or health message contains the text. */
+export function resourceMatches(r: ApplicationResource, text: string): boolean {
+  const needle = text.trim().toLowerCase();
+  if (!needle) return true;
+  return [
+    r.kind,
+    r.namespace,
+    r.name,
+    `${r.namespace}/${r.name}`,
+    r.healthMessage,
+    r.sync,
+    r.health,
+  ]
+    .filter(Boolean)
+    .some(field => field.toLowerCase().includes(needle));
+}
