@@ -196,6 +196,31 @@ export class Cluster {
     };
   }
 
+  /** Watches share one presented copy per stored object and version, so each serialises it once. */
+  private readonly presented = new WeakMap<
+    KubeObject,
+    Map<string, KubeObject>
+  >();
+
+  private presentShared(
+    type: ResourceType,
+    obj: KubeObject,
+    version?: string,
+  ): KubeObject {
+    let byVersion = this.presented.get(obj);
+    if (!byVersion) {
+      byVersion = new Map();
+      this.presented.set(obj, byVersion);
+    }
+    const key = version ?? '';
+    let shown = byVersion.get(key);
+    if (!shown) {
+      shown = this.present(type, obj, version);
+      byVersion.set(key, shown);
+    }
+    return shown;
+  }
+
   getRaw(type: ResourceType, ns: string, name: string): KubeObject | undefined {
     return this.store.get(storeKeyOf(type), type.namespaced ? ns : '', name);
   }
@@ -298,7 +323,7 @@ export class Cluster {
       if (typeOut)
         send({
           type: typeOut,
-          object: this.present(type, event.object, version),
+          object: this.presentShared(type, event.object, version),
         });
     };
     const rv = opts.resourceVersion;

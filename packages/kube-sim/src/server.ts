@@ -618,7 +618,7 @@ export class ApiHandler {
     const write = (
       event: WatchEvent | { type: 'ERROR' | 'BOOKMARK'; object: unknown },
     ) => {
-      if (!closed) res.write(`${JSON.stringify(event)}\n`);
+      if (!closed) res.write(serializeEvent(event));
     };
     const close = () => {
       if (closed) return;
@@ -849,6 +849,24 @@ export class ApiHandler {
     );
     return toScale(updated);
   }
+}
+
+/** One JSON line per watch event; the same event object going to many watches is serialised once. */
+const serialized = new WeakMap<object, Map<string, string>>();
+
+function serializeEvent(event: { type: string; object: unknown }): string {
+  const object = event.object as object;
+  let byType = serialized.get(object);
+  if (!byType) {
+    byType = new Map();
+    serialized.set(object, byType);
+  }
+  let line = byType.get(event.type);
+  if (line === undefined) {
+    line = `${JSON.stringify(event)}\n`;
+    byType.set(event.type, line);
+  }
+  return line;
 }
 
 function patchTypeOf(contentType: string): PatchType {

@@ -27,6 +27,8 @@ type EventLog = {
 export class Store {
   private rv: number;
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
+  /** Sorted keys per resource, rebuilt lazily after an insert or removal. */
+  private readonly sortedKeys = new Map<string, string[]>();
   private readonly logs = new Map<string, EventLog>();
   private readonly listeners = new Map<
     string,
@@ -59,13 +61,20 @@ export class Store {
   list(resourceKey: string, namespace?: string): KubeObject[] {
     const bucket = this.buckets.get(resourceKey);
     if (!bucket) return [];
-    const keys = [...bucket.keys()].sort();
-    const prefix = namespace === undefined ? undefined : `${namespace}/`;
-    const result: KubeObject[] = [];
-    for (const key of keys) {
-      if (prefix !== undefined && !key.startsWith(prefix)) continue;
-      result.push(bucket.get(key)!);
+    let keys = this.sortedKeys.get(resourceKey);
+    if (!keys) {
+      keys = [...bucket.keys()].sort();
+      this.sortedKeys.set(resourceKey, keys);
     }
+    let start = 0;
+    let end = keys.length;
+    if (namespace !== undefined) {
+      // Keys are "namespace/name": one namespace is a contiguous range.
+      start = lowerBound(keys, `${namespace}/`);
+      end = lowerBound(keys, `${namespace}0`); // '0' sorts right after '/'
+    }
+    const result: KubeObject[] = [];
+    for (let i = start; i < end; i++) result.push(bucket.get(keys[i])!);
     return result;
   }
 
@@ -84,10 +93,9 @@ export class Store {
       bucket = new Map();
       this.buckets.set(resourceKey, bucket);
     }
-    bucket.set(
-      `${object.metadata.namespace ?? ''}/${object.metadata.name}`,
-      object,
-    );
+    const key = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    if (!bucket.has(key)) this.sortedKeys.delete(resourceKey);
+    bucket.set(key, object);
     this.emit({
       type: previous ? 'MODIFIED' : 'ADDED',
       resourceKey,
@@ -102,6 +110,7 @@ export class Store {
     this.buckets
       .get(resourceKey)
       ?.delete(`${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    this.sortedKeys.delete(resourceKey);
     this.emit({
       type: 'DELETED',
       resourceKey,
@@ -123,11 +132,13 @@ export class Store {
         object,
       );
     }
+    this.sortedKeys.delete(resourceKey);
   }
 
   /** Drops a whole resource (a deleted CRD's objects are removed one by one first). */
   drop(resourceKey: string): void {
     this.buckets.delete(resourceKey);
+    this.sortedKeys.delete(resourceKey);
   }
 
   /**
@@ -201,4 +212,15 @@ export class Store {
       listener(event);
     for (const listener of this.global) listener(event);
   }
+}
+
+function lowerBound(sorted: string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
