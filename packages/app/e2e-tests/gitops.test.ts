@@ -4,7 +4,10 @@
  * Runs against the dev command's app (kube-sim clusters and the example repositories).
  */
 import { test, expect, Locator, Page } from '@playwright/test';
+// This test runs in Node, not in the browser: it drives kubectl and writes screenshots.
+// eslint-disable-next-line no-restricted-imports
 import { execFileSync } from 'child_process';
+// eslint-disable-next-line no-restricted-imports
 import path from 'path';
 
 // Names and paths; adjust here when the example changes.
