@@ -29,6 +29,8 @@ export interface KubeSimOptions {
   stateFile?: string;
   /** How often watches that ask for bookmarks get one; 10 seconds by default. */
   bookmarkIntervalMs?: number;
+  /** How many recent events per resource a watch can resume from (10,000 by default); older versions get 410 Gone. */
+  watchCacheSize?: number;
 }
 
 export interface KubeSim {
@@ -134,7 +136,7 @@ export async function startKubeSim(
   const useHttps = options.https ?? true;
   const host = options.host ?? '127.0.0.1';
   const state = options.stateFile ? readState(options.stateFile) : undefined;
-  const cluster = new Cluster();
+  const cluster = new Cluster({ logCapacity: options.watchCacheSize });
   const auth = new TokenAuthenticator();
   const adminToken =
     state?.adminToken ?? `ksim-admin-${randomBytes(24).toString('hex')}`;
