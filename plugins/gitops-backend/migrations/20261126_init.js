@@ -7,7 +7,9 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('gitops_runs', table => {
-    table.comment('One sync (or dry run) of an application, with its change set');
+    table.comment(
+      'One sync (or dry run) of an application, with its change set',
+    );
     table.string('id', 36).primary().comment('Run id (UUID)');
     table
       .string('application_id', 255)
@@ -17,10 +19,19 @@ exports.up = async function up(knex) {
       .string('revision', 255)
       .notNullable()
       .comment('The revision asked for (branch, tag or commit)');
-    table.string('commit_sha', 64).nullable().comment('The commit it resolved to');
-    table.string('commit_author', 255).nullable().comment('Author of the commit');
+    table
+      .string('commit_sha', 64)
+      .nullable()
+      .comment('The commit it resolved to');
+    table
+      .string('commit_author', 255)
+      .nullable()
+      .comment('Author of the commit');
     table.text('commit_message').nullable().comment('Message of the commit');
-    table.string('commit_date', 64).nullable().comment('ISO date of the commit');
+    table
+      .string('commit_date', 64)
+      .nullable()
+      .comment('ISO date of the commit');
     table
       .string('initiated_by', 255)
       .notNullable()
@@ -51,14 +62,22 @@ exports.up = async function up(knex) {
       .string('holder', 255)
       .nullable()
       .comment('The engine instance that runs it, while it runs');
-    table.index(['application_id', 'started_at'], 'gitops_runs_app_started_idx');
+    table.index(
+      ['application_id', 'started_at'],
+      'gitops_runs_app_started_idx',
+    );
     table.index(['phase'], 'gitops_runs_phase_idx');
   });
 
   await knex.schema.createTable('gitops_inventory', table => {
-    table.comment('What each application applied, so that what leaves Git can be pruned');
+    table.comment(
+      'What each application applied, so that what leaves Git can be pruned',
+    );
     table.string('application_id', 255).primary().comment('The application');
-    table.string('cluster', 255).notNullable().comment('Cluster the objects live in');
+    table
+      .string('cluster', 255)
+      .notNullable()
+      .comment('Cluster the objects live in');
     table
       .text('entries')
       .notNullable()
@@ -78,11 +97,16 @@ exports.up = async function up(knex) {
       'Who may sync an application right now, so replicas never sync one twice at once',
     );
     table.string('application_id', 255).primary().comment('The application');
-    table.string('holder', 255).notNullable().comment('Engine instance holding it');
+    table
+      .string('holder', 255)
+      .notNullable()
+      .comment('Engine instance holding it');
     table
       .bigInteger('expires_at')
       .notNullable()
-      .comment('Lease end, in milliseconds since the epoch; renewed while syncing');
+      .comment(
+        'Lease end, in milliseconds since the epoch; renewed while syncing',
+      );
   });
 };
 

@@ -36,8 +36,12 @@ export function staleEntries(previous: Inventory, next: Inventory): Inventory {
  * entries that were not deleted (pruning is off or failed), so they are still
  * tracked and pruned later.
  */
-export function mergeInventory(next: Inventory, survivors: Inventory): Inventory {
+export function mergeInventory(
+  next: Inventory,
+  survivors: Inventory,
+): Inventory {
   const byKey = new Map<string, InventoryEntry>();
-  for (const entry of [...survivors, ...next]) byKey.set(entryKey(entry), entry);
+  for (const entry of [...survivors, ...next])
+    byKey.set(entryKey(entry), entry);
   return [...byKey.values()].sort(compareEntries);
 }

@@ -1,12 +1,20 @@
 import { applySteps, sortForApply, sortForDelete, syncWave } from './syncOrder';
 import { inventoryOf, mergeInventory, staleEntries } from './inventory';
 
-const object = (apiVersion: string, kind: string, name: string, wave?: string) => ({
+const object = (
+  apiVersion: string,
+  kind: string,
+  name: string,
+  wave?: string,
+) => ({
   apiVersion,
   kind,
   metadata: {
     name,
-    namespace: kind === 'Namespace' || kind === 'CustomResourceDefinition' ? undefined : 'shop',
+    namespace:
+      kind === 'Namespace' || kind === 'CustomResourceDefinition'
+        ? undefined
+        : 'shop',
     annotations: wave ? { 'mooring.dev/sync-wave': wave } : undefined,
   },
 });
@@ -20,7 +28,12 @@ describe('sortForApply', () => {
     object('v1', 'Service', 'web'),
     object('example.com/v1', 'Widget', 'w'),
     object('v1', 'ConfigMap', 'settings'),
-    object('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com', '5'),
+    object(
+      'apiextensions.k8s.io/v1',
+      'CustomResourceDefinition',
+      'widgets.example.com',
+      '5',
+    ),
     object('v1', 'Namespace', 'shop', '3'),
     object('v1', 'ConfigMap', 'after', '1'),
   ];
@@ -61,11 +74,21 @@ describe('sortForApply', () => {
 
 describe('inventory', () => {
   it('finds stale entries and keeps survivors tracked', () => {
-    const previous = inventoryOf([object('v1', 'ConfigMap', 'a'), object('v1', 'ConfigMap', 'b')]);
-    const next = inventoryOf([object('v1', 'ConfigMap', 'b'), object('v1', 'Service', 'c')]);
+    const previous = inventoryOf([
+      object('v1', 'ConfigMap', 'a'),
+      object('v1', 'ConfigMap', 'b'),
+    ]);
+    const next = inventoryOf([
+      object('v1', 'ConfigMap', 'b'),
+      object('v1', 'Service', 'c'),
+    ]);
     const stale = staleEntries(previous, next);
     expect(stale.map(e => e.name)).toEqual(['a']);
-    expect(mergeInventory(next, stale).map(e => e.name)).toEqual(['a', 'b', 'c']);
+    expect(mergeInventory(next, stale).map(e => e.name)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
     expect(mergeInventory(next, []).map(e => e.name)).toEqual(['b', 'c']);
   });
 });

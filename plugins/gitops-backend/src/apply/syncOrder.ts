@@ -99,7 +99,9 @@ export function applySteps(objects: KubeObject[]): KubeObject[][] {
   const steps: KubeObject[][] = [];
   let previous: string | undefined;
   for (const object of sortForApply(objects)) {
-    const step = `${stage(object)}/${syncWave(object)}/${kindRank.get(object.kind) ?? object.kind}`;
+    const step = `${stage(object)}/${syncWave(object)}/${
+      kindRank.get(object.kind) ?? object.kind
+    }`;
     if (step !== previous) steps.push([]);
     steps[steps.length - 1].push(object);
     previous = step;

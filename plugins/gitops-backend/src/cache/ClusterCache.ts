@@ -104,7 +104,9 @@ export class ClusterCache {
     entry.synced = false;
     entry.lastError = `Cannot watch ${entry.kind} on cluster ${this.client.name}: ${message}`;
     if (this.stopped || entry.retryTimer) return;
-    this.logger.debug(`${entry.lastError}; retrying in ${entry.retryDelayMs} ms`);
+    this.logger.debug(
+      `${entry.lastError}; retrying in ${entry.retryDelayMs} ms`,
+    );
     entry.retryTimer = setTimeout(() => {
       entry.retryTimer = undefined;
       entry.ready = this.start(entry);

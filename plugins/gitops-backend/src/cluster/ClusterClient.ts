@@ -10,9 +10,16 @@ import { KubeObject, describeObject } from '../engine/kubeObject';
 
 /** Exposes discovery, which the generic object API keeps to itself. */
 class DiscoveringObjectApi extends KubernetesObjectApi {
-  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+  discover(
+    apiVersion: string,
+    kind: string,
+  ): Promise<V1APIResource | undefined> {
     return this.resource(apiVersion, kind);
   }
+}
+
+function sleep(ms: number) {
+  return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 /** Status codes worth another try: conflicts, throttling and server trouble. */
@@ -20,10 +27,7 @@ const TRANSIENT_CODES = new Set([409, 429, 500, 502, 503, 504]);
 
 /** An API server error with its status code and the server's own words. */
 export class ClusterError extends Error {
-  constructor(
-    message: string,
-    readonly code: number | undefined,
-  ) {
+  constructor(message: string, readonly code: number | undefined) {
     super(message);
     this.name = 'ClusterError';
   }
@@ -89,11 +93,13 @@ export class ClusterClient {
       } catch (error) {
         const { code, message } = serverMessage(error);
         const failure = new ClusterError(
-          `${what} failed on cluster ${this.name}${code ? ` (HTTP ${code})` : ''}: ${message}`,
+          `${what} failed on cluster ${this.name}${
+            code ? ` (HTTP ${code})` : ''
+          }: ${message}`,
           code,
         );
         if (!failure.transient || attempt >= this.attempts) throw failure;
-        await new Promise(resolve => setTimeout(resolve, delay + Math.random() * delay));
+        await sleep(delay + Math.random() * delay);
         delay = Math.min(delay * 2, 2000);
       }
     }
@@ -114,12 +120,19 @@ export class ClusterClient {
   }
 
   /** Server-side apply as field manager `mooring`, taking over conflicting fields. */
-  async apply(object: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
+  async apply(
+    object: KubeObject,
+    options: { dryRun?: boolean } = {},
+  ): Promise<KubeObject> {
     const body = { ...object, metadata: { ...object.metadata } };
     delete (body.metadata as any).resourceVersion;
     delete (body.metadata as any).managedFields;
     return this.call(
-      `${options.dryRun ? 'Dry-run apply of' : 'Applying'} ${describeObject({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })}`,
+      `${options.dryRun ? 'Dry-run apply of' : 'Applying'} ${describeObject({
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+      })}`,
       () =>
         this.api.patch(
           body as KubernetesObject,
@@ -140,7 +153,11 @@ export class ClusterClient {
   }): Promise<KubeObject | undefined> {
     try {
       return await this.call(
-        `Reading ${describeObject({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })}`,
+        `Reading ${describeObject({
+          kind: object.kind,
+          namespace: object.metadata.namespace,
+          name: object.metadata.name,
+        })}`,
         () =>
           this.api.read({
             apiVersion: object.apiVersion,
@@ -162,7 +179,11 @@ export class ClusterClient {
   }): Promise<boolean> {
     try {
       await this.call(
-        `Deleting ${describeObject({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })}`,
+        `Deleting ${describeObject({
+          kind: object.kind,
+          namespace: object.metadata.namespace,
+          name: object.metadata.name,
+        })}`,
         () =>
           this.api.delete(
             {
@@ -186,7 +207,11 @@ export class ClusterClient {
 
   /** Creates a namespace unless it exists (not applied: Mooring does not own it). */
   async ensureNamespace(name: string): Promise<boolean> {
-    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+    const namespace = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    };
     if (await this.get(namespace)) return false;
     try {
       await this.call(`Creating Namespace ${name}`, () =>

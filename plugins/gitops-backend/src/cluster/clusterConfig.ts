@@ -24,7 +24,8 @@ export function kubeConfigForCluster(cluster: GitopsCluster): KubeConfig {
 /** Clusters of `gitops.clusters` and of `gitops.kubeconfig` (one per context). */
 export function readClusters(config: Config): Map<string, KubeConfig> {
   const clusters = new Map<string, KubeConfig>();
-  for (const cluster of config.getOptionalConfigArray('gitops.clusters') ?? []) {
+  for (const cluster of config.getOptionalConfigArray('gitops.clusters') ??
+    []) {
     const name = cluster.getString('name');
     clusters.set(
       name,
@@ -44,7 +45,9 @@ export function readClusters(config: Config): Map<string, KubeConfig> {
       file.loadFromFile(kubeconfigPath);
     } catch (error) {
       throw new Error(
-        `Could not read gitops.kubeconfig ${kubeconfigPath}: ${(error as Error).message}`,
+        `Could not read gitops.kubeconfig ${kubeconfigPath}: ${
+          (error as Error).message
+        }`,
       );
     }
     for (const context of file.getContexts()) {

@@ -12,7 +12,9 @@ function masked(
   maskFor: (key: string) => string,
 ) {
   if (!values || typeof values !== 'object') return values;
-  return Object.fromEntries(Object.keys(values).map(key => [key, maskFor(key)]));
+  return Object.fromEntries(
+    Object.keys(values).map(key => [key, maskFor(key)]),
+  );
 }
 
 /**
@@ -28,9 +30,7 @@ export function maskSecretPair(
   const liveData = (live as any)?.data ?? {};
   const desiredData = (desired as any)?.data ?? {};
   const mask = (side: 'live' | 'desired') => (key: string) =>
-    side === 'desired' &&
-    key in liveData &&
-    liveData[key] !== desiredData[key]
+    side === 'desired' && key in liveData && liveData[key] !== desiredData[key]
       ? CHANGED_MASK
       : UNCHANGED_MASK;
   const apply = (object: KubeObject | undefined, side: 'live' | 'desired') => {

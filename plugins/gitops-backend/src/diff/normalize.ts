@@ -28,7 +28,8 @@ export function normalizeObject(object: KubeObject): KubeObject {
   delete copy.status;
   for (const key of SERVER_METADATA) delete copy.metadata[key];
   if (copy.metadata.annotations) {
-    for (const key of IGNORED_ANNOTATIONS) delete copy.metadata.annotations[key];
+    for (const key of IGNORED_ANNOTATIONS)
+      delete copy.metadata.annotations[key];
     if (Object.keys(copy.metadata.annotations).length === 0) {
       delete copy.metadata.annotations;
     }

@@ -35,8 +35,18 @@ describe('normalizeObject', () => {
   it('folds Secret stringData into data', () => {
     expect(
       sameObject(
-        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { p: 'hunter2' } },
-        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { p: 'aHVudGVyMg==' } },
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 's' },
+          stringData: { p: 'hunter2' },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 's' },
+          data: { p: 'aHVudGVyMg==' },
+        },
       ),
     ).toBe(true);
   });
@@ -44,12 +54,22 @@ describe('normalizeObject', () => {
 
 describe('resourceDiff', () => {
   it('is undefined for equal objects', () => {
-    expect(resourceDiff(live, { ...live, metadata: { name: 'settings', namespace: 'shop' } })).toBeUndefined();
+    expect(
+      resourceDiff(live, {
+        ...live,
+        metadata: { name: 'settings', namespace: 'shop' },
+      }),
+    ).toBeUndefined();
   });
 
   it('gives a unified diff, live against desired', () => {
     const result = resourceDiff(live, { ...live, data: { mode: 'slow' } })!;
-    expect(result).toMatchObject({ group: '', kind: 'ConfigMap', namespace: 'shop', name: 'settings' });
+    expect(result).toMatchObject({
+      group: '',
+      kind: 'ConfigMap',
+      namespace: 'shop',
+      name: 'settings',
+    });
     expect(result.diff).toContain('--- live/core/ConfigMap/shop/settings');
     expect(result.diff).toContain('+++ desired/core/ConfigMap/shop/settings');
     expect(result.diff).toContain('-  mode: fast');
@@ -64,10 +84,19 @@ describe('resourceDiff', () => {
       metadata: { name: 'db', namespace: 'shop' },
       data,
     });
-    const before = { password: Buffer.from('hunter2').toString('base64'), user: 'YWRtaW4=' };
-    const after = { password: Buffer.from('correct-horse').toString('base64'), user: 'YWRtaW4=', added: 'eA==' };
+    const before = {
+      password: Buffer.from('hunter2').toString('base64'),
+      user: 'YWRtaW4=',
+    };
+    const after = {
+      password: Buffer.from('correct-horse').toString('base64'),
+      user: 'YWRtaW4=',
+      added: 'eA==',
+    };
     const result = resourceDiff(secret(before), secret(after))!;
-    expect(result.diff).not.toMatch(/aHVudGVyMg|Y29ycmVjdC1ob3JzZQ|YWRtaW4|hunter2|correct-horse/);
+    expect(result.diff).not.toMatch(
+      /aHVudGVyMg|Y29ycmVjdC1ob3JzZQ|YWRtaW4|hunter2|correct-horse/,
+    );
     expect(result.diff).toContain('-  password: ++++++++');
     expect(result.diff).toContain('+  password: ++++++++++++++++');
     expect(result.diff).toContain('+  added: ++++++++');
@@ -83,7 +112,12 @@ describe('resourceDiff', () => {
 
   it('masks a single Secret', () => {
     expect(
-      maskSecret({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { a: 'b' } } as any),
+      maskSecret({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 's' },
+        stringData: { a: 'b' },
+      } as any),
     ).toMatchObject({ stringData: { a: '++++++++' } });
   });
 });

@@ -28,7 +28,9 @@ export function resourceDiff(
   const after = toYaml(pair.desired);
   if (before === after) return undefined;
   const ref = resourceRef(subject);
-  const name = `${ref.group || 'core'}/${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  const name = `${ref.group || 'core'}/${ref.kind}/${
+    ref.namespace ? `${ref.namespace}/` : ''
+  }${ref.name}`;
   const patch = createTwoFilesPatch(
     `live/${name}`,
     `desired/${name}`,

@@ -4,15 +4,15 @@ import {
   ANNOTATION_TRACKING_ID,
   FIELD_MANAGER,
 } from '@mooring/plugin-gitops-common';
-import { TestRepo, startGitDaemon, tempDir } from '../testing/gitRepos';
+import { TestRepo, startGitDaemon, tempDir } from '../__testUtils__/gitRepos';
 import {
   clusterClient,
   createTestEngine,
   spec,
   startKubeSim,
   waitFor,
-} from '../testing/engineHarness';
-import { configMap, deployment, secret } from '../testing/fixtures';
+} from '../__testUtils__/engineHarness';
+import { configMap, deployment, secret } from '../__testUtils__/fixtures';
 
 jest.setTimeout(120_000);
 
@@ -56,7 +56,9 @@ describe('DefaultGitopsEngine against kube-sim', () => {
       'First release',
     );
     const engine = await engineFor();
-    await engine.setApplications([spec('shop', daemon.url('shop.git'), 'deploy')]);
+    await engine.setApplications([
+      spec('shop', daemon.url('shop.git'), 'deploy'),
+    ]);
     await engine.start();
 
     let app = await engine.refresh('shop');
@@ -80,7 +82,10 @@ describe('DefaultGitopsEngine against kube-sim', () => {
       id: run.id,
       phase: 'Succeeded',
       initiatedBy: 'user:default/ada',
-      commit: { author: 'Ada Lovelace <ada@example.com>', message: 'First release' },
+      commit: {
+        author: 'Ada Lovelace <ada@example.com>',
+        message: 'First release',
+      },
       message: '4 created',
     });
     expect(done.changes).toContainEqual({
@@ -95,7 +100,9 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     expect(web.metadata.annotations[ANNOTATION_TRACKING_ID]).toBe(
       'shop:apps/Deployment:shop/web',
     );
-    expect(web.metadata.managedFields.map((f: any) => f.manager)).toContain(FIELD_MANAGER);
+    expect(web.metadata.managedFields.map((f: any) => f.manager)).toContain(
+      FIELD_MANAGER,
+    );
     app = await waitFor('Synced and Healthy', async () => {
       const a = await engine.refresh('shop');
       return a.status.sync === 'Synced' && a.status.health === 'Healthy' && a;
@@ -125,7 +132,10 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     await k8s.replace(extra);
 
     app = await engine.refresh('shop');
-    expect(app.status).toMatchObject({ sync: 'OutOfSync', targetRevision: second });
+    expect(app.status).toMatchObject({
+      sync: 'OutOfSync',
+      targetRevision: second,
+    });
     const diffs = await engine.getDiff('shop');
     const settingsDiff = diffs.find(d => d.name === 'settings')!;
     expect(settingsDiff.diff).toContain('-  mode: fast');
@@ -142,15 +152,27 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     expect(third.commit.sha).toBe(second);
     expect(third.changes).toEqual(
       expect.arrayContaining([
-        { kind: 'ConfigMap', namespace: 'shop', name: 'settings', action: 'configured' },
-        { kind: 'Deployment', namespace: 'shop', name: 'web', action: 'unchanged' },
+        {
+          kind: 'ConfigMap',
+          namespace: 'shop',
+          name: 'settings',
+          action: 'configured',
+        },
+        {
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          action: 'unchanged',
+        },
         { kind: 'Secret', namespace: 'shop', name: 'db', action: 'deleted' },
       ]),
     );
     expect(third.changes.find(c => c.name === 'extra')).toBeUndefined();
     expect(await k8s.get('v1', 'Secret', 'db', 'shop')).toBeUndefined();
     expect(await k8s.get('v1', 'ConfigMap', 'extra', 'shop')).toBeDefined();
-    expect((await k8s.get('v1', 'ConfigMap', 'settings', 'shop')).data).toEqual({ mode: 'slow' });
+    expect((await k8s.get('v1', 'ConfigMap', 'settings', 'shop')).data).toEqual(
+      { mode: 'slow' },
+    );
   });
 
   it('shows live drift within moments with Secret values masked, then self-heals', async () => {
@@ -163,15 +185,22 @@ describe('DefaultGitopsEngine against kube-sim', () => {
       'Initial',
     );
     const engine = await engineFor();
-    await engine.setApplications([spec('drift', repo.fileUrl, 'app', { sync: 'auto' })]);
+    await engine.setApplications([
+      spec('drift', repo.fileUrl, 'app', { sync: 'auto' }),
+    ]);
     await engine.start();
     await engine.refresh('drift');
-    await waitFor('the auto sync', async () =>
-      (await engine.getApplication('drift')).status.sync === 'Synced',
+    await waitFor(
+      'the auto sync',
+      async () =>
+        (await engine.getApplication('drift')).status.sync === 'Synced',
     );
     const history = await engine.getHistory('drift');
     expect(history).toHaveLength(1);
-    expect(history[0]).toMatchObject({ initiatedBy: 'auto', phase: 'Succeeded' });
+    expect(history[0]).toMatchObject({
+      initiatedBy: 'auto',
+      phase: 'Succeeded',
+    });
 
     // Someone edits the Secret by hand: the watch notices without a refresh.
     const k8s = clusterClient(sim);
@@ -181,8 +210,10 @@ describe('DefaultGitopsEngine against kube-sim', () => {
       metadata: { name: 'db', namespace: 'drift' },
       data: { password: Buffer.from('letmein').toString('base64') },
     } as any);
-    await waitFor('drift to show', async () =>
-      (await engine.getApplication('drift')).status.sync === 'OutOfSync',
+    await waitFor(
+      'drift to show',
+      async () =>
+        (await engine.getApplication('drift')).status.sync === 'OutOfSync',
     );
     const diffs = await engine.getDiff('drift');
     expect(diffs).toHaveLength(1);
@@ -191,7 +222,9 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     expect(diffs[0].diff).toContain('+  password: ++++++++++++++++');
     expect(diffs[0].diff).not.toMatch(/letmein|hunter2|bGV0bWVpbg|aHVudGVyMg/);
     const resources = await engine.getResources('drift');
-    expect(resources.find(r => r.name === 'db')).toMatchObject({ sync: 'OutOfSync' });
+    expect(resources.find(r => r.name === 'db')).toMatchObject({
+      sync: 'OutOfSync',
+    });
 
     // With self-heal on, the edit is reverted.
     await engine.setApplications([
@@ -208,15 +241,22 @@ describe('DefaultGitopsEngine against kube-sim', () => {
       metadata: { name: 'settings', namespace: 'drift' },
       data: { mode: 'slow' },
     } as any);
-    await waitFor('self-heal of a ConfigMap edit, without a refresh', async () => {
-      const cm = await k8s.get('v1', 'ConfigMap', 'settings', 'drift');
-      return cm.data.mode === 'fast';
-    });
-    const heals = (await engine.getHistory('drift')).filter(r => r.initiatedBy === 'self-heal');
+    await waitFor(
+      'self-heal of a ConfigMap edit, without a refresh',
+      async () => {
+        const cm = await k8s.get('v1', 'ConfigMap', 'settings', 'drift');
+        return cm.data.mode === 'fast';
+      },
+    );
+    const heals = (await engine.getHistory('drift')).filter(
+      r => r.initiatedBy === 'self-heal',
+    );
     expect(heals.length).toBeGreaterThanOrEqual(2);
     expect(heals[0].phase).toBe('Succeeded');
-    await waitFor('Synced after healing', async () =>
-      (await engine.getApplication('drift')).status.sync === 'Synced',
+    await waitFor(
+      'Synced after healing',
+      async () =>
+        (await engine.getApplication('drift')).status.sync === 'Synced',
     );
   });
 });

@@ -52,6 +52,13 @@ import type {
   SyncOptions,
 } from './types';
 
+/** A sync failure with the phase it ends the run in. */
+class SyncStageError extends Error {
+  constructor(readonly phase: 'Failed' | 'Error', message: string) {
+    super(message);
+  }
+}
+
 /** What the engine last learned comparing one desired object with the cluster. */
 interface Comparison {
   desiredHash: string;
@@ -438,7 +445,10 @@ export class DefaultGitopsEngine implements GitopsEngine {
         this.setStatus(state, {
           sync: 'Unknown',
           targetRevision: sha,
-          message: `Rendering ${spec.source.path} at ${sha.slice(0, 7)} failed: ${errorMessage(error)}`,
+          message: `Rendering ${spec.source.path} at ${sha.slice(
+            0,
+            7,
+          )} failed: ${errorMessage(error)}`,
         });
         return;
       }
@@ -477,10 +487,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
   private async renderRevision(state: ApplicationState, sha: string) {
     const { spec } = state;
     if (state.rendered?.sha === sha) return;
-    const directory = await this.options.git.checkout(
-      spec.source.repoUrl,
-      sha,
-    );
+    const directory = await this.options.git.checkout(spec.source.repoUrl, sha);
     const { objects } = await renderApplication({
       repositoryRoot: directory,
       path: spec.source.path,
@@ -506,14 +513,45 @@ export class DefaultGitopsEngine implements GitopsEngine {
     );
   }
 
-  private async loadInventory(state: ApplicationState) {
-    if (state.inventoryLoaded) return;
+  /** Reads the inventory (and last synced commit) from the database, once or when `reload`. */
+  private async loadInventory(state: ApplicationState, reload = false) {
+    if (state.inventoryLoaded && !reload) return;
     const stored = await this.options.store.getInventory(state.spec.id);
     state.inventory = stored?.entries ?? [];
     state.inventoryLoaded = true;
-    if (stored?.syncedRevision && !state.status.syncedRevision) {
-      state.status = { ...state.status, syncedRevision: stored.syncedRevision };
+    if (
+      stored?.syncedRevision &&
+      stored.syncedRevision !== state.status.syncedRevision
+    ) {
+      this.setStatus(state, { syncedRevision: stored.syncedRevision });
     }
+  }
+
+  /**
+   * Whether an automatic sync is still needed once the lease is ours: another
+   * replica may have done it since this one looked.
+   */
+  private async stillNeeded(state: ApplicationState, reason: string) {
+    await this.loadInventory(state, true);
+    const { status } = state;
+    if (reason === 'auto') {
+      return status.targetRevision !== status.syncedRevision;
+    }
+    const client = this.options.clusters.get(state.spec.destination.cluster);
+    if (!client || !state.rendered) return false;
+    for (const object of state.rendered.objects) {
+      const comparison = state.comparisons.get(keyOfObject(object));
+      if (comparison?.inSync) continue;
+      const live = await client.get(object);
+      if (
+        !live ||
+        !comparison?.expected ||
+        !sameObject(live, comparison.expected)
+      ) {
+        return true;
+      }
+    }
+    return state.stale.length > 0;
   }
 
   /**
@@ -620,7 +658,8 @@ export class DefaultGitopsEngine implements GitopsEngine {
             ...entry,
             sync: 'OutOfSync',
             health: objectHealth(live, this.options.healthChecks).status,
-            healthMessage: 'No longer in Git; pruned on the next sync with prune',
+            healthMessage:
+              'No longer in Git; pruned on the next sync with prune',
           });
         }
       }
@@ -631,8 +670,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
         ),
       );
       state.resources = resources;
-      const outOfSync =
-        resources.filter(r => r.sync === 'OutOfSync').length;
+      const outOfSync = resources.filter(r => r.sync === 'OutOfSync').length;
       this.setStatus(state, {
         sync: allInSync && liveStale.length === 0 ? 'Synced' : 'OutOfSync',
         health,
@@ -706,6 +744,13 @@ export class DefaultGitopsEngine implements GitopsEngine {
       this.leaseTtlMs,
     );
     if (!acquired) return undefined;
+    if (
+      (options.initiatedBy === 'auto' || options.initiatedBy === 'self-heal') &&
+      !(await this.stillNeeded(state, options.initiatedBy).catch(() => true))
+    ) {
+      await this.options.store.releaseLease(spec.id, this.holder);
+      return undefined;
+    }
     const run: SyncRun = {
       id: crypto.randomUUID(),
       revision: options.revision || spec.source.revision || 'HEAD',
@@ -797,9 +842,13 @@ export class DefaultGitopsEngine implements GitopsEngine {
       const objects = state.rendered!.objects;
       // 2. The destination namespace, when an object lives in it.
       if (
-        objects.some(o => o.metadata.namespace === spec.destination.namespace) &&
+        objects.some(
+          o => o.metadata.namespace === spec.destination.namespace,
+        ) &&
         !objects.some(
-          o => o.kind === 'Namespace' && o.metadata.name === spec.destination.namespace,
+          o =>
+            o.kind === 'Namespace' &&
+            o.metadata.name === spec.destination.namespace,
         )
       ) {
         try {
@@ -809,20 +858,29 @@ export class DefaultGitopsEngine implements GitopsEngine {
         }
       }
       // 3. Apply, step by step; a failed step stops the later ones.
-      await this.loadInventory(state);
+      await this.loadInventory(state, true);
       const steps = applySteps(objects);
-      let done = 0;
+      const progress = { done: 0, total: objects.length };
       let failedStep = false;
       for (const step of steps) {
         const results = await mapLimit(
           step,
           this.options.applyConcurrency ?? 8,
-          object => this.applyOne(state, client, cache, object, sha),
+          async object => {
+            const result = await this.applyOne(
+              state,
+              client,
+              cache,
+              object,
+              sha,
+            );
+            changes.push(result);
+            progress.done++;
+            run.changes = changes;
+            this.setOperation(state, run, options, { ...progress });
+            return result;
+          },
         );
-        changes.push(...results);
-        done += step.length;
-        run.changes = changes;
-        this.setOperation(state, run, options, { done, total: objects.length });
         if (results.some(r => r.action === 'failed')) {
           failedStep = true;
           break;
@@ -866,7 +924,8 @@ export class DefaultGitopsEngine implements GitopsEngine {
       await store.saveInventory(spec.id, {
         cluster: spec.destination.cluster,
         entries: state.inventory,
-        syncedRevision: phase === 'Succeeded' ? sha : state.status.syncedRevision,
+        syncedRevision:
+          phase === 'Succeeded' ? sha : state.status.syncedRevision,
       });
       if (phase === 'Succeeded') {
         this.setStatus(state, { syncedRevision: sha });
@@ -903,7 +962,11 @@ export class DefaultGitopsEngine implements GitopsEngine {
     }
     this.setOperation(state, run, options);
     if (phase !== 'Succeeded') {
-      this.emit({ type: 'syncFailed', application: this.toApplication(state), run });
+      this.emit({
+        type: 'syncFailed',
+        application: this.toApplication(state),
+        run,
+      });
     }
     await this.compare(state);
   }
@@ -966,7 +1029,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
     const changes: ResourceChange[] = [];
     const survivors: InventoryEntry[] = [];
     const asObjects = stale.map(entry => ({
-      apiVersion: entry.group ? `${entry.group}/${entry.version}` : entry.version,
+      apiVersion: entry.group
+        ? `${entry.group}/${entry.version}`
+        : entry.version,
       kind: entry.kind,
       metadata: {
         name: entry.name,
@@ -976,13 +1041,19 @@ export class DefaultGitopsEngine implements GitopsEngine {
     }));
     for (const object of sortForApply(asObjects as KubeObject[]).reverse()) {
       const entry = (object as any).entry as InventoryEntry;
-      const change = { kind: entry.kind, namespace: entry.namespace, name: entry.name };
+      const change = {
+        kind: entry.kind,
+        namespace: entry.namespace,
+        name: entry.name,
+      };
       try {
         const live = await client.get(object);
         if (!live) continue;
         if (!isTrackedBy(state.spec.id, live)) {
           this.options.logger.info(
-            `Not pruning ${describeObject(entry)}: it does not carry the tracking id of ${state.spec.id}`,
+            `Not pruning ${describeObject(
+              entry,
+            )}: it does not carry the tracking id of ${state.spec.id}`,
           );
           continue;
         }
@@ -990,7 +1061,11 @@ export class DefaultGitopsEngine implements GitopsEngine {
         changes.push({ ...change, action: 'deleted' });
       } catch (error) {
         survivors.push(entry);
-        changes.push({ ...change, action: 'failed', message: errorMessage(error) });
+        changes.push({
+          ...change,
+          action: 'failed',
+          message: errorMessage(error),
+        });
       }
     }
     return { changes, survivors };
@@ -1014,7 +1089,11 @@ export class DefaultGitopsEngine implements GitopsEngine {
     const changes: ResourceChange[] = [];
     for (const object of sortForApply(objects)) {
       const ref = resourceRef(object);
-      const change = { kind: ref.kind, namespace: ref.namespace, name: ref.name };
+      const change = {
+        kind: ref.kind,
+        namespace: ref.namespace,
+        name: ref.name,
+      };
       try {
         const live = await client.get(object);
         if (!live) {
@@ -1027,12 +1106,19 @@ export class DefaultGitopsEngine implements GitopsEngine {
           action: sameObject(result, live) ? 'unchanged' : 'configured',
         });
       } catch (error) {
-        changes.push({ ...change, action: 'failed', message: errorMessage(error) });
+        changes.push({
+          ...change,
+          action: 'failed',
+          message: errorMessage(error),
+        });
       }
     }
     await this.loadInventory(state);
     if (options.prune ?? spec.policy.prune) {
-      for (const entry of staleEntries(state.inventory ?? [], inventoryOf(objects))) {
+      for (const entry of staleEntries(
+        state.inventory ?? [],
+        inventoryOf(objects),
+      )) {
         changes.push({
           kind: entry.kind,
           namespace: entry.namespace,
@@ -1054,8 +1140,14 @@ export class DefaultGitopsEngine implements GitopsEngine {
       dryRun: true,
       changes,
     };
-    await this.options.store.insertRun({ ...run, applicationId: spec.id }, this.holder);
-    await this.options.store.trimRuns(spec.id, this.options.maxRunsPerApplication);
+    await this.options.store.insertRun(
+      { ...run, applicationId: spec.id },
+      this.holder,
+    );
+    await this.options.store.trimRuns(
+      spec.id,
+      this.options.maxRunsPerApplication,
+    );
     return run;
   }
 
@@ -1075,7 +1167,10 @@ export class DefaultGitopsEngine implements GitopsEngine {
     }, this.options.liveChangeDebounceMs ?? 20);
   }
 
-  private enqueue<T>(state: ApplicationState, work: () => Promise<T>): Promise<T> {
+  private enqueue<T>(
+    state: ApplicationState,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const result = state.queue.then(work, work);
     state.queue = result.catch(() => undefined);
     return result;
@@ -1098,13 +1193,18 @@ export class DefaultGitopsEngine implements GitopsEngine {
     return state;
   }
 
-  private setStatus(state: ApplicationState, patch: Partial<ApplicationStatus>) {
+  private setStatus(
+    state: ApplicationState,
+    patch: Partial<ApplicationStatus>,
+  ) {
     const before = state.status;
     const after: ApplicationStatus = {
       ...before,
       ...patch,
       reconciledAt:
-        patch.sync !== undefined ? new Date().toISOString() : before.reconciledAt,
+        patch.sync !== undefined
+          ? new Date().toISOString()
+          : before.reconciledAt,
     };
     state.status = after;
     const changed =
@@ -1118,10 +1218,15 @@ export class DefaultGitopsEngine implements GitopsEngine {
     if (!changed) return;
     const application = this.toApplication(state);
     this.emit({ type: 'status', application });
-    const atTarget = after.syncedRevision && after.syncedRevision === after.targetRevision;
+    const atTarget =
+      after.syncedRevision && after.syncedRevision === after.targetRevision;
     if (atTarget && before.sync === 'Synced' && after.sync === 'OutOfSync') {
       this.emit({ type: 'driftDetected', application });
-    } else if (atTarget && before.sync === 'OutOfSync' && after.sync === 'Synced') {
+    } else if (
+      atTarget &&
+      before.sync === 'OutOfSync' &&
+      after.sync === 'Synced'
+    ) {
       this.emit({ type: 'driftResolved', application });
     }
   }
@@ -1131,7 +1236,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
       try {
         listener(event);
       } catch (error) {
-        this.options.logger.warn(`An engine listener failed: ${errorMessage(error)}`);
+        this.options.logger.warn(
+          `An engine listener failed: ${errorMessage(error)}`,
+        );
       }
     }
   }
@@ -1151,16 +1258,6 @@ export class DefaultGitopsEngine implements GitopsEngine {
       },
       status: { ...state.status },
     };
-  }
-}
-
-/** A sync failure with the phase it ends the run in. */
-class SyncStageError extends Error {
-  constructor(
-    readonly phase: 'Failed' | 'Error',
-    message: string,
-  ) {
-    super(message);
   }
 }
 

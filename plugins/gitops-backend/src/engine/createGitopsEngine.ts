@@ -56,7 +56,9 @@ function readInterval(config: Config): HumanDuration {
     return readDurationFromConfig(config, { key });
   } catch (error) {
     throw new Error(
-      `${key} is not a duration: ${(error as Error).message}; use e.g. { minutes: 3 } or 'PT3M'`,
+      `${key} is not a duration: ${
+        (error as Error).message
+      }; use e.g. { minutes: 3 } or 'PT3M'`,
     );
   }
 }
@@ -70,7 +72,9 @@ export async function createGitopsEngine(
   options: CreateGitopsEngineOptions,
 ): Promise<DefaultGitopsEngine & StartableGitopsEngine> {
   const { config, logger } = options;
-  const store = await DatabaseGitopsStore.create({ database: options.database });
+  const store = await DatabaseGitopsStore.create({
+    database: options.database,
+  });
   const kubeConfigs = readClusters(config);
   for (const supplier of options.clusters ?? []) {
     for (const cluster of await supplier.getClusters()) {
@@ -91,14 +95,17 @@ export async function createGitopsEngine(
     integrations: options.urlReaderIntegrations,
     logger,
   });
-  const concurrency = config.getOptionalNumber('gitops.reconcile.concurrency') ?? 4;
+  const concurrency =
+    config.getOptionalNumber('gitops.reconcile.concurrency') ?? 4;
   const maxRuns =
     config.getOptionalNumber('gitops.history.maxRunsPerApplication') ?? 100;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error('gitops.reconcile.concurrency must be a positive integer');
   }
   if (!Number.isInteger(maxRuns) || maxRuns < 1) {
-    throw new Error('gitops.history.maxRunsPerApplication must be a positive integer');
+    throw new Error(
+      'gitops.history.maxRunsPerApplication must be a positive integer',
+    );
   }
   return new DefaultGitopsEngine({
     logger,
@@ -109,7 +116,8 @@ export async function createGitopsEngine(
       ...(options.renderers ?? []),
       ...defaultRenderers({
         allowRemoteBases:
-          config.getOptionalBoolean('gitops.kustomize.allowRemoteBases') ?? false,
+          config.getOptionalBoolean('gitops.kustomize.allowRemoteBases') ??
+          false,
       }),
     ],
     healthChecks: options.healthChecks ?? [],

@@ -30,7 +30,10 @@ export function splitApiVersion(apiVersion: string): {
   const slash = apiVersion.indexOf('/');
   return slash < 0
     ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+    : {
+        group: apiVersion.slice(0, slash),
+        version: apiVersion.slice(slash + 1),
+      };
 }
 
 export function groupOf(object: KubeObject): string {
@@ -88,7 +91,10 @@ export function describeObject(ref: {
  * id, then what the object is. Copying an object into another app or renaming
  * it does not make it Mooring's to prune.
  */
-export function trackingIdFor(applicationId: string, object: KubeObject): string {
+export function trackingIdFor(
+  applicationId: string,
+  object: KubeObject,
+): string {
   const ref = resourceRef(object);
   return `${applicationId}:${ref.group}/${ref.kind}:${ref.namespace}/${ref.name}`;
 }
@@ -102,7 +108,10 @@ export function trackedApplicationId(object: KubeObject): string | undefined {
 }
 
 /** True when the live object carries this application's tracking id for itself. */
-export function isTrackedBy(applicationId: string, object: KubeObject): boolean {
+export function isTrackedBy(
+  applicationId: string,
+  object: KubeObject,
+): boolean {
   return (
     object.metadata.annotations?.[ANNOTATION_TRACKING_ID] ===
     trackingIdFor(applicationId, object)

@@ -1,4 +1,10 @@
-import { HealthAssessment, condition, degraded, healthy, progressing } from './types';
+import {
+  HealthAssessment,
+  condition,
+  degraded,
+  healthy,
+  progressing,
+} from './types';
 
 /**
  * Any object reporting a `Ready` or `Available` condition (most operators'
@@ -10,7 +16,10 @@ export function conditionsHealth(object: any): HealthAssessment | undefined {
   if (!found) return undefined;
   const detail = found.message ?? found.reason ?? '';
   if (found.status === 'True') return healthy(detail);
-  if (found.status === 'False' && !/progress|pending|reconcil/i.test(found.reason ?? '')) {
+  if (
+    found.status === 'False' &&
+    !/progress|pending|reconcil/i.test(found.reason ?? '')
+  ) {
     return degraded(detail || 'Not ready');
   }
   return progressing(detail || 'Not ready yet');

@@ -4,6 +4,8 @@ export function cronJobHealth(object: any): HealthAssessment {
   if (object.spec?.suspend) return suspended('CronJob is suspended');
   const last = object.status?.lastScheduleTime;
   return healthy(
-    last ? `Last scheduled at ${last}` : `Scheduled "${object.spec?.schedule ?? ''}", not run yet`,
+    last
+      ? `Last scheduled at ${last}`
+      : `Scheduled "${object.spec?.schedule ?? ''}", not run yet`,
   );
 }

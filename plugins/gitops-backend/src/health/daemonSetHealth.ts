@@ -13,7 +13,9 @@ export function daemonSetHealth(object: any): HealthAssessment {
   const updated = object.status.updatedNumberScheduled ?? 0;
   const available = object.status.numberAvailable ?? 0;
   if (object.spec?.updateStrategy?.type === 'OnDelete') {
-    return healthy(`${available} of ${desired} pods available (update strategy OnDelete)`);
+    return healthy(
+      `${available} of ${desired} pods available (update strategy OnDelete)`,
+    );
   }
   if (updated < desired) {
     return progressing(

@@ -17,7 +17,9 @@ export function deploymentHealth(object: any): HealthAssessment {
   const failed = condition(object, 'Progressing');
   if (failed?.reason === 'ProgressDeadlineExceeded') {
     return degraded(
-      `Deployment exceeded its progress deadline${failed.message ? `: ${failed.message}` : ''}`,
+      `Deployment exceeded its progress deadline${
+        failed.message ? `: ${failed.message}` : ''
+      }`,
     );
   }
   const wanted = object.spec?.replicas ?? 1;
@@ -31,7 +33,9 @@ export function deploymentHealth(object: any): HealthAssessment {
   }
   if (total > updated) {
     return progressing(
-      `Waiting for rollout to finish: ${total - updated} old replicas are pending termination...`,
+      `Waiting for rollout to finish: ${
+        total - updated
+      } old replicas are pending termination...`,
     );
   }
   if (available < updated) {

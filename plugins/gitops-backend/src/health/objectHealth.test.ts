@@ -4,13 +4,9 @@ import { parse } from 'yaml';
 import { objectHealth } from './objectHealth';
 
 function fixture(name: string) {
-  return parse(fs.readFileSync(path.join(__dirname, 'testdata', `${name}.yaml`), 'utf8'));
-}
-
-function expectHealth(name: string, status: string, message: RegExp) {
-  const result = objectHealth(fixture(name));
-  expect(result.status).toBe(status);
-  expect(result.message).toMatch(message);
+  return parse(
+    fs.readFileSync(path.join(__dirname, 'testdata', `${name}.yaml`), 'utf8'),
+  );
 }
 
 describe('objectHealth', () => {
@@ -19,7 +15,11 @@ describe('objectHealth', () => {
     ['deployment-progressing', 'Progressing', /1 of 3 updated replicas/],
     ['deployment-degraded', 'Degraded', /progress deadline.*timed out/],
     ['deployment-paused', 'Suspended', /paused/],
-    ['statefulset-progressing', 'Progressing', /Waiting for 2 pods to be ready/],
+    [
+      'statefulset-progressing',
+      'Progressing',
+      /Waiting for 2 pods to be ready/,
+    ],
     ['daemonset-healthy', 'Healthy', /2 of 2 pods available/],
     ['replicaset-degraded', 'Degraded', /exceeded quota/],
     ['pod-crashloop', 'Degraded', /Container web is CrashLoopBackOff/],
@@ -33,7 +33,11 @@ describe('objectHealth', () => {
     ['pvc-pending', 'Progressing', /bound/],
     ['hpa-degraded', 'Degraded', /unable to compute/],
     ['custom-ready-false', 'Degraded', /Issuer letsencrypt not found/],
-  ])('%s is %s', (name, status, message) => expectHealth(name, status, message));
+  ])('%s is %s', (name, status, message) => {
+    const result = objectHealth(fixture(name));
+    expect(result.status).toBe(status);
+    expect(result.message).toMatch(message);
+  });
 
   it('reports Missing for an object not in the cluster', () => {
     expect(objectHealth(undefined)).toEqual({

@@ -50,7 +50,9 @@ export function objectHealth(
       } catch (error) {
         return {
           status: 'Unknown',
-          message: `Health check for ${object.kind} failed: ${(error as Error).message}`,
+          message: `Health check for ${object.kind} failed: ${
+            (error as Error).message
+          }`,
         };
       }
     }

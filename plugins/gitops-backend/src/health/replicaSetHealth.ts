@@ -13,12 +13,18 @@ export function replicaSetHealth(object: any): HealthAssessment {
   }
   const failure = condition(object, 'ReplicaFailure');
   if (failure?.status === 'True') {
-    return degraded(`ReplicaSet cannot create pods: ${failure.message ?? failure.reason ?? 'unknown reason'}`);
+    return degraded(
+      `ReplicaSet cannot create pods: ${
+        failure.message ?? failure.reason ?? 'unknown reason'
+      }`,
+    );
   }
   const wanted = object.spec?.replicas ?? 1;
   const available = object.status.availableReplicas ?? 0;
   if (available < wanted) {
-    return progressing(`Waiting for ${wanted - available} of ${wanted} pods to become available`);
+    return progressing(
+      `Waiting for ${wanted - available} of ${wanted} pods to become available`,
+    );
   }
   return healthy(`${available} of ${wanted} pods available`);
 }

@@ -12,16 +12,22 @@ export function statefulSetHealth(object: any): HealthAssessment {
   const wanted = object.spec?.replicas ?? 1;
   const ready = object.status.readyReplicas ?? 0;
   if (ready < wanted) {
-    return progressing(`Waiting for ${wanted - ready} pods to be ready (${ready} of ${wanted})`);
+    return progressing(
+      `Waiting for ${wanted - ready} pods to be ready (${ready} of ${wanted})`,
+    );
   }
   if (object.spec?.updateStrategy?.type === 'OnDelete') {
-    return healthy(`${ready} of ${wanted} pods ready (update strategy OnDelete)`);
+    return healthy(
+      `${ready} of ${wanted} pods ready (update strategy OnDelete)`,
+    );
   }
   const partition = object.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
   const updated = object.status.updatedReplicas ?? 0;
   if (updated < wanted - partition) {
     return progressing(
-      `Waiting for partitioned roll out to finish: ${updated} out of ${wanted - partition} new pods have been updated...`,
+      `Waiting for partitioned roll out to finish: ${updated} out of ${
+        wanted - partition
+      } new pods have been updated...`,
     );
   }
   if (

@@ -118,7 +118,11 @@ async function checkKustomization(
         directory,
       );
     } catch (error) {
-      throw new ManifestError(relativeFile, undefined, (error as Error).message);
+      throw new ManifestError(
+        relativeFile,
+        undefined,
+        (error as Error).message,
+      );
     }
     const stat = await fs.stat(resolved);
     if (stat.isDirectory()) {
@@ -166,12 +170,16 @@ export function createKustomizeRenderer(
         cwd: request.directory,
       }).catch(error => {
         throw new Error(
-          `Kustomize could not render ${path.relative(request.repositoryRoot, request.directory) || '.'}: ${error.message}`,
+          `Kustomize could not render ${
+            path.relative(request.repositoryRoot, request.directory) || '.'
+          }: ${error.message}`,
         );
       });
       return parseManifests(
         output,
-        `${path.relative(request.repositoryRoot, request.directory) || '.'} (kustomize output)`,
+        `${
+          path.relative(request.repositoryRoot, request.directory) || '.'
+        } (kustomize output)`,
       );
     },
   };

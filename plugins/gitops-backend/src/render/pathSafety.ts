@@ -6,7 +6,8 @@ import { InputError } from '@backstage/errors';
 export function isInside(root: string, child: string): boolean {
   const relative = path.relative(root, child);
   return (
-    relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+    relative === '' ||
+    (!relative.startsWith('..') && !path.isAbsolute(relative))
   );
 }
 
@@ -35,7 +36,9 @@ export async function resolveInsideRepository(
     real = await fs.realpath(candidate);
   } catch {
     throw new InputError(
-      `Path "${path.relative(repositoryRoot, candidate) || '.'}" does not exist in the repository`,
+      `Path "${
+        path.relative(repositoryRoot, candidate) || '.'
+      }" does not exist in the repository`,
     );
   }
   if (!isInside(root, real)) {

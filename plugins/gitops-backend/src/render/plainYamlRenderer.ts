@@ -116,7 +116,9 @@ function collectObject(
     throw new ManifestError(
       file,
       line,
-      `object${object.kind ? ` of kind ${object.kind}` : ''} lacks ${missing.join(', ')}`,
+      `object${
+        object.kind ? ` of kind ${object.kind}` : ''
+      } lacks ${missing.join(', ')}`,
     );
   }
   out.push(object as KubeObject);

@@ -23,7 +23,9 @@ describe('renderApplication', () => {
     const { renderer, objects } = await render('plain');
     expect(renderer).toBe('yaml');
     expect(
-      objects.map(o => `${o.kind}/${o.metadata.namespace ?? '-'}/${o.metadata.name}`),
+      objects.map(
+        o => `${o.kind}/${o.metadata.namespace ?? '-'}/${o.metadata.name}`,
+      ),
     ).toEqual([
       'Deployment/shop/web',
       'Service/shop/web',
@@ -48,10 +50,9 @@ describe('renderApplication', () => {
     const { renderer, objects } = await render('kustomize/overlay');
     expect(renderer).toBe('kustomize');
     const names = objects.map(o => `${o.kind}/${o.metadata.name}`).sort();
-    expect(names).toEqual([
-      'ConfigMap/prod-settings-' + objects.find(o => o.kind === 'ConfigMap')!.metadata.name.split('-').pop(),
-      'Deployment/prod-api',
-    ]);
+    const generated = objects.find(o => o.kind === 'ConfigMap')!.metadata.name;
+    expect(generated).toMatch(/^prod-settings-[a-z0-9]{10}$/);
+    expect(names).toEqual([`ConfigMap/${generated}`, 'Deployment/prod-api']);
     expect(objects.every(o => o.metadata.namespace === 'shop')).toBe(true);
     expect(objects[0].metadata.labels?.env).toBe('prod');
   });
@@ -68,11 +69,15 @@ describe('renderApplication', () => {
       path.join(root, 'kustomization.yaml'),
       'resources: [https://github.com/example/app//deploy?ref=main]\n',
     );
-    await expect(render('.', root)).rejects.toThrow(/remote base .* is not allowed/);
+    await expect(render('.', root)).rejects.toThrow(
+      /remote base .* is not allowed/,
+    );
   });
 
   it('refuses application paths and symlinks out of the repository', async () => {
-    await expect(render('../..')).rejects.toThrow(/leads outside the repository/);
+    await expect(render('../..')).rejects.toThrow(
+      /leads outside the repository/,
+    );
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-render-'));
     fs.mkdirSync(path.join(root, 'app'));
     fs.symlinkSync('/etc', path.join(root, 'app', 'etc'));
@@ -97,7 +102,10 @@ describe('renderApplication', () => {
 
   it('names the missing helm binary for a chart', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-render-'));
-    fs.writeFileSync(path.join(root, 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+    fs.writeFileSync(
+      path.join(root, 'Chart.yaml'),
+      'apiVersion: v2\nname: c\nversion: 0.1.0\n',
+    );
     await expect(
       renderApplication({
         repositoryRoot: root,

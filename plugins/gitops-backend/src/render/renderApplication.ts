@@ -63,7 +63,11 @@ export async function renderApplication(options: {
     });
     return {
       renderer: renderer.name,
-      objects: prepareObjects(objects, options.namespace, options.applicationId),
+      objects: prepareObjects(
+        objects,
+        options.namespace,
+        options.applicationId,
+      ),
     };
   }
   throw new Error(`No renderer can render path "${options.path}"`);
@@ -78,7 +82,10 @@ export function prepareObjects(
   const clusterScopedCustomKinds = new Set<string>();
   for (const object of objects) {
     const spec = (object as any).spec;
-    if (object.kind === 'CustomResourceDefinition' && spec?.scope === 'Cluster') {
+    if (
+      object.kind === 'CustomResourceDefinition' &&
+      spec?.scope === 'Cluster'
+    ) {
       clusterScopedCustomKinds.add(`${spec.group}/${spec.names?.kind}`);
     }
   }
@@ -86,7 +93,9 @@ export function prepareObjects(
   return objects.map(original => {
     const object: KubeObject = structuredClone(original);
     object.metadata = { ...object.metadata };
-    if (isClusterScoped(groupOf(object), object.kind, clusterScopedCustomKinds)) {
+    if (
+      isClusterScoped(groupOf(object), object.kind, clusterScopedCustomKinds)
+    ) {
       delete object.metadata.namespace;
     } else if (!object.metadata.namespace) {
       object.metadata.namespace = namespace;
@@ -94,7 +103,11 @@ export function prepareObjects(
     const key = keyOfObject(object);
     if (seen.has(key)) {
       throw new Error(
-        `${describeObject({ kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name })} is defined twice; keep one definition`,
+        `${describeObject({
+          kind: object.kind,
+          namespace: object.metadata.namespace,
+          name: object.metadata.name,
+        })} is defined twice; keep one definition`,
       );
     }
     seen.set(key, object);

@@ -36,7 +36,9 @@ export function runTool(
       (error, stdout, stderr) => {
         if (error) {
           const detail = (stderr || error.message).trim().split('\n').slice(-5);
-          reject(new Error(`${path.basename(binary)} failed: ${detail.join(' ')}`));
+          reject(
+            new Error(`${path.basename(binary)} failed: ${detail.join(' ')}`),
+          );
         } else {
           resolve(stdout);
         }

@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
 import { GitSource } from './GitSource';
-import { TestRepo, startGitDaemon, tempDir } from '../testing/gitRepos';
+import { TestRepo, startGitDaemon, tempDir } from '../__testUtils__/gitRepos';
 
 jest.setTimeout(60_000);
 
 describe('GitSource', () => {
   const root = tempDir('git-source');
   const repo = new TestRepo(root, 'apps.git');
-  const first = repo.commit({ 'app/cm.yaml': 'kind: ConfigMap\n' }, 'First commit');
+  const first = repo.commit(
+    { 'app/cm.yaml': 'kind: ConfigMap\n' },
+    'First commit',
+  );
   repo.git('tag', 'v1');
   let daemon: Awaited<ReturnType<typeof startGitDaemon>>;
 
@@ -29,33 +32,45 @@ describe('GitSource', () => {
     });
   }
 
-  it.each(['file', 'git'])('resolves, fetches and checks out over %s://', async scheme => {
-    const url = scheme === 'file' ? repo.fileUrl : daemon.url('apps.git');
-    const git = source();
-    const head = repo.git('rev-parse', 'HEAD').trim();
-    expect(await git.resolve(url, '')).toBe(head);
-    expect(await git.resolve(url, 'main')).toBe(head);
-    expect(await git.resolve(url, 'v1')).toBe(first);
-    const dir = await git.checkout(url, first);
-    expect(fs.readFileSync(path.join(dir, 'app/cm.yaml'), 'utf8')).toBe('kind: ConfigMap\n');
-    expect(await git.commitInfo(url, first)).toEqual({
-      sha: first,
-      author: 'Ada Lovelace <ada@example.com>',
-      message: 'First commit',
-      date: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-    });
+  it.each(['file', 'git'])(
+    'resolves, fetches and checks out over %s://',
+    async scheme => {
+      const url = scheme === 'file' ? repo.fileUrl : daemon.url('apps.git');
+      const git = source();
+      const head = repo.git('rev-parse', 'HEAD').trim();
+      expect(await git.resolve(url, '')).toBe(head);
+      expect(await git.resolve(url, 'main')).toBe(head);
+      expect(await git.resolve(url, 'v1')).toBe(first);
+      const dir = await git.checkout(url, first);
+      expect(fs.readFileSync(path.join(dir, 'app/cm.yaml'), 'utf8')).toBe(
+        'kind: ConfigMap\n',
+      );
+      expect(await git.commitInfo(url, first)).toEqual({
+        sha: first,
+        author: 'Ada Lovelace <ada@example.com>',
+        message: 'First commit',
+        date: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
 
-    const second = repo.commit({ 'app/cm.yaml': `kind: Secret # ${scheme}\n` }, 'Second');
-    expect(await git.resolve(url, 'main')).toBe(second);
-    const secondDir = await git.checkout(url, second);
-    expect(fs.readFileSync(path.join(secondDir, 'app/cm.yaml'), 'utf8')).toBe(`kind: Secret # ${scheme}\n`);
-    expect(await git.resolve(url, first.slice(0, 10))).toBe(first);
-  });
+      const second = repo.commit(
+        { 'app/cm.yaml': `kind: Secret # ${scheme}\n` },
+        'Second',
+      );
+      expect(await git.resolve(url, 'main')).toBe(second);
+      const secondDir = await git.checkout(url, second);
+      expect(fs.readFileSync(path.join(secondDir, 'app/cm.yaml'), 'utf8')).toBe(
+        `kind: Secret # ${scheme}\n`,
+      );
+      expect(await git.resolve(url, first.slice(0, 10))).toBe(first);
+    },
+  );
 
   it('fetches once for many concurrent callers', async () => {
     const git = source();
     const spy = jest.spyOn(git as any, 'git');
-    await Promise.all(Array.from({ length: 10 }, () => git.fetch(repo.fileUrl)));
+    await Promise.all(
+      Array.from({ length: 10 }, () => git.fetch(repo.fileUrl)),
+    );
     const fetches = spy.mock.calls.length;
     expect(fetches).toBeLessThanOrEqual(2);
   });
@@ -65,15 +80,23 @@ describe('GitSource', () => {
     await expect(git.resolve(repo.fileUrl, 'nope')).rejects.toThrow(
       /Revision "nope" is not a branch, tag or commit of file:\/\//,
     );
-    await expect(git.resolve('git://127.0.0.1:1/none.git', 'main')).rejects.toThrow(
+    await expect(
+      git.resolve('git://127.0.0.1:1/none.git', 'main'),
+    ).rejects.toThrow(
       /Could not list the branches of git:\/\/127\.0\.0\.1:1\/none\.git: .*Check that the Git server is up/,
     );
   });
 
   it('refuses hostile and unlisted URLs before running git', async () => {
     const git = source();
-    await expect(git.resolve('--upload-pack=touch /tmp/x', 'main')).rejects.toThrow(/git option/);
-    await expect(git.resolve('ext::sh -c id', 'main')).rejects.toThrow(/transport helper/);
-    await expect(git.fetch('file:///etc')).rejects.toThrow(/not in gitops.allowedRepos/);
+    await expect(
+      git.resolve('--upload-pack=touch /tmp/x', 'main'),
+    ).rejects.toThrow(/git option/);
+    await expect(git.resolve('ext::sh -c id', 'main')).rejects.toThrow(
+      /transport helper/,
+    );
+    await expect(git.fetch('file:///etc')).rejects.toThrow(
+      /not in gitops.allowedRepos/,
+    );
   });
 });

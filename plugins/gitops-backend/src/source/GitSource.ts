@@ -50,9 +50,8 @@ export class GitSource {
     },
   ) {
     if (options.integrations) {
-      this.githubCredentials = DefaultGithubCredentialsProvider.fromIntegrations(
-        options.integrations,
-      );
+      this.githubCredentials =
+        DefaultGithubCredentialsProvider.fromIntegrations(options.integrations);
     }
   }
 
@@ -62,7 +61,11 @@ export class GitSource {
   }
 
   private repoDir(repoUrl: string) {
-    return path.join(this.options.workingDirectory, 'repos', `${hash(repoUrl)}.git`);
+    return path.join(
+      this.options.workingDirectory,
+      'repos',
+      `${hash(repoUrl)}.git`,
+    );
   }
 
   private once<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -80,18 +83,22 @@ export class GitSource {
     let user: string | undefined;
     let password: string | undefined;
     if (integrations.github.byUrl(repoUrl) && this.githubCredentials) {
-      const { token } = await this.githubCredentials.getCredentials({ url: repoUrl });
+      const { token } = await this.githubCredentials.getCredentials({
+        url: repoUrl,
+      });
       if (token) [user, password] = ['x-access-token', token];
     } else if (integrations.gitlab.byUrl(repoUrl)) {
       const token = integrations.gitlab.byUrl(repoUrl)?.config.token;
       if (token) [user, password] = ['oauth2', token];
     } else if (integrations.gitea.byUrl(repoUrl)) {
       const config = integrations.gitea.byUrl(repoUrl)?.config;
-      if (config?.password) [user, password] = [config.username ?? 'git', config.password];
+      if (config?.password)
+        [user, password] = [config.username ?? 'git', config.password];
     } else if (integrations.bitbucketServer.byUrl(repoUrl)) {
       const config = integrations.bitbucketServer.byUrl(repoUrl)?.config;
       if (config?.token) [user, password] = ['x-token-auth', config.token];
-      else if (config?.password) [user, password] = [config.username, config.password];
+      else if (config?.password)
+        [user, password] = [config.username, config.password];
     }
     if (!user || !password) return [];
     const basic = Buffer.from(`${user}:${password}`).toString('base64');
@@ -104,11 +111,18 @@ export class GitSource {
       timeout: { block: this.options.timeoutMs ?? 120_000 },
       // Only to turn the ext:: transport off, never on.
       unsafe: { allowUnsafeProtocolOverride: true },
-      config: ['protocol.ext.allow=never', ...(await this.credentialConfig(repoUrl))],
+      config: [
+        'protocol.ext.allow=never',
+        ...(await this.credentialConfig(repoUrl)),
+      ],
     }).env({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
   }
 
-  private failure(repoUrl: string, action: string, error: unknown): SourceError {
+  private failure(
+    repoUrl: string,
+    action: string,
+    error: unknown,
+  ): SourceError {
     const detail = String((error as Error)?.message ?? error)
       .replace(/Authorization: Basic \S+/g, 'Authorization: Basic ***')
       .trim()
@@ -165,9 +179,12 @@ export class GitSource {
   ): Promise<string> {
     const refs = await this.listRemote(repoUrl, options);
     if (/^[0-9a-f]{40}$/i.test(revision)) return revision.toLowerCase();
-    const wanted = revision || refs.get('symref:HEAD')?.replace(/^refs\/heads\//, '');
+    const wanted =
+      revision || refs.get('symref:HEAD')?.replace(/^refs\/heads\//, '');
     if (!wanted) {
-      throw new SourceError(`${repoUrl} has no default branch; name a revision`);
+      throw new SourceError(
+        `${repoUrl} has no default branch; name a revision`,
+      );
     }
     for (const ref of [
       `refs/tags/${wanted}^{}`,
@@ -182,7 +199,9 @@ export class GitSource {
       await this.fetch(repoUrl);
       try {
         const git = await this.git(repoUrl, this.repoDir(repoUrl));
-        return (await git.raw(['rev-parse', '--verify', `${wanted}^{commit}`])).trim();
+        return (
+          await git.raw(['rev-parse', '--verify', `${wanted}^{commit}`])
+        ).trim();
       } catch {
         // fall through to the error below
       }
@@ -258,7 +277,12 @@ export class GitSource {
    */
   async checkout(repoUrl: string, sha: string): Promise<string> {
     const repoHash = hash(repoUrl);
-    const dir = path.join(this.options.workingDirectory, 'trees', repoHash, sha);
+    const dir = path.join(
+      this.options.workingDirectory,
+      'trees',
+      repoHash,
+      sha,
+    );
     const key = `checkout ${dir}`;
     const result = await this.once(key, async () => {
       if (await fs.stat(dir).catch(() => undefined)) return dir;
@@ -270,8 +294,10 @@ export class GitSource {
         const git = await this.git(repoUrl, this.repoDir(repoUrl));
         await git.raw(['archive', '--format=tar', '-o', archive, sha]);
         await new Promise<void>((resolve, reject) =>
-          execFile('tar', ['-xf', archive, '-C', staging, '--no-same-owner'], error =>
-            error ? reject(error) : resolve(),
+          execFile(
+            'tar',
+            ['-xf', archive, '-C', staging, '--no-same-owner'],
+            error => (error ? reject(error) : resolve()),
           ),
         );
         await fs.rename(staging, dir);
@@ -291,9 +317,16 @@ export class GitSource {
     const recent = (this.trees.get(repoHash) ?? []).filter(s => s !== sha);
     recent.unshift(sha);
     for (const old of recent.splice(TREES_KEPT_PER_REPO)) {
-      const dir = path.join(this.options.workingDirectory, 'trees', repoHash, old);
+      const dir = path.join(
+        this.options.workingDirectory,
+        'trees',
+        repoHash,
+        old,
+      );
       fs.rm(dir, { recursive: true, force: true }).catch(error =>
-        this.options.logger.warn(`Could not remove old checkout ${dir}: ${error}`),
+        this.options.logger.warn(
+          `Could not remove old checkout ${dir}: ${error}`,
+        ),
       );
     }
     this.trees.set(repoHash, recent);

@@ -1,12 +1,20 @@
 import { checkRepoUrl } from './repoUrl';
 
-const allowed = ['git://127.0.0.1:9418/**', 'file:///tmp/**', 'https://git.example.com/**'];
+const allowed = [
+  'git://127.0.0.1:9418/**',
+  'file:///tmp/**',
+  'https://git.example.com/**',
+];
 
 describe('checkRepoUrl', () => {
   it('accepts allowed repositories', () => {
-    expect(() => checkRepoUrl('git://127.0.0.1:9418/apps.git', allowed)).not.toThrow();
+    expect(() =>
+      checkRepoUrl('git://127.0.0.1:9418/apps.git', allowed),
+    ).not.toThrow();
     expect(() => checkRepoUrl('file:///tmp/x/repo', allowed)).not.toThrow();
-    expect(() => checkRepoUrl('https://git.example.com/team/app.git', allowed)).not.toThrow();
+    expect(() =>
+      checkRepoUrl('https://git.example.com/team/app.git', allowed),
+    ).not.toThrow();
   });
 
   it.each([

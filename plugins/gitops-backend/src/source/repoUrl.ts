@@ -8,7 +8,10 @@ const ALLOWED_PROTOCOLS = new Set(['https:', 'http:', 'git:', 'ssh:', 'file:']);
  * (`--upload-pack=…`), no transport helpers (`ext::…`), only ordinary
  * protocols, and only repositories `gitops.allowedRepos` lists.
  */
-export function checkRepoUrl(url: string, allowedRepos: string[] | undefined): void {
+export function checkRepoUrl(
+  url: string,
+  allowedRepos: string[] | undefined,
+): void {
   if (url.startsWith('-')) {
     throw new InputError(
       `Repository URL "${url}" looks like a git option; give a URL such as https://git.example.com/team/app.git`,
@@ -21,7 +24,9 @@ export function checkRepoUrl(url: string, allowedRepos: string[] | undefined): v
   }
   const trimmed = url.trim();
   if (!trimmed || trimmed !== url || /[\s\0]/.test(url)) {
-    throw new InputError(`Repository URL "${url}" is empty or holds whitespace`);
+    throw new InputError(
+      `Repository URL "${url}" is empty or holds whitespace`,
+    );
   }
   const scpLike = /^[\w.-]+@[\w.-]+:(?!\/\/)/.test(url);
   if (!scpLike) {
@@ -42,7 +47,9 @@ export function checkRepoUrl(url: string, allowedRepos: string[] | undefined): v
   const patterns = allowedRepos ?? [];
   if (!patterns.some(pattern => minimatch(url, pattern, { dot: true }))) {
     throw new NotAllowedError(
-      `Repository ${url} is not in gitops.allowedRepos; an administrator must add it (allowed: ${patterns.join(', ') || 'none'})`,
+      `Repository ${url} is not in gitops.allowedRepos; an administrator must add it (allowed: ${
+        patterns.join(', ') || 'none'
+      })`,
     );
   }
 }

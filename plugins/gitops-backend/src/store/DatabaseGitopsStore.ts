@@ -213,7 +213,11 @@ export class DatabaseGitopsStore implements GitopsStore {
       .update({ holder, expires_at: now + ttlMs });
     if (taken > 0) return true;
     const inserted = await this.db('gitops_leases')
-      .insert({ application_id: applicationId, holder, expires_at: now + ttlMs })
+      .insert({
+        application_id: applicationId,
+        holder,
+        expires_at: now + ttlMs,
+      })
       .onConflict('application_id')
       .ignore()
       .returning('application_id');

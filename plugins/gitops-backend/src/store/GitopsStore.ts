@@ -42,12 +42,23 @@ export interface GitopsStore {
   failAbandonedRuns(message: string): Promise<number>;
 
   getInventory(applicationId: string): Promise<StoredInventory | undefined>;
-  saveInventory(applicationId: string, inventory: StoredInventory): Promise<void>;
+  saveInventory(
+    applicationId: string,
+    inventory: StoredInventory,
+  ): Promise<void>;
   deleteInventory(applicationId: string): Promise<void>;
 
   /** Takes the application's lease for `ttlMs` when free, expired or already ours. */
-  tryAcquireLease(applicationId: string, holder: string, ttlMs: number): Promise<boolean>;
+  tryAcquireLease(
+    applicationId: string,
+    holder: string,
+    ttlMs: number,
+  ): Promise<boolean>;
   /** Extends our lease; false when we lost it. */
-  renewLease(applicationId: string, holder: string, ttlMs: number): Promise<boolean>;
+  renewLease(
+    applicationId: string,
+    holder: string,
+    ttlMs: number,
+  ): Promise<boolean>;
   releaseLease(applicationId: string, holder: string): Promise<void>;
 }

@@ -42,7 +42,12 @@ export function clusterClient(sim: KubeSim) {
   kubeConfig.loadFromString(sim.kubeconfig());
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
   return {
-    async get(apiVersion: string, kind: string, name: string, namespace?: string) {
+    async get(
+      apiVersion: string,
+      kind: string,
+      name: string,
+      namespace?: string,
+    ) {
       try {
         return (await api.read({
           apiVersion,
@@ -55,7 +60,14 @@ export function clusterClient(sim: KubeSim) {
       }
     },
     async patch(object: KubernetesObject, manager = 'kubectl-edit') {
-      return api.patch(object, undefined, undefined, manager, true, 'application/apply-patch+yaml' as any);
+      return api.patch(
+        object,
+        undefined,
+        undefined,
+        manager,
+        true,
+        'application/apply-patch+yaml' as any,
+      );
     },
     async replace(object: KubernetesObject) {
       return api.replace(object);
@@ -67,7 +79,10 @@ export function spec(
   id: string,
   repoUrl: string,
   path: string,
-  overrides: Partial<ApplicationSpec['policy']> & { namespace?: string; revision?: string } = {},
+  overrides: Partial<ApplicationSpec['policy']> & {
+    namespace?: string;
+    revision?: string;
+  } = {},
 ): ApplicationSpec {
   return {
     id,

@@ -1,5 +1,9 @@
 /** Manifests the integration tests commit to their repositories. */
-export const configMap = (name: string, data: Record<string, string>, extra = '') => `apiVersion: v1
+export const configMap = (
+  name: string,
+  data: Record<string, string>,
+  extra = '',
+) => `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: ${name}${extra}
@@ -9,7 +13,10 @@ ${Object.entries(data)
   .join('\n')}
 `;
 
-export const secret = (name: string, data: Record<string, string>) => `apiVersion: v1
+export const secret = (
+  name: string,
+  data: Record<string, string>,
+) => `apiVersion: v1
 kind: Secret
 metadata:
   name: ${name}
@@ -20,7 +27,11 @@ ${Object.entries(data)
   .join('\n')}
 `;
 
-export const deployment = (name: string, image: string, replicas = 1) => `apiVersion: apps/v1
+export const deployment = (
+  name: string,
+  image: string,
+  replicas = 1,
+) => `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: ${name}

@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { TestRepo, tempDir } from '../__testUtils__/gitRepos';
+import {
+  clusterClient,
+  createTestEngine,
+  spec,
+  startKubeSim,
+  waitFor,
+} from '../__testUtils__/engineHarness';
+import { configMap, deployment } from '../__testUtils__/fixtures';
+
+jest.setTimeout(180_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+describe('the engine facing bad input and failures', () => {
+  let sim: Awaited<ReturnType<typeof startKubeSim>>;
+  const root = tempDir('engine-failures');
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    sim = await startKubeSim({ controllers: true });
+  });
+  afterEach(async () => {
+    sim.setFaults({ failRate: 0, latencyMs: 0 });
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  afterAll(async () => {
+    await sim.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function engineFor() {
+    const database = await databases.init('SQLITE_3');
+    const { engine, cleanup } = await createTestEngine({ sim, database });
+    cleanups.push(cleanup);
+    await engine.start();
+    return engine;
+  }
+
+  it('renders and syncs a Kustomize overlay', async () => {
+    const repo = new TestRepo(root, 'kustomize');
+    repo.commit(
+      {
+        'base/kustomization.yaml': 'resources: [web.yaml, settings.yaml]\n',
+        'base/web.yaml': deployment('web', 'nginx:1.27'),
+        'base/settings.yaml': configMap('settings', { mode: 'fast' }),
+        'overlays/prod/kustomization.yaml':
+          'resources: [../../base]\nnamePrefix: prod-\ncommonLabels: {env: prod}\n',
+      },
+      'Kustomize',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('kust', repo.fileUrl, 'overlays/prod', { sync: 'auto' }),
+    ]);
+    await engine.refresh('kust');
+    await waitFor(
+      'the overlay to sync',
+      async () =>
+        (await engine.getApplication('kust')).status.sync === 'Synced',
+    );
+    const web = await clusterClient(sim).get(
+      'apps/v1',
+      'Deployment',
+      'prod-web',
+      'kust',
+    );
+    expect(web.metadata.labels).toEqual({ env: 'prod' });
+    expect((await engine.getResources('kust')).map(r => r.name).sort()).toEqual(
+      ['prod-settings', 'prod-web'],
+    );
+  });
+
+  it('applies nothing from a malformed manifest and names file and line', async () => {
+    const repo = new TestRepo(root, 'malformed');
+    repo.commit(
+      {
+        'app/a-good.yaml': configMap('good', { a: '1' }),
+        'app/b-bad.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  key: a: b\n',
+      },
+      'Oops',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([spec('malformed', repo.fileUrl, 'app')]);
+    const app = await engine.refresh('malformed');
+    expect(app.status.sync).toBe('Unknown');
+    expect(app.status.message).toMatch(/app\/b-bad\.yaml:6: /);
+    await engine.sync('malformed', { initiatedBy: 'user:default/ada' });
+    const [run] = await waitFor('the run to end', async () => {
+      const h = await engine.getHistory('malformed');
+      return h[0]?.phase !== 'Running' && h;
+    });
+    expect(run.phase).toBe('Error');
+    expect(run.message).toMatch(/app\/b-bad\.yaml:6/);
+    expect(run.changes).toEqual([]);
+    expect(
+      await clusterClient(sim).get('v1', 'ConfigMap', 'good', 'malformed'),
+    ).toBeUndefined();
+  });
+
+  it('refuses a hostile repository URL and a path out of the repository', async () => {
+    const repo = new TestRepo(root, 'hostile');
+    repo.commit({ 'app/cm.yaml': configMap('cm', { a: '1' }) }, 'Fine');
+    fs.symlinkSync('/etc', `${repo.dir}/etc-link`);
+    repo.commit({}, 'Add a symlink out');
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('inject', '--upload-pack=touch /tmp/mooring-pwned', 'app'),
+      spec('ext', 'ext::sh -c touch% /tmp/mooring-pwned', 'app'),
+      spec('outside', 'file:///etc', 'app'),
+      spec('dotdot', repo.fileUrl, '../../../etc'),
+      spec('symlink', repo.fileUrl, 'etc-link'),
+    ]);
+    const message = async (id: string) =>
+      (await engine.refresh(id)).status.message;
+    expect(await message('inject')).toMatch(/looks like a git option/);
+    expect(await message('ext')).toMatch(/transport helper/);
+    expect(await message('outside')).toMatch(/not in gitops.allowedRepos/);
+    expect(await message('dotdot')).toMatch(/leads outside the repository/);
+    expect(await message('symlink')).toMatch(
+      /symlink that leads outside the repository/,
+    );
+    expect(fs.existsSync('/tmp/mooring-pwned')).toBe(false);
+    await expect(
+      engine
+        .sync('inject', { initiatedBy: 'user:default/ada' })
+        .then(async () =>
+          waitFor('the run to end', async () => {
+            const h = await engine.getHistory('inject');
+            return h[0]?.phase !== 'Running' && h[0];
+          }),
+        ),
+    ).resolves.toMatchObject({
+      phase: 'Error',
+      message: expect.stringMatching(/git option/),
+    });
+  });
+
+  it('degrades on a Git server that is down and recovers by itself', async () => {
+    const repo = new TestRepo(root, 'moving');
+    repo.commit({ 'app/cm.yaml': configMap('cm', { a: '1' }) }, 'First');
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('moving', repo.fileUrl, 'app', { sync: 'auto' }),
+    ]);
+    await engine.refresh('moving');
+    fs.renameSync(repo.dir, `${repo.dir}-away`);
+    const down = await engine.refresh('moving');
+    expect(down.status.sync).toBe('Unknown');
+    expect(down.status.message).toMatch(
+      /^Git: Could not list the branches of file:.*Check that the Git server is up/,
+    );
+    fs.renameSync(`${repo.dir}-away`, repo.dir);
+    await waitFor(
+      'recovery',
+      async () => (await engine.refresh('moving')).status.sync === 'Synced',
+    );
+  });
+
+  it('converges while the API server fails 30% of requests', async () => {
+    const repo = new TestRepo(root, 'flaky');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 8; i++)
+      files[`app/cm-${i}.yaml`] = configMap(`cm-${i}`, { i: String(i) });
+    files['app/web.yaml'] = deployment('web', 'nginx:1.27');
+    const head = repo.commit(files, 'Many objects');
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('flaky', repo.fileUrl, 'app', { sync: 'auto' }),
+    ]);
+    sim.setFaults({ failRate: 0.3 });
+    const app = await waitFor(
+      'convergence under faults',
+      async () => {
+        const a = await engine.refresh('flaky');
+        if (a.status.sync !== 'Synced') {
+          // Automation backs off after a failed sync; a person syncing does not wait.
+          await engine
+            .sync('flaky', { initiatedBy: 'user:default/ada' })
+            .catch(() => undefined);
+        }
+        return (
+          a.status.sync === 'Synced' && a.status.syncedRevision === head && a
+        );
+      },
+      150_000,
+    );
+    expect(app.status.syncedRevision).toBe(head);
+    sim.setFaults({ failRate: 0 });
+    const k8s = clusterClient(sim);
+    for (let i = 0; i < 8; i++) {
+      expect(
+        (await k8s.get('v1', 'ConfigMap', `cm-${i}`, 'flaky')).data,
+      ).toEqual({ i: String(i) });
+    }
+  });
+});

@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import knexFactory, { Knex } from 'knex';
+import { TestRepo, tempDir } from '../__testUtils__/gitRepos';
+import {
+  clusterClient,
+  createTestEngine,
+  spec,
+  startKubeSim,
+  waitFor,
+} from '../__testUtils__/engineHarness';
+import { configMap } from '../__testUtils__/fixtures';
+
+jest.setTimeout(180_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
+
+/** A second connection to the same database, as another backend replica has. */
+function secondConnection(knex: Knex): Knex {
+  return knexFactory({
+    ...(knex.client as any).config,
+    pool: { min: 0, max: 5 },
+  });
+}
+
+describe('several engines on one PostgreSQL', () => {
+  let sim: Awaited<ReturnType<typeof startKubeSim>>;
+  const root = tempDir('engine-replicas');
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    sim = await startKubeSim({ controllers: true });
+  });
+  afterEach(async () => {
+    sim.setFaults({ latencyMs: 0, failRate: 0 });
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  afterAll(async () => {
+    await sim.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('syncs each application once between two replicas', async () => {
+    const repo = new TestRepo(root, 'fleet');
+    const files: Record<string, string> = {};
+    const ids = ['one', 'two', 'three', 'four', 'five', 'six'];
+    for (const id of ids)
+      files[`${id}/cm.yaml`] = configMap('settings', { app: id });
+    repo.commit(files, 'Fleet');
+    const database = await databases.init('POSTGRES_15');
+    const other = secondConnection(database);
+    const a = await createTestEngine({ sim, database });
+    const b = await createTestEngine({ sim, database: other });
+    cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    const specs = ids.map(id =>
+      spec(`rep-${id}`, repo.fileUrl, id, { sync: 'auto' }),
+    );
+    await a.engine.setApplications(specs);
+    await b.engine.setApplications(specs);
+    await Promise.all([a.engine.start(), b.engine.start()]);
+    await Promise.all([
+      a.engine.reconcileAll(),
+      b.engine.reconcileAll(),
+      a.engine.reconcileAll(),
+      b.engine.reconcileAll(),
+    ]);
+    for (const { id } of specs) {
+      await waitFor(`${id} synced`, async () => {
+        const h = await a.engine.getHistory(id);
+        return h.length > 0 && h.every(r => r.phase !== 'Running');
+      });
+    }
+    // Once more on both: nothing left to do for either.
+    await Promise.all([a.engine.reconcileAll(), b.engine.reconcileAll()]);
+    for (const { id } of specs) {
+      const history = await b.engine.getHistory(id);
+      expect(history.map(r => `${r.initiatedBy}:${r.phase}`)).toEqual([
+        'auto:Succeeded',
+      ]);
+      const cm = await clusterClient(sim).get(
+        'v1',
+        'ConfigMap',
+        'settings',
+        id,
+      );
+      expect(cm.data.app).toBe(id.replace('rep-', ''));
+    }
+  });
+
+  it('ends a run left Running by a replica that died mid-sync, then syncs again', async () => {
+    const repo = new TestRepo(root, 'crash');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++)
+      files[`app/cm-${i}.yaml`] = configMap(`cm-${i}`, { i: String(i) });
+    repo.commit(files, 'Twelve objects');
+    const database = await databases.init('POSTGRES_15');
+    const doomedConnection = secondConnection(database);
+    const doomed = await createTestEngine({
+      sim,
+      database: doomedConnection,
+      leaseTtlMs: 1500,
+    });
+    cleanups.push(doomed.cleanup);
+    await doomed.engine.setApplications([spec('crash', repo.fileUrl, 'app')]);
+    await doomed.engine.start();
+    sim.setFaults({ latencyMs: 400 });
+    const run = await doomed.engine.sync('crash', {
+      initiatedBy: 'user:default/ada',
+    });
+    await waitFor(
+      'the sync to be under way',
+      async () =>
+        (
+          await doomed.engine.getApplication('crash')
+        ).status.operation?.progress,
+    );
+    // The process dies: its database connection is gone and nothing it does lands.
+    await doomedConnection.destroy();
+
+    const survivor = await createTestEngine({
+      sim,
+      database,
+      leaseTtlMs: 1500,
+    });
+    cleanups.push(survivor.cleanup);
+    await survivor.engine.setApplications([spec('crash', repo.fileUrl, 'app')]);
+    await survivor.engine.start();
+    const [ended] = await waitFor('the abandoned run to end', async () => {
+      await survivor.engine.reconcileAll();
+      const h = await survivor.engine.getHistory('crash');
+      return h[0]?.phase === 'Error' && h;
+    });
+    expect(ended).toMatchObject({
+      id: run.id,
+      phase: 'Error',
+      message: expect.stringMatching(/backend stopped during this sync/),
+    });
+    sim.setFaults({ latencyMs: 0 });
+    await survivor.engine.sync('crash', { initiatedBy: 'user:default/ada' });
+    const [again] = await waitFor('the new sync', async () => {
+      const h = await survivor.engine.getHistory('crash');
+      return h.length === 2 && h[0].phase !== 'Running' && h;
+    });
+    expect(again.phase).toBe('Succeeded');
+    expect(
+      await clusterClient(sim).get('v1', 'ConfigMap', 'cm-11', 'crash'),
+    ).toBeDefined();
+  });
+});
