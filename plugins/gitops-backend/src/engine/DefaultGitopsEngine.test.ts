@@ -259,4 +259,40 @@ describe('DefaultGitopsEngine against kube-sim', () => {
         (await engine.getApplication('drift')).status.sync === 'Synced',
     );
   });
+
+  it('makes no API call on a no-op reconcile, and follows commits that touch other apps without a run', async () => {
+    const repo = new TestRepo(root, 'mono');
+    repo.commit(
+      {
+        'a/settings.yaml': configMap('settings', { app: 'a' }),
+        'b/settings.yaml': configMap('settings', { app: 'b' }),
+      },
+      'Two apps',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('mono-a', repo.fileUrl, 'a', { sync: 'auto' }),
+      spec('mono-b', repo.fileUrl, 'b', { sync: 'auto' }),
+    ]);
+    await engine.start();
+    await engine.reconcileAll();
+    await waitFor('both synced', async () =>
+      (await engine.listApplications()).every(a => a.status.sync === 'Synced'),
+    );
+    const before = engine.apiRequestCount();
+    await engine.reconcileAll();
+    await engine.reconcileAll();
+    expect(engine.apiRequestCount()).toBe(before);
+
+    const head = repo.commit({ 'b/settings.yaml': configMap('settings', { app: 'b2' }) }, 'Only b');
+    await engine.refreshRepo(repo.fileUrl, 'main');
+    await waitFor('b to apply the commit', async () => {
+      const b = await engine.getApplication('mono-b');
+      return b.status.syncedRevision === head && b.status.sync === 'Synced';
+    });
+    const a = await engine.getApplication('mono-a');
+    expect(a.status).toMatchObject({ sync: 'Synced', syncedRevision: head, targetRevision: head });
+    expect(await engine.getHistory('mono-a')).toHaveLength(1);
+    expect(await engine.getHistory('mono-b')).toHaveLength(2);
+  });
 });

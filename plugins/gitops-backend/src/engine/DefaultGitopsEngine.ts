@@ -72,6 +72,8 @@ interface RenderedRevision {
   sha: string;
   objects: KubeObject[];
   hashes: Map<string, string>;
+  /** The objects depend only on files below the application's path. */
+  selfContained: boolean;
 }
 
 interface ApplicationState {
@@ -367,10 +369,15 @@ export class DefaultGitopsEngine implements GitopsEngine {
           !state.spec.source.revision ||
           state.spec.source.revision === branch),
     );
+    // One ls-remote for the repository; every application then resolves from it.
+    const urls = new Set(matching.map(state => state.spec.source.repoUrl));
     await Promise.all(
-      matching.map(state =>
-        this.reconcile(state.spec.id, { fresh: true }).catch(() => undefined),
+      [...urls].map(url =>
+        this.options.git.listRemote(url).catch(() => undefined),
       ),
+    );
+    await mapLimit(matching, this.options.concurrency, state =>
+      this.reconcile(state.spec.id).catch(() => undefined),
     );
     return matching.map(state => this.toApplication(state));
   }
@@ -466,6 +473,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
     if (!target || state.syncing) return;
     const newCommit =
       spec.policy.sync === 'auto' &&
+      status.sync === 'OutOfSync' &&
       target !== status.syncedRevision &&
       target !== state.pinnedFrom;
     const drifted =
@@ -486,9 +494,27 @@ export class DefaultGitopsEngine implements GitopsEngine {
 
   private async renderRevision(state: ApplicationState, sha: string) {
     const { spec } = state;
-    if (state.rendered?.sha === sha) return;
+    const previous = state.rendered;
+    if (previous?.sha === sha) return;
+    // In a repository shared by many applications, most commits touch none
+    // of this one's files: keep what was rendered.
+    if (previous?.selfContained) {
+      const changed = await this.options.git
+        .changedFiles(spec.source.repoUrl, previous.sha, sha)
+        .catch(() => undefined);
+      const folder = spec.source.path.replace(/^\/+|\/+$/g, '');
+      if (
+        changed &&
+        folder &&
+        folder !== '.' &&
+        !changed.some(file => file === folder || file.startsWith(`${folder}/`))
+      ) {
+        state.rendered = { ...previous, sha };
+        return;
+      }
+    }
     const directory = await this.options.git.checkout(spec.source.repoUrl, sha);
-    const { objects } = await renderApplication({
+    const { objects, selfContained } = await renderApplication({
       repositoryRoot: directory,
       path: spec.source.path,
       namespace: spec.destination.namespace,
@@ -501,6 +527,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
       sha,
       objects,
       hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
+      selfContained,
     };
   }
 
@@ -671,8 +698,25 @@ export class DefaultGitopsEngine implements GitopsEngine {
       );
       state.resources = resources;
       const outOfSync = resources.filter(r => r.sync === 'OutOfSync').length;
+      const synced = allInSync && liveStale.length === 0;
+      if (
+        synced &&
+        !state.syncing &&
+        rendered.sha === state.status.targetRevision &&
+        rendered.sha !== state.status.syncedRevision
+      ) {
+        // The cluster already equals this commit (it touched nothing of this
+        // application): it is synced without a run.
+        state.inventory = inventoryOf(rendered.objects);
+        await this.options.store.saveInventory(spec.id, {
+          cluster: spec.destination.cluster,
+          entries: state.inventory,
+          syncedRevision: rendered.sha,
+        });
+        this.setStatus(state, { syncedRevision: rendered.sha });
+      }
       this.setStatus(state, {
-        sync: allInSync && liveStale.length === 0 ? 'Synced' : 'OutOfSync',
+        sync: synced ? 'Synced' : 'OutOfSync',
         health,
         message:
           outOfSync === 0

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { GitopsRenderer } from '@mooring/plugin-gitops-node';
 import { ANNOTATION_TRACKING_ID } from '@mooring/plugin-gitops-common';
 import {
@@ -28,6 +29,26 @@ export function defaultRenderers(options: {
 export interface RenderedApplication {
   renderer: string;
   objects: KubeObject[];
+  /**
+   * True when the objects depend only on files below the application's
+   * folder (plain YAML without symlinks), so a commit that changes no file
+   * there cannot change them.
+   */
+  selfContained: boolean;
+}
+
+async function containsSymlink(directory: string): Promise<boolean> {
+  const entries = await fs.readdir(directory, { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.isSymbolicLink()) return true;
+    if (
+      entry.isDirectory() &&
+      (await containsSymlink(path.join(directory, entry.name)))
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -63,6 +84,8 @@ export async function renderApplication(options: {
     });
     return {
       renderer: renderer.name,
+      selfContained:
+        renderer === plainYamlRenderer && !(await containsSymlink(directory)),
       objects: prepareObjects(
         objects,
         options.namespace,

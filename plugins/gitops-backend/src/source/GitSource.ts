@@ -38,6 +38,8 @@ export class GitSource {
     { refs: Map<string, string>; at: number }
   >();
   private readonly trees = new Map<string, string[]>();
+  private readonly diffs = new Map<string, string[]>();
+  private readonly commits = new Map<string, CommitInfo>();
   private readonly githubCredentials?: DefaultGithubCredentialsProvider;
 
   constructor(
@@ -257,8 +259,38 @@ export class GitSource {
     }
   }
 
+  /**
+   * Files that differ between two commits (both fetched already), shared by
+   * every application of the repository.
+   */
+  async changedFiles(repoUrl: string, from: string, to: string): Promise<string[]> {
+    const key = `${repoUrl} ${from} ${to}`;
+    const known = this.diffs.get(key);
+    if (known) return known;
+    const files = await this.once(`diff ${key}`, async () => {
+      await this.ensureCommit(repoUrl, to);
+      const git = await this.git(repoUrl, this.repoDir(repoUrl));
+      const output = await git.raw([
+        'diff',
+        '--name-only',
+        '--no-renames',
+        '-z',
+        from,
+        to,
+      ]);
+      return output.split('\0').filter(Boolean);
+    });
+    this.diffs.set(key, files);
+    if (this.diffs.size > 64) {
+      this.diffs.delete(this.diffs.keys().next().value!);
+    }
+    return files;
+  }
+
   /** Author, message and date of a commit, for history. */
   async commitInfo(repoUrl: string, sha: string): Promise<CommitInfo> {
+    const known = this.commits.get(`${repoUrl} ${sha}`);
+    if (known) return known;
     await this.ensureCommit(repoUrl, sha);
     const git = await this.git(repoUrl, this.repoDir(repoUrl));
     const output = await git.raw([
@@ -268,7 +300,12 @@ export class GitSource {
       sha,
     ]);
     const [fullSha, author, message, date] = output.trim().split('\0');
-    return { sha: fullSha, author, message, date };
+    const info = { sha: fullSha, author, message, date };
+    this.commits.set(`${repoUrl} ${sha}`, info);
+    if (this.commits.size > 256) {
+      this.commits.delete(this.commits.keys().next().value!);
+    }
+    return info;
   }
 
   /**
