@@ -1115,6 +1115,7 @@ export class Cluster {
       ],
       custom: true,
       customListTypes: listTypesFromCrdSchema(storage.schema?.openAPIV3Schema),
+      printerColumns: storage.additionalPrinterColumns,
     });
   }
 

@@ -458,6 +458,11 @@ spec:
       'Running',
       'Running',
     ]);
+    const printed = await kubectl.ok(['get', 'pods', '-l', 'app=web']);
+    expect(printed.split('\n')[0]).toMatch(
+      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/,
+    );
+    expect(printed).toMatch(/web-\S+\s+1\/1\s+Running\s+0\s+\d+s/);
 
     await kubectl.ok(
       ['apply', '--server-side', '-f', '-'],

@@ -18,6 +18,8 @@ export type ResourceType = {
   custom?: boolean;
   /** List types declared by a CRD schema, keyed by dotted field path. */
   customListTypes?: Record<string, ListType>;
+  /** A CRD's additionalPrinterColumns, for `kubectl get`. */
+  printerColumns?: any[];
   /** Only `create` is served (reviews such as SelfSubjectAccessReview). */
   createOnly?: boolean;
 };

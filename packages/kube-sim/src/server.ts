@@ -30,6 +30,7 @@ import {
 } from './rbac';
 import { decodeKubernetesProtobuf } from './protobuf';
 import { ResourceType } from './resources';
+import { crdPrinter, IncludeObject, toTable, wantsTable } from './table';
 import { jsonPatch, mergePatch } from './strategicMerge';
 import { isPlainObject, KubeObject } from './types';
 
@@ -474,7 +475,13 @@ export class ApiHandler {
     );
 
     if (verb === 'watch') {
-      this.watch(req, res, q, request);
+      this.watch(
+        req,
+        res,
+        q,
+        request,
+        wantsTable(req.headers.accept) ? tableOptions(type, q) : undefined,
+      );
       return;
     }
     if (type.createOnly) {
@@ -508,17 +515,35 @@ export class ApiHandler {
       limit: q.get('limit') ? Number(q.get('limit')) : undefined,
       continue: q.get('continue') ?? undefined,
     };
+    const table = wantsTable(req.headers.accept)
+      ? tableOptions(type, q)
+      : undefined;
     switch (verb) {
-      case 'get':
-        this.send(res, 200, this.cluster.get(type, ns, name!, version));
-        return;
-      case 'list':
+      case 'get': {
+        const obj = this.cluster.get(type, ns, name!, version);
         this.send(
           res,
           200,
-          this.cluster.list(type, namespace, listOpts, version),
+          table
+            ? toTable(type, [obj], {
+                ...table,
+                resourceVersion: obj.metadata.resourceVersion,
+              })
+            : obj,
         );
         return;
+      }
+      case 'list': {
+        const list = this.cluster.list(type, namespace, listOpts, version);
+        if (table) {
+          const shown = toTable(type, list.items, table);
+          shown.metadata = list.metadata;
+          this.send(res, 200, shown);
+        } else {
+          this.send(res, 200, list);
+        }
+        return;
+      }
       case 'create': {
         const created = this.cluster.create(
           type,
@@ -610,6 +635,7 @@ export class ApiHandler {
     res: ServerResponse,
     q: URLSearchParams,
     request: ResourceRequest,
+    table?: TableOptions,
   ): void {
     const { type, version, namespace } = request;
     let stop: () => void = () => {};
@@ -618,7 +644,22 @@ export class ApiHandler {
     const write = (
       event: WatchEvent | { type: 'ERROR' | 'BOOKMARK'; object: unknown },
     ) => {
-      if (!closed) res.write(serializeEvent(event));
+      if (closed) return;
+      if (
+        table &&
+        (event.type === 'ADDED' ||
+          event.type === 'MODIFIED' ||
+          event.type === 'DELETED')
+      ) {
+        const obj = event.object as KubeObject;
+        const row = toTable(type, [obj], {
+          ...table,
+          resourceVersion: obj.metadata.resourceVersion,
+        });
+        res.write(`${JSON.stringify({ type: event.type, object: row })}\n`);
+        return;
+      }
+      res.write(serializeEvent(event));
     };
     const close = () => {
       if (closed) return;
@@ -867,6 +908,20 @@ function serializeEvent(event: { type: string; object: unknown }): string {
     byType.set(event.type, line);
   }
   return line;
+}
+
+type TableOptions = {
+  includeObject: IncludeObject;
+  printer?: ReturnType<typeof crdPrinter>;
+};
+
+function tableOptions(type: ResourceType, q: URLSearchParams): TableOptions {
+  const include = q.get('includeObject');
+  return {
+    includeObject:
+      include === 'None' || include === 'Object' ? include : 'Metadata',
+    printer: type.custom ? crdPrinter(type.printerColumns) : undefined,
+  };
 }
 
 function patchTypeOf(contentType: string): PatchType {
