@@ -215,6 +215,15 @@ describe('kube-sim on the wire', () => {
     });
     expect(stale.status).toBe(409);
     expect(stale.body.reason).toBe('Conflict');
+    const missing = await api('PUT', `${cmPath}/never-created`, {
+      metadata: { name: 'never-created' },
+    });
+    expect(missing.status).toBe(404);
+    const protectedNs = await api('DELETE', '/api/v1/namespaces/default');
+    expect(protectedNs.status).toBe(403);
+    expect(protectedNs.body.message).toBe(
+      'namespaces "default" is forbidden: this namespace may not be deleted',
+    );
     const invalid = await api('POST', cmPath, {
       metadata: { name: 'Not_Valid' },
     });

@@ -469,11 +469,8 @@ export class Cluster {
   ): KubeObject {
     const obj = this.checkBody(type, ns, deepClone(body), name);
     const live = this.getRaw(type, ns, name);
-    if (!live) {
-      if (opts.subresource) throw notFound(type.resource, name, type.group);
-      // Update of a missing object creates it, as Kubernetes allows for most kinds.
-      return this.create(type, ns, obj, opts, version);
-    }
+    // Like most built-in kinds, an update never creates: PUT to a missing object is 404.
+    if (!live) throw notFound(type.resource, name, type.group);
     const requested = obj.metadata.resourceVersion;
     if (requested && requested !== live.metadata.resourceVersion) {
       throw conflict(
@@ -793,6 +790,18 @@ export class Cluster {
         name,
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`,
         type.group,
+      );
+    }
+    if (
+      type.kind === 'Namespace' &&
+      ['default', 'kube-system', 'kube-public'].includes(name)
+    ) {
+      throw forbidden(
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        {
+          name,
+          kind: 'namespaces',
+        },
       );
     }
     if (opts.dryRun) return this.present(type, live, version);
