@@ -54,6 +54,23 @@ describe('GitopsStore', () => {
     expect(api.callsTo('getApplications')).toHaveLength(2);
   });
 
+  it('reuses fresh data when a page is shown again, and refetches stale data', async () => {
+    const api = new FakeGitopsApi([makeApp()]);
+    store = new GitopsStore(api, polling);
+    const stopCard = store.watchApplications(REF);
+    await flush();
+    stopCard();
+    await jest.advanceTimersByTimeAsync(5_000);
+    const stopTab = store.watchApplications(REF);
+    await flush();
+    expect(api.callsTo('getApplications')).toHaveLength(1);
+    stopTab();
+    await jest.advanceTimersByTimeAsync(20_000);
+    store.watchApplications(REF);
+    await flush();
+    expect(api.callsTo('getApplications')).toHaveLength(2);
+  });
+
   it('polls faster while an operation runs', async () => {
     const app = makeApp({
       status: { ...makeApp().status, operation: makeOperation() },

@@ -39,6 +39,8 @@ interface Poller {
   watchers: number;
   timer?: ReturnType<typeof setTimeout>;
   failures: number;
+  /** When the last poll ended (ms since epoch). */
+  polledAt: number;
 }
 
 const EMPTY: Snapshot<never> = { loading: true };
@@ -146,13 +148,14 @@ export class GitopsStore {
   watchApplications(entityRef: string): () => void {
     let poller = this.pollers.get(entityRef);
     if (!poller) {
-      poller = { watchers: 0, failures: 0 };
+      poller = { watchers: 0, failures: 0, polledAt: 0 };
       this.pollers.set(entityRef, poller);
     }
     poller.watchers += 1;
     if (poller.watchers === 1) {
-      const snapshot = this.getSnapshot(applicationsKey(entityRef));
-      if (snapshot.value === undefined && !snapshot.error) {
+      // Coming back to a page (e.g. from the card to the tab) reuses fresh data and
+      // fetches only when it is older than one polling interval.
+      if (Date.now() - poller.polledAt >= this.polling.idleMs) {
         this.poll(entityRef);
       } else {
         this.schedule(entityRef);
@@ -195,6 +198,7 @@ export class GitopsStore {
       true,
     ).then(() => {
       if (!poller) return;
+      poller.polledAt = Date.now();
       poller.failures = this.getSnapshot(key).error ? poller.failures + 1 : 0;
       this.schedule(entityRef);
     });
