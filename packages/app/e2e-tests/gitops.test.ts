@@ -15,10 +15,12 @@ const REPO_ROOT = path.resolve(__dirname, '../../..');
 const KUBECONFIG =
   process.env.MOORING_KUBECONFIG ?? path.join(REPO_ROOT, '.mooring/kubeconfig');
 const KUBE_CONTEXT = 'dev';
-const NAMESPACE = 'payments';
-const DEPLOYMENT = 'payments';
+// The example component built for drift: `payments` self-heals, which would revert the
+// live edit before the page could show it.
+const COMPONENT_NAME = 'inventory';
+const NAMESPACE = 'inventory';
+const DEPLOYMENT = 'inventory';
 const DRIFT_REPLICAS = 5;
-const COMPONENT_NAME = 'payments';
 const COMPONENT_PATH = `/catalog/default/component/${COMPONENT_NAME}`;
 const DEPLOYMENTS_PATH = `${COMPONENT_PATH}/deployments`;
 const GUEST_NAME = 'guest';
