@@ -57,6 +57,26 @@ function serverMessage(error: any): { code?: number; message: string } {
   return { code: code && code >= 100 ? code : undefined, message };
 }
 
+/**
+ * client-node builds a new undici dispatcher, hence a new TLS connection, for
+ * every request; the TLS options of one KubeConfig never change, so one
+ * dispatcher (a keep-alive connection pool) serves all its requests.
+ */
+function reuseConnections(kubeConfig: KubeConfig) {
+  const target = kubeConfig as unknown as {
+    createDispatcher?: (cluster: unknown, options: unknown) => unknown;
+    mooringReusesConnections?: boolean;
+  };
+  const create = target.createDispatcher?.bind(kubeConfig);
+  if (!create || target.mooringReusesConnections) return;
+  let dispatcher: unknown;
+  target.createDispatcher = (cluster, options) => {
+    dispatcher ??= create(cluster, options);
+    return dispatcher;
+  };
+  target.mooringReusesConnections = true;
+}
+
 export interface ClusterClientOptions {
   name: string;
   kubeConfig: KubeConfig;
@@ -76,6 +96,7 @@ export class ClusterClient {
   constructor(options: ClusterClientOptions) {
     this.name = options.name;
     this.kubeConfig = options.kubeConfig;
+    reuseConnections(options.kubeConfig);
     this.api = options.kubeConfig.makeApiClient(DiscoveringObjectApi);
     this.attempts = options.attempts ?? 5;
   }
