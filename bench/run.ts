@@ -9,7 +9,12 @@
  *     [--apps N] [--objects M] [--samples K] [--idle-seconds S] [--concurrency C]
  *     [--no-baseline]
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  ChildProcess,
+  execFileSync,
+  spawn,
+  spawnSync,
+} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -206,20 +211,13 @@ function commitAll(repo: string, message: string) {
 
 function kubectl(kubeconfig: string, args: string[]) {
   const started = process.hrtime.bigint();
-  let stderr = '';
-  let code = 0;
-  try {
-    execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'ignore', 'pipe'],
-      maxBuffer: 512 * 1024 * 1024,
-    });
-  } catch (error: any) {
-    code = error.status ?? 1;
-    stderr = String(error.stderr ?? '');
-  }
+  const result = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 512 * 1024 * 1024,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, code, stderr };
+  return { seconds, code: result.status ?? 1, stderr: result.stderr ?? '' };
 }
 
 function countRequests(stderr: string) {

@@ -104,6 +104,7 @@ export async function createTestEngine(options: {
   database: Knex;
   leaseTtlMs?: number;
   maxRuns?: number;
+  extraClusters?: { name: string; url: string }[];
 }) {
   const workingDirectory = tempDir('engine-work');
   const engine = await createGitopsEngine({
@@ -116,6 +117,11 @@ export async function createTestEngine(options: {
             serviceAccountToken: options.sim.adminToken,
             caData: options.sim.caData,
           },
+          ...(options.extraClusters ?? []).map(c => ({
+            ...c,
+            serviceAccountToken: 'none',
+            skipTLSVerify: true,
+          })),
         ],
         allowedRepos: ['file:///tmp/**', 'git://127.0.0.1:*/**'],
         history: { maxRunsPerApplication: options.maxRuns ?? 100 },

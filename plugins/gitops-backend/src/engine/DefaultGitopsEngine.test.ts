@@ -295,4 +295,27 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     expect(await engine.getHistory('mono-a')).toHaveLength(1);
     expect(await engine.getHistory('mono-b')).toHaveLength(2);
   });
+
+  it('deletes the objects of a removed application that asks for it', async () => {
+    const repo = new TestRepo(root, 'removed');
+    repo.commit({ 'app/settings.yaml': configMap('settings', { a: '1' }) }, 'One');
+    const engine = await engineFor();
+    const gone = spec('gone', repo.fileUrl, 'app', { sync: 'auto' });
+    gone.policy.pruneOnRemove = true;
+    const kept = spec('kept', repo.fileUrl, 'app', { sync: 'auto' });
+    await engine.setApplications([gone, kept]);
+    await engine.start();
+    await engine.reconcileAll();
+    const k8s = clusterClient(sim);
+    await waitFor('both applied', async () =>
+      (await k8s.get('v1', 'ConfigMap', 'settings', 'gone')) &&
+      (await k8s.get('v1', 'ConfigMap', 'settings', 'kept')),
+    );
+    await engine.setApplications([]);
+    await waitFor('the removed application to be deleted', async () =>
+      !(await k8s.get('v1', 'ConfigMap', 'settings', 'gone')),
+    );
+    expect(await k8s.get('v1', 'ConfigMap', 'settings', 'kept')).toBeDefined();
+    await expect(engine.getApplication('gone')).rejects.toThrow(/No application with id gone/);
+  });
 });

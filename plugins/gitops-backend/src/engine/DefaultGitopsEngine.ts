@@ -219,6 +219,14 @@ export class DefaultGitopsEngine implements GitopsEngine {
         state.removed = true;
         if (state.evaluateTimer) clearTimeout(state.evaluateTimer);
         this.apps.delete(id);
+        if (state.spec.policy.pruneOnRemove) {
+          void this.enqueue(state, () => this.pruneRemoved(state)).catch(
+            error =>
+              this.options.logger.warn(
+                `Could not delete the objects of removed application ${id}: ${errorMessage(error)}`,
+              ),
+          );
+        }
       }
     }
     const added: string[] = [];
@@ -1113,6 +1121,40 @@ export class DefaultGitopsEngine implements GitopsEngine {
       }
     }
     return { changes, survivors };
+  }
+
+  /** Deletes what a removed application applied (objects still carrying its tracking id). */
+  private async pruneRemoved(state: ApplicationState) {
+    const { spec } = state;
+    const store = this.options.store;
+    if (!(await store.tryAcquireLease(spec.id, this.holder, this.leaseTtlMs))) {
+      return;
+    }
+    try {
+      const inventory = await store.getInventory(spec.id);
+      if (!inventory) return;
+      const client = this.client(inventory.cluster);
+      const { changes, survivors } = await this.pruneEntries(
+        state,
+        client,
+        inventory.entries,
+      );
+      if (survivors.length) {
+        await store.saveInventory(spec.id, { ...inventory, entries: survivors });
+        throw new Error(
+          changes
+            .filter(c => c.action === 'failed')
+            .map(c => c.message)
+            .join('; '),
+        );
+      }
+      await store.deleteInventory(spec.id);
+      this.options.logger.info(
+        `Deleted ${changes.length} object(s) of removed application ${spec.id}`,
+      );
+    } finally {
+      await store.releaseLease(spec.id, this.holder).catch(() => undefined);
+    }
   }
 
   private async dryRun(

@@ -33,7 +33,11 @@ describe('the engine facing bad input and failures', () => {
 
   async function engineFor() {
     const database = await databases.init('SQLITE_3');
-    const { engine, cleanup } = await createTestEngine({ sim, database });
+    const { engine, cleanup } = await createTestEngine({
+      sim,
+      database,
+      extraClusters: [{ name: 'down', url: 'https://127.0.0.1:1' }],
+    });
     cleanups.push(cleanup);
     await engine.start();
     return engine;
@@ -196,5 +200,25 @@ describe('the engine facing bad input and failures', () => {
         (await k8s.get('v1', 'ConfigMap', `cm-${i}`, 'flaky')).data,
       ).toEqual({ i: String(i) });
     }
+  });
+
+  it('degrades only the applications of a cluster that is down', async () => {
+    const repo = new TestRepo(root, 'two-clusters');
+    repo.commit({ 'app/cm.yaml': configMap('cm', { a: '1' }) }, 'First');
+    const engine = await engineFor();
+    const offline = spec('offline', repo.fileUrl, 'app', { sync: 'auto' });
+    offline.destination.cluster = 'down';
+    await engine.setApplications([
+      offline,
+      spec('online', repo.fileUrl, 'app', { sync: 'auto' }),
+    ]);
+    await engine.reconcileAll();
+    const down = await engine.getApplication('offline');
+    expect(down.status).toMatchObject({ sync: 'Unknown', health: 'Unknown' });
+    expect(down.status.message).toMatch(/^Cluster down: .*cluster down/);
+    await waitFor('the other cluster to sync', async () =>
+      (await engine.getApplication('online')).status.sync === 'Synced',
+    );
+    expect(await engine.getHistory('offline')).toEqual([]);
   });
 });

@@ -1,0 +1,49 @@
+import { ConfigReader } from '@backstage/config';
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import { createGitopsEngine } from './createGitopsEngine';
+import { tempDir } from '../__testUtils__/gitRepos';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+describe('createGitopsEngine', () => {
+  it('schedules the reconcile on every replica at the configured interval', async () => {
+    const scheduler = mockServices.scheduler.mock();
+    const engine = await createGitopsEngine({
+      config: new ConfigReader({
+        gitops: { reconcile: { interval: 'PT45S' }, allowedRepos: [] },
+      }),
+      logger: mockServices.logger.mock(),
+      database: await databases.init('SQLITE_3'),
+      scheduler,
+      workingDirectory: tempDir('create'),
+    });
+    await engine.start();
+    expect(scheduler.scheduleTask).toHaveBeenCalledWith(
+      expect.objectContaining({
+        id: 'gitops-reconcile',
+        frequency: { seconds: 45 },
+        scope: 'local',
+      }),
+    );
+    await engine.stop();
+  });
+
+  it('refuses bad settings with the key to fix', async () => {
+    const create = async (gitops: object) =>
+      createGitopsEngine({
+        config: new ConfigReader({ gitops }),
+        logger: mockServices.logger.mock(),
+        database: await databases.init('SQLITE_3'),
+        workingDirectory: tempDir('create'),
+      });
+    await expect(create({ reconcile: { concurrency: 0 } })).rejects.toThrow(
+      /gitops.reconcile.concurrency must be a positive integer/,
+    );
+    await expect(create({ reconcile: { interval: 'soon' } })).rejects.toThrow(
+      /gitops.reconcile.interval is not a duration/,
+    );
+    await expect(create({ kubeconfig: '/nonexistent/kubeconfig' })).rejects.toThrow(
+      /Could not read gitops.kubeconfig \/nonexistent\/kubeconfig/,
+    );
+  });
+});
