@@ -10,7 +10,15 @@
  * contentType = 4) whose `raw` is the object's own message.
  */
 
-type FieldType = 'string' | 'bytes' | 'bool' | 'int' | 'time' | MessageSchema;
+type FieldType =
+  | 'string'
+  | 'bytes'
+  | 'bool'
+  | 'int'
+  | 'intOrString'
+  /** Known, and dropped on purpose: set by the server (status, selfLink, managedFields). */
+  | 'ignore'
+  | MessageSchema;
 
 type Field = {
   name: string;
@@ -18,6 +26,12 @@ type Field = {
   repeated?: boolean;
   /** map<string, string|bytes> */
   map?: 'string' | 'bytes';
+  /**
+   * A pointer field in Go (`*bool`, `*string`, `*int32`): sent only when set,
+   * so its zero value means something. Other scalars are always sent and their
+   * zero value means "unset", as `omitempty` drops it from JSON.
+   */
+  optional?: true;
 };
 
 export type MessageSchema = { [fieldNumber: number]: Field };
@@ -38,11 +52,48 @@ const objectMeta: MessageSchema = {
   5: { name: 'uid', type: 'string' },
   6: { name: 'resourceVersion', type: 'string' },
   7: { name: 'generation', type: 'int' },
-  8: { name: 'creationTimestamp', type: 'time' },
+  8: { name: 'creationTimestamp', type: 'ignore' },
   11: { name: 'labels', type: 'string', map: 'string' },
   12: { name: 'annotations', type: 'string', map: 'string' },
   13: { name: 'ownerReferences', type: ownerReference, repeated: true },
   14: { name: 'finalizers', type: 'string', repeated: true },
+  4: { name: 'selfLink', type: 'ignore' },
+  9: { name: 'deletionTimestamp', type: 'ignore' },
+  10: { name: 'deletionGracePeriodSeconds', type: 'ignore' },
+  15: { name: 'clusterName', type: 'ignore' },
+  17: { name: 'managedFields', type: 'ignore' },
+};
+
+const status = { 3: { name: 'status', type: 'ignore' } } as const;
+
+const servicePort: MessageSchema = {
+  1: { name: 'name', type: 'string' },
+  2: { name: 'protocol', type: 'string' },
+  3: { name: 'port', type: 'int' },
+  4: { name: 'targetPort', type: 'intOrString' },
+  5: { name: 'nodePort', type: 'int' },
+  6: { name: 'appProtocol', type: 'string' },
+};
+
+const serviceSpec: MessageSchema = {
+  1: { name: 'ports', type: servicePort, repeated: true },
+  2: { name: 'selector', type: 'string', map: 'string' },
+  3: { name: 'clusterIP', type: 'string' },
+  4: { name: 'type', type: 'string' },
+  5: { name: 'externalIPs', type: 'string', repeated: true },
+  7: { name: 'sessionAffinity', type: 'string' },
+  8: { name: 'loadBalancerIP', type: 'string' },
+  9: { name: 'loadBalancerSourceRanges', type: 'string', repeated: true },
+  10: { name: 'externalName', type: 'string' },
+  11: { name: 'externalTrafficPolicy', type: 'string' },
+  12: { name: 'healthCheckNodePort', type: 'int' },
+  13: { name: 'publishNotReadyAddresses', type: 'bool' },
+  17: { name: 'ipFamilyPolicy', type: 'string', optional: true },
+  18: { name: 'clusterIPs', type: 'string', repeated: true },
+  19: { name: 'ipFamilies', type: 'string', repeated: true },
+  20: { name: 'allocateLoadBalancerNodePorts', type: 'bool', optional: true },
+  21: { name: 'loadBalancerClass', type: 'string', optional: true },
+  22: { name: 'internalTrafficPolicy', type: 'string', optional: true },
 };
 
 const policyRule: MessageSchema = {
@@ -84,6 +135,8 @@ const resourceAttributes: MessageSchema = {
   5: { name: 'resource', type: 'string' },
   6: { name: 'subresource', type: 'string' },
   7: { name: 'name', type: 'string' },
+  8: { name: 'fieldSelector', type: 'ignore' },
+  9: { name: 'labelSelector', type: 'ignore' },
 };
 
 /** Message schemas by `apiVersion/kind`. */
@@ -92,21 +145,23 @@ export const schemas: Record<string, MessageSchema> = {
     ...meta,
     2: { name: 'data', type: 'string', map: 'string' },
     3: { name: 'binaryData', type: 'string', map: 'bytes' },
-    4: { name: 'immutable', type: 'bool' },
+    4: { name: 'immutable', type: 'bool', optional: true },
   },
   'v1/Secret': {
     ...meta,
     2: { name: 'data', type: 'string', map: 'bytes' },
     3: { name: 'type', type: 'string' },
     4: { name: 'stringData', type: 'string', map: 'string' },
-    5: { name: 'immutable', type: 'bool' },
+    5: { name: 'immutable', type: 'bool', optional: true },
   },
+  'v1/Service': { ...meta, 2: { name: 'spec', type: serviceSpec }, ...status },
   'v1/Namespace': {
     ...meta,
     2: {
       name: 'spec',
       type: { 1: { name: 'finalizers', type: 'string', repeated: true } },
     },
+    ...status,
   },
   'v1/ServiceAccount': {
     ...meta,
@@ -116,7 +171,7 @@ export const schemas: Record<string, MessageSchema> = {
       type: { 1: { name: 'name', type: 'string' } },
       repeated: true,
     },
-    4: { name: 'automountServiceAccountToken', type: 'bool' },
+    4: { name: 'automountServiceAccountToken', type: 'bool', optional: true },
   },
   'rbac.authorization.k8s.io/v1/Role': {
     ...meta,
@@ -138,6 +193,7 @@ export const schemas: Record<string, MessageSchema> = {
   },
   'authorization.k8s.io/v1/SelfSubjectAccessReview': {
     ...meta,
+    ...status,
     2: {
       name: 'spec',
       type: {
@@ -155,15 +211,21 @@ export const schemas: Record<string, MessageSchema> = {
   'authorization.k8s.io/v1/SelfSubjectRulesReview': {
     ...meta,
     2: { name: 'spec', type: { 1: { name: 'namespace', type: 'string' } } },
+    ...status,
   },
-  'authentication.k8s.io/v1/SelfSubjectReview': { ...meta },
+  'authentication.k8s.io/v1/SelfSubjectReview': {
+    ...meta,
+    2: { name: 'status', type: 'ignore' },
+  },
   'authentication.k8s.io/v1/TokenRequest': {
     ...meta,
+    ...status,
     2: {
       name: 'spec',
       type: {
         1: { name: 'audiences', type: 'string', repeated: true },
-        4: { name: 'expirationSeconds', type: 'int' },
+        3: { name: 'boundObjectRef', type: 'ignore' },
+        4: { name: 'expirationSeconds', type: 'int', optional: true },
       },
     },
   },
@@ -222,23 +284,39 @@ function fields(
   }
 }
 
-function decodeTime(buf: Buffer): string {
-  let seconds = 0;
-  fields(buf, (field, wireType, r) => {
-    if (field === 1 && wireType === 0) seconds = Number(r.varint());
-    else r.skip(wireType);
+function decodeIntOrString(buf: Buffer): number | string {
+  let kind = 0;
+  let intVal = 0;
+  let strVal = '';
+  fields(buf, (n, w, r) => {
+    if (n === 1 && w === 0) kind = Number(r.varint());
+    else if (n === 2 && w === 0) intVal = Number(BigInt.asIntN(64, r.varint()));
+    else if (n === 3 && w === 2) strVal = r.bytes().toString('utf8');
+    else r.skip(w);
   });
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return kind === 1 ? strVal : intVal;
 }
 
+/**
+ * Decodes a message by its schema. A field the schema does not know is an
+ * error, never silently dropped: the object would lose data.
+ */
 export function decodeMessage(
   buf: Buffer,
   schema: MessageSchema,
+  path = '',
 ): Record<string, unknown> {
   const out: Record<string, any> = {};
   fields(buf, (number, wireType, r) => {
     const field = schema[number];
     if (!field) {
+      throw new ProtobufError(
+        `field number ${number}${
+          path ? ` in ${path}` : ''
+        } is not one kube-sim reads from protobuf`,
+      );
+    }
+    if (field.type === 'ignore') {
       r.skip(wireType);
       return;
     }
@@ -258,15 +336,23 @@ export function decodeMessage(
       out[field.name] = { ...out[field.name], [key]: value };
       return;
     }
+    const fieldPath = path ? `${path}.${field.name}` : field.name;
     let value: unknown;
     if (field.type === 'string') value = r.bytes().toString('utf8');
     else if (field.type === 'bytes') value = r.bytes().toString('base64');
     else if (field.type === 'bool') value = r.varint() !== 0n;
-    else if (field.type === 'int') value = Number(r.varint());
-    else if (field.type === 'time') value = decodeTime(r.bytes());
-    else value = decodeMessage(r.bytes(), field.type);
-    if (field.repeated) out[field.name] = [...(out[field.name] ?? []), value];
-    else out[field.name] = value;
+    else if (field.type === 'int')
+      value = Number(BigInt.asIntN(64, r.varint()));
+    else if (field.type === 'intOrString') value = decodeIntOrString(r.bytes());
+    else value = decodeMessage(r.bytes(), field.type, fieldPath);
+    if (field.repeated) {
+      out[field.name] = [...(out[field.name] ?? []), value];
+    } else if (
+      field.optional ||
+      (value !== '' && value !== 0 && value !== false)
+    ) {
+      out[field.name] = value;
+    }
   });
   return out;
 }
@@ -304,5 +390,12 @@ export function decodeKubernetesProtobuf(
       } came as protobuf. Send it as JSON or YAML instead (for example kubectl create … --dry-run=client -o yaml | kubectl apply -f -)`,
     );
   }
-  return { apiVersion, kind, ...decodeMessage(raw, schema) };
+  try {
+    return { apiVersion, kind, ...decodeMessage(raw, schema) };
+  } catch (e) {
+    if (!(e instanceof ProtobufError)) throw e;
+    throw new ProtobufError(
+      `${e.message} (a ${kind}); send the object as YAML or JSON instead, for example with kubectl create … --dry-run=client -o yaml | kubectl apply -f -`,
+    );
+  }
 }
