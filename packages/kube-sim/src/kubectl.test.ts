@@ -136,6 +136,22 @@ describe('kube-sim with the real kubectl', () => {
     expect(names.split('\n')).toEqual(
       expect.arrayContaining(['configmap/from-file', 'configmap/from-literal']),
     );
+    expect(
+      await kubectl.ok([
+        'create',
+        'service',
+        'clusterip',
+        'web-svc',
+        '--tcp=80:8080',
+      ]),
+    ).toBe('service/web-svc created\n');
+    const service = await kubectl.json(['get', 'service', 'web-svc']);
+    expect(service.spec).toMatchObject({
+      type: 'ClusterIP',
+      selector: { app: 'web-svc' },
+      ports: [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }],
+    });
+    expect(service.spec.clusterIP).toMatch(/^10\.96\./);
     const again = await kubectl.run(
       ['create', '-f', '-'],
       configMap('from-file', { a: '1' }),
