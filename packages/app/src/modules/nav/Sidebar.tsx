@@ -14,46 +14,53 @@ import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 
-export const SidebarContent = NavContentBlueprint.make({
-  params: {
-    component: ({ navItems }) => {
-      const nav = navItems.withComponent(item => (
-        <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
-      ));
+// Typed explicitly: the inferred type lives in plugin-app-react's own copy of
+// frontend-plugin-api, which declarations cannot name.
+export const SidebarContent: ReturnType<typeof NavContentBlueprint.make> =
+  NavContentBlueprint.make({
+    params: {
+      component: ({ navItems }) => {
+        const nav = navItems.withComponent(item => (
+          <SidebarItem
+            icon={() => item.icon}
+            to={item.href}
+            text={item.title}
+          />
+        ));
 
-      // Skipped items
-      nav.take('page:search'); // Using search modal instead
-      nav.take('page:notifications'); // Using NotificationsSidebarItem manually instead
+        // Skipped items
+        nav.take('page:search'); // Using search modal instead
+        nav.take('page:notifications'); // Using NotificationsSidebarItem manually instead
 
-      return (
-        <Sidebar>
-          <SidebarLogo />
-          <SidebarGroup label="Search" icon={<SearchIcon />} to="/search">
-            <SidebarSearchModal />
-          </SidebarGroup>
-          <SidebarDivider />
-          <SidebarGroup label="Menu" icon={<MenuIcon />}>
-            {nav.take('page:home')}
-            {nav.take('page:catalog')}
+        return (
+          <Sidebar>
+            <SidebarLogo />
+            <SidebarGroup label="Search" icon={<SearchIcon />} to="/search">
+              <SidebarSearchModal />
+            </SidebarGroup>
             <SidebarDivider />
-            <SidebarScrollWrapper>
-              {nav.rest({ sortBy: 'title' })}
-            </SidebarScrollWrapper>
-          </SidebarGroup>
-          <SidebarSpace />
-          <SidebarDivider />
-          <NotificationsSidebarItem />
-          <SidebarDivider />
-          <SidebarGroup
-            label="Settings"
-            icon={<UserSettingsSignInAvatar />}
-            to="/settings"
-          >
-            {nav.take('page:app-visualizer')}
-            {nav.take('page:user-settings')}
-          </SidebarGroup>
-        </Sidebar>
-      );
+            <SidebarGroup label="Menu" icon={<MenuIcon />}>
+              {nav.take('page:home')}
+              {nav.take('page:catalog')}
+              <SidebarDivider />
+              <SidebarScrollWrapper>
+                {nav.rest({ sortBy: 'title' })}
+              </SidebarScrollWrapper>
+            </SidebarGroup>
+            <SidebarSpace />
+            <SidebarDivider />
+            <NotificationsSidebarItem />
+            <SidebarDivider />
+            <SidebarGroup
+              label="Settings"
+              icon={<UserSettingsSignInAvatar />}
+              to="/settings"
+            >
+              {nav.take('page:app-visualizer')}
+              {nav.take('page:user-settings')}
+            </SidebarGroup>
+          </Sidebar>
+        );
+      },
     },
-  },
-});
+  });
