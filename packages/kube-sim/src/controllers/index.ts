@@ -143,11 +143,8 @@ export function startControllers(
   const unsubscribe = cluster.store.subscribeAll(onEvent);
   // Converge what already exists (restored state, objects created before start).
   for (const key of cluster.store.resourceKeys()) {
-    const [group, resource] = splitKey(key);
     for (const obj of cluster.store.list(key)) {
       onEvent({ type: 'ADDED', resourceKey: key, rv: 0, object: obj });
-      void group;
-      void resource;
     }
   }
   return () => {
