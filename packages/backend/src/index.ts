@@ -13,8 +13,6 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
 
-
-
 // auth plugin
 backend.add(import('@backstage/plugin-auth-backend'));
 // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
@@ -27,11 +25,13 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
-// permission plugin
+// permission plugin, with Mooring's default policy: everyone reads, the
+// owners of an entity (and members of owning groups) sync its applications
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
 backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  import('@mooring/plugin-gitops-backend').then(m => ({
+    default: m.permissionModuleMooringPolicy,
+  })),
 );
 
 // search plugin
@@ -44,7 +44,6 @@ backend.add(import('@backstage/plugin-search-backend-module-pg'));
 // search collators
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
-
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));
 
@@ -55,5 +54,12 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// Mooring: the GitOps agent, and the catalog module that reports bad
+// mooring.dev annotations on the entity's processing status
 backend.add(import('@mooring/plugin-gitops-backend'));
+backend.add(
+  import('@mooring/plugin-gitops-backend').then(m => ({
+    default: m.catalogModuleGitops,
+  })),
+);
 backend.start();

@@ -1,129 +1,240 @@
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
+  mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { todoListServiceRef } from './services/TodoListService';
-import { gitopsPlugin } from './plugin';
-import request from 'supertest';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import { InMemoryCatalogClient } from '@backstage/catalog-client/testUtils';
+import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import type { Application, SyncRun } from '@mooring/plugin-gitops-common';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
 import {
-  ConflictError,
-  AuthenticationError,
-  NotAllowedError,
-} from '@backstage/errors';
+  clusterClient,
+  startKubeSim,
+  waitFor,
+} from './__testUtils__/engineHarness';
+import { configMap, deployment } from './__testUtils__/fixtures';
+import { TestRepo, tempDir } from './__testUtils__/gitRepos';
+import { gitopsPlugin } from './plugin';
 
-// TEMPLATE NOTE:
-// Plugin tests are integration tests for your plugin, ensuring that all pieces
-// work together end-to-end. You can still mock injected backend services
-// however, just like anyone who installs your plugin might replace the
-// services with their own implementations.
-describe('plugin', () => {
-  it('should create and read TODO items', async () => {
-    const { server } = await startTestBackend({
-      features: [gitopsPlugin],
-    });
+jest.setTimeout(180_000);
 
-    await request(server).get('/api/gitops/todos').expect(200, {
-      items: [],
-    });
+/**
+ * The whole plugin with the real engine, a simulated cluster and a Git
+ * repository on disk: what a user of the REST API and webhook sees.
+ */
+describe('gitops plugin with the real engine', () => {
+  const SECRET = 'webhook-secret-for-tests';
+  let root: string;
+  let sim: Awaited<ReturnType<typeof startKubeSim>>;
+  let repo: TestRepo;
+  let entities: Entity[];
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  const owner = mockCredentials.user.header('user:default/alice');
 
-    const createRes = await request(server)
-      .post('/api/gitops/todos')
-      .send({ title: 'My Todo' });
-
-    expect(createRes.status).toBe(201);
-    expect(createRes.body).toEqual({
-      id: expect.any(String),
-      title: 'My Todo',
-      createdBy: mockCredentials.user().principal.userEntityRef,
-      createdAt: expect.any(String),
-    });
-
-    const createdTodoItem = createRes.body;
-
-    await request(server)
-      .get('/api/gitops/todos')
-      .expect(200, {
-        items: [createdTodoItem],
-      });
-
-    await request(server)
-      .get(`/api/gitops/todos/${createdTodoItem.id}`)
-      .expect(200, createdTodoItem);
+  const shop = (annotations: Record<string, string>): Entity => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'shop', namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'user:default/alice', lifecycle: 'x' },
+    relations: [{ type: 'ownedBy', targetRef: 'user:default/alice' }],
   });
 
-  it('should create TODO item with catalog information', async () => {
-    const { server } = await startTestBackend({
+  beforeAll(async () => {
+    root = tempDir('plugin');
+    sim = await startKubeSim({ controllers: true });
+    const kubeconfig = path.join(root, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig, { contextName: 'dev' });
+
+    repo = new TestRepo(root, 'shop');
+    repo.commit(
+      {
+        'deploy/web.yaml': deployment('web', 'registry.example.com/web:1.0.0'),
+        'deploy/settings.yaml': configMap('settings', { color: 'blue' }),
+      },
+      'Deploy the shop',
+    );
+    entities = [
+      shop({
+        'mooring.dev/repo': repo.fileUrl,
+        'mooring.dev/cluster': 'dev',
+        'mooring.dev/path': 'deploy',
+        'mooring.dev/namespace': 'default',
+        'mooring.dev/revision': 'main',
+        'mooring.dev/sync': 'auto',
+      }),
+    ];
+
+    backend = await startTestBackend({
       features: [
         gitopsPlugin,
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: {
-                name: 'my-component',
-                namespace: 'default',
-                title: 'My Component',
-              },
-              spec: {
-                type: 'service',
-                owner: 'me',
-              },
+        schedulerServiceFactory,
+        mockServices.rootConfig.factory({
+          data: {
+            backend: { workingDirectory: root },
+            gitops: {
+              kubeconfig,
+              allowedRepos: [`file://${root}/**`],
+              webhookSecret: SECRET,
+              catalogSync: { interval: { seconds: 1 } },
+              reconcile: { interval: { minutes: 10 } },
             },
-          ],
+          },
+        }),
+        catalogServiceMock.mock({
+          getEntities: async req =>
+            new InMemoryCatalogClient({ entities }).getEntities(req),
+        }).factory,
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({ send: async () => {} }),
         }),
       ],
     });
+  });
 
-    const createRes = await request(server)
-      .post('/api/gitops/todos')
-      .send({ title: 'My Todo', entityRef: 'component:default/my-component' });
+  afterAll(async () => {
+    await backend?.stop();
+    await sim?.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 
-    expect(createRes.status).toBe(201);
-    expect(createRes.body).toEqual({
-      id: expect.any(String),
-      title: '[My Component] My Todo',
-      createdBy: mockCredentials.user().principal.userEntityRef,
-      createdAt: expect.any(String),
+  const ID = 'component~default~shop~default';
+  const http = () => request(backend.server);
+  const getApp = async (): Promise<Application | undefined> => {
+    const res = await http()
+      .get(`/api/gitops/applications/${ID}`)
+      .set('Authorization', owner);
+    return res.status === 200 ? res.body : undefined;
+  };
+
+  it('onboards the entity and syncs it to Synced and Healthy', async () => {
+    const app = await waitFor(
+      'the application to be Synced and Healthy',
+      async () => {
+        const a = await getApp();
+        return a?.status.sync === 'Synced' && a.status.health === 'Healthy'
+          ? a
+          : undefined;
+      },
+      120_000,
+    );
+    expect(app.source).toEqual({
+      repoUrl: repo.fileUrl,
+      path: 'deploy',
+      revision: 'main',
+    });
+    const k8s = clusterClient(sim);
+    expect(
+      (await k8s.get('v1', 'ConfigMap', 'settings', 'default')).data,
+    ).toEqual({ color: 'blue' });
+
+    const resources = await http()
+      .get(`/api/gitops/applications/${ID}/resources`)
+      .set('Authorization', owner);
+    expect(resources.status).toBe(200);
+    expect(
+      resources.body.items.map((r: { kind: string }) => r.kind).sort(),
+    ).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment']));
+
+    const history = await http()
+      .get(`/api/gitops/applications/${ID}/history`)
+      .set('Authorization', owner);
+    expect(history.body.items[0]).toMatchObject({
+      phase: 'Succeeded',
+      initiatedBy: 'auto',
+      commit: {
+        message: 'Deploy the shop',
+        author: 'Ada Lovelace <ada@example.com>',
+      },
     });
   });
 
-  it('should forward errors from the TodoListService', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        gitopsPlugin,
-        createServiceFactory({
-          service: todoListServiceRef,
-          deps: {},
-          factory: () => ({
-            createTodo: jest.fn().mockRejectedValue(new ConflictError()),
-            listTodos: jest.fn().mockRejectedValue(new AuthenticationError()),
-            getTodo: jest.fn().mockRejectedValue(new NotAllowedError()),
-          }),
-        })
-      ],
+  it('applies a pushed commit after a signed webhook', async () => {
+    const head = repo.commit(
+      { 'deploy/settings.yaml': configMap('settings', { color: 'green' }) },
+      'Paint it green',
+    );
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: head,
+      repository: { clone_url: repo.fileUrl, default_branch: 'main' },
+    });
+    const signature = `sha256=${crypto
+      .createHmac('sha256', SECRET)
+      .update(body)
+      .digest('hex')}`;
+    const res = await http()
+      .post('/api/gitops/webhook')
+      .set('Content-Type', 'application/json')
+      .set('X-GitHub-Event', 'push')
+      .set('X-Hub-Signature-256', signature)
+      .send(body);
+    expect(res.status).toBe(202);
+    expect(res.body.applications).toEqual([ID]);
+
+    await waitFor('the pushed commit to be applied', async () => {
+      const a = await getApp();
+      return a?.status.syncedRevision === head && a.status.sync === 'Synced';
+    });
+    const k8s = clusterClient(sim);
+    expect(
+      (await k8s.get('v1', 'ConfigMap', 'settings', 'default')).data,
+    ).toEqual({ color: 'green' });
+  });
+
+  it('runs a dry run and a sync for the owner, and 404s unknown applications', async () => {
+    const dry = await http()
+      .post(`/api/gitops/applications/${ID}/sync`)
+      .set('Authorization', owner)
+      .send({ dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.operation).toMatchObject({
+      dryRun: true,
+      initiatedBy: 'user:default/alice',
     });
 
-    const createRes = await request(server)
-      .post('/api/gitops/todos')
-      .send({ title: 'My Todo', entityRef: 'component:default/my-component' });
-    expect(createRes.status).toBe(409);
-    expect(createRes.body).toMatchObject({
-      error: { name: 'ConflictError' },
+    const sync = await http()
+      .post(`/api/gitops/applications/${ID}/sync`)
+      .set('Authorization', owner)
+      .send({});
+    // 409 when the engine is still busy with the webhook's sync, which is as good.
+    expect([202, 409]).toContain(sync.status);
+    await waitFor('the sync to finish', async () => {
+      const runs: SyncRun[] = (
+        await http()
+          .get(`/api/gitops/applications/${ID}/history`)
+          .set('Authorization', owner)
+      ).body.items;
+      return runs.every(r => r.phase !== 'Running');
     });
 
-    const listRes = await request(server).get('/api/gitops/todos');
-    expect(listRes.status).toBe(401);
-    expect(listRes.body).toMatchObject({
-      error: { name: 'AuthenticationError' },
-    });
+    const unknown = await http()
+      .post('/api/gitops/applications/component~default~nope~default/sync')
+      .set('Authorization', owner)
+      .send({});
+    expect(unknown.status).toBe(404);
+  });
 
-    const getRes = await request(server).get('/api/gitops/todos/123');
-    expect(getRes.status).toBe(403);
-    expect(getRes.body).toMatchObject({
-      error: { name: 'NotAllowedError' },
+  it('drops the application when the entity loses its annotations, leaving the cluster alone', async () => {
+    entities = [shop({})];
+    await waitFor('the application to be removed', async () => {
+      const res = await http()
+        .get('/api/gitops/applications')
+        .set('Authorization', owner);
+      return res.body.items.length === 0;
     });
+    expect(await getApp()).toBeUndefined();
+    const k8s = clusterClient(sim);
+    expect(
+      await k8s.get('v1', 'ConfigMap', 'settings', 'default'),
+    ).toBeDefined();
   });
 });

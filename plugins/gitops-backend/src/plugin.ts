@@ -2,30 +2,65 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { createRouter } from './router';
-import { todoListServiceRef } from './services/TodoListService';
+import { ScmIntegrations } from '@backstage/integration';
+import {
+  gitopsClustersExtensionPoint,
+  GitopsClusterSupplier,
+  gitopsHealthChecksExtensionPoint,
+  GitopsHealthCheck,
+  gitopsRenderersExtensionPoint,
+  GitopsRenderer,
+} from '@mooring/plugin-gitops-node';
+import os from 'node:os';
+import path from 'node:path';
+import { createGitopsEngine } from './engine';
+import { gitopsServicesDeps, startGitopsServices } from './service/startGitops';
 
 /**
- * gitopsPlugin backend plugin
+ * Mooring's backend plugin: the GitOps agent that keeps clusters equal to Git
+ * for every component the catalog onboards, with its REST API, webhooks,
+ * permissions, notifications and actions.
  *
  * @public
  */
 export const gitopsPlugin = createBackendPlugin({
   pluginId: 'gitops',
   register(env) {
+    const renderers: GitopsRenderer[] = [];
+    const healthChecks: GitopsHealthCheck[] = [];
+    const clusterSuppliers: GitopsClusterSupplier[] = [];
+    env.registerExtensionPoint(gitopsRenderersExtensionPoint, {
+      addRenderer: (...items) => renderers.push(...items),
+    });
+    env.registerExtensionPoint(gitopsHealthChecksExtensionPoint, {
+      addHealthCheck: (...items) => healthChecks.push(...items),
+    });
+    env.registerExtensionPoint(gitopsClustersExtensionPoint, {
+      addClusterSupplier: (...items) => clusterSuppliers.push(...items),
+    });
+
     env.registerInit({
-      deps: {
-        httpAuth: coreServices.httpAuth,
-        httpRouter: coreServices.httpRouter,
-        todoList: todoListServiceRef,
-      },
-      async init({ httpAuth, httpRouter, todoList }) {
-        httpRouter.use(
-          await createRouter({
-            httpAuth,
-            todoList,
-          }),
+      deps: { ...gitopsServicesDeps, database: coreServices.database },
+      async init({ database, ...deps }) {
+        const { config, logger, scheduler, lifecycle } = deps;
+        const workingDirectory = path.join(
+          config.getOptionalString('backend.workingDirectory') ?? os.tmpdir(),
+          'mooring-gitops',
         );
+        const engine = await createGitopsEngine({
+          config,
+          logger,
+          database,
+          scheduler,
+          workingDirectory,
+          urlReaderIntegrations: ScmIntegrations.fromConfig(config),
+          renderers,
+          healthChecks,
+          clusters: clusterSuppliers,
+        });
+        await startGitopsServices({ ...deps, engine });
+        lifecycle.addStartupHook(() => engine.start());
+        lifecycle.addShutdownHook(() => engine.stop());
       },
     });
   },

@@ -15,8 +15,10 @@ function component(annotations: Record<string, string>): Entity {
 }
 
 const clusters = ['dev', 'prod'];
-const isRepoAllowed = (url: string) =>
-  url.startsWith('https://git.example.com/');
+const checkRepo = (url: string) =>
+  url.startsWith('https://git.example.com/')
+    ? undefined
+    : `Repository ${url} is not in gitops.allowedRepos`;
 
 describe('parseGitopsAnnotations', () => {
   it('reads a single target with defaults', () => {
@@ -26,7 +28,7 @@ describe('parseGitopsAnnotations', () => {
         'mooring.dev/path': './deploy/dev/',
         'mooring.dev/repo': 'https://git.example.com/payments.git',
       }),
-      { clusters, isRepoAllowed },
+      { clusters, checkRepo },
     );
     expect(result.errors).toEqual([]);
     expect(result.targets).toEqual([
@@ -62,7 +64,7 @@ describe('parseGitopsAnnotations', () => {
         'mooring.dev/prune': 'true',
         'mooring.dev/prune-on-remove.staging': 'true',
       }),
-      { clusters, isRepoAllowed },
+      { clusters, checkRepo },
     );
     expect(result.errors).toEqual([]);
     expect(result.targets).toEqual([
@@ -98,7 +100,7 @@ describe('parseGitopsAnnotations', () => {
         'backstage.io/source-location':
           'url:https://git.example.com/org/payments/tree/release/',
       }),
-      { clusters, isRepoAllowed },
+      { clusters, checkRepo },
     );
     expect(result.errors).toEqual([]);
     expect(result.targets[0]).toMatchObject({
@@ -113,7 +115,7 @@ describe('parseGitopsAnnotations', () => {
         'mooring.dev/cluster': 'qa',
         'mooring.dev/repo': 'https://elsewhere.example.org/payments.git',
       }),
-      { clusters, isRepoAllowed },
+      { clusters, checkRepo },
     );
     expect(result.targets).toEqual([]);
     expect(result.errors).toEqual([
@@ -129,7 +131,8 @@ describe('parseGitopsAnnotations', () => {
       },
       {
         annotation: 'mooring.dev/repo',
-        message: expect.stringContaining('is not in gitops.allowedRepos'),
+        message:
+          'mooring.dev/repo: Repository https://elsewhere.example.org/payments.git is not in gitops.allowedRepos',
       },
     ]);
   });
@@ -158,7 +161,7 @@ describe('parseGitopsAnnotations', () => {
         'mooring.dev/repo': 'https://git.example.com/p.git',
         'mooring.dev/cluster.qa': 'dev',
       }),
-      { clusters, isRepoAllowed },
+      { clusters, checkRepo },
     );
     expect(result.errors).toEqual([
       {

@@ -64,8 +64,11 @@ export interface ParsedGitopsAnnotations {
 export interface ParseGitopsAnnotationsOptions {
   /** Cluster names Mooring knows; when given, any other name is an error. */
   clusters?: readonly string[];
-  /** When given, a repository it rejects is an error. */
-  isRepoAllowed?: (repoUrl: string) => boolean;
+  /**
+   * When given, checks a repository URL (allowed repos, protocol): returns
+   * what is wrong with it, or `undefined` when it is fine.
+   */
+  checkRepo?: (repoUrl: string) => string | undefined;
 }
 
 /** Keys that may carry a `.<target>` suffix. */
@@ -305,11 +308,11 @@ function readTarget(
       ANNOTATION_REPO,
       `No Git repository${where}: set ${ANNOTATION_REPO} to the repository's clone URL (or give the entity a ${ANNOTATION_SOURCE_LOCATION})`,
     );
-  } else if (options.isRepoAllowed && !options.isRepoAllowed(repoUrl.url)) {
-    fail(
-      repoUrl.key,
-      `Repository '${repoUrl.url}'${where} is not in gitops.allowedRepos; ask the Mooring administrators to allow it, or use an allowed repository`,
-    );
+  } else {
+    const problem = options.checkRepo?.(repoUrl.url);
+    if (problem) {
+      fail(repoUrl.key, `${repoUrl.key}${where}: ${problem}`);
+    }
   }
 
   const sync = get(ANNOTATION_SYNC);

@@ -1,0 +1,85 @@
+import type { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  /** Mooring, the GitOps agent inside Backstage. */
+  gitops?: {
+    /**
+     * Clusters that `mooring.dev/cluster` annotations name. Together with the
+     * contexts of `kubeconfig`; a name given in both uses this list.
+     */
+    clusters?: Array<{
+      /** The name annotations use, e.g. `prod`. */
+      name: string;
+      /** URL of the Kubernetes API server, e.g. `https://10.0.0.1:6443`. */
+      url: string;
+      /**
+       * Bearer token of the service account Mooring acts as on this cluster.
+       * @visibility secret
+       */
+      serviceAccountToken?: string;
+      /** Base64-encoded PEM of the CA that signed the API server's certificate. */
+      caData?: string;
+      /** Skip TLS verification of the API server (development only). */
+      skipTLSVerify?: boolean;
+    }>;
+
+    /**
+     * Path to a kubeconfig file; each of its contexts becomes a cluster named
+     * after the context. Relative paths are resolved from the backend's
+     * working directory. Read again when the catalog checks annotations, so
+     * contexts added later are seen.
+     */
+    kubeconfig?: string;
+
+    /** The reconcile loop. */
+    reconcile?: {
+      /**
+       * How often every application is compared with Git and its cluster,
+       * besides watches and webhooks. Default 3 minutes. An object such as
+       * `{ minutes: 3 }` or an ISO 8601 duration such as `PT3M`.
+       */
+      interval?: HumanDuration | string;
+      /** How many applications reconcile at once. Default 4. */
+      concurrency?: number;
+    };
+
+    /**
+     * Glob patterns of the repository URLs Mooring may pull from, e.g.
+     * `https://git.example.com/**`. Without it no repository is allowed.
+     * An annotation naming any other repository is reported as an error.
+     */
+    allowedRepos?: string[];
+
+    /** Sync history. */
+    history?: {
+      /** Sync runs kept per application; older ones are deleted. Default 100. */
+      maxRunsPerApplication?: number;
+    };
+
+    /**
+     * Secret shared with the Git host for `POST /api/gitops/webhook`: the
+     * HMAC key of GitHub and Gitea signatures, the `X-Gitlab-Token` of GitLab.
+     * Without it webhooks are refused.
+     * @visibility secret
+     */
+    webhookSecret?: string;
+
+    /** Following the catalog. */
+    catalogSync?: {
+      /**
+       * How often the catalog is read for new, changed and removed
+       * applications. Default 10 seconds.
+       */
+      interval?: HumanDuration | string;
+    };
+
+    /** Kustomize rendering. */
+    kustomize?: {
+      /**
+       * Allow kustomizations to reference remote bases (URLs). Default false:
+       * only files inside the repository are read.
+       */
+      allowRemoteBases?: boolean;
+    };
+  };
+}

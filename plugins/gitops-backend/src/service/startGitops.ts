@@ -1,0 +1,169 @@
+import {
+  coreServices,
+  AuditorService,
+  AuthService,
+  HttpAuthService,
+  HttpRouterService,
+  LifecycleService,
+  LoggerService,
+  PermissionsRegistryService,
+  PermissionsService,
+  RootConfigService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import {
+  actionsRegistryServiceRef,
+  ActionsRegistryService,
+} from '@backstage/backend-plugin-api/alpha';
+import { stringifyError } from '@backstage/errors';
+import {
+  catalogServiceRef,
+  CatalogService,
+} from '@backstage/plugin-catalog-node';
+import {
+  notificationService,
+  NotificationService,
+} from '@backstage/plugin-notifications-node';
+import { gitopsPermissions } from '@mooring/plugin-gitops-common';
+import Router from 'express-promise-router';
+import { registerGitopsActions } from '../actions/registerGitopsActions';
+import { CatalogApplicationSync } from '../catalog/CatalogApplicationSync';
+import {
+  createRepoCheck,
+  readCatalogSyncInterval,
+  readClusterNames,
+} from '../catalog/gitopsConfig';
+import type { GitopsEngine } from '../engine/types';
+import { GitopsNotifier } from '../notifications/GitopsNotifier';
+import { createRouter } from '../router';
+import { createWebhookRouter } from '../webhook/createWebhookRouter';
+import { ApplicationAccess } from './ApplicationAccess';
+
+/** The services `startGitopsServices` needs, as plugin deps. */
+export const gitopsServicesDeps = {
+  config: coreServices.rootConfig,
+  logger: coreServices.logger,
+  auth: coreServices.auth,
+  httpAuth: coreServices.httpAuth,
+  httpRouter: coreServices.httpRouter,
+  permissions: coreServices.permissions,
+  permissionsRegistry: coreServices.permissionsRegistry,
+  auditor: coreServices.auditor,
+  catalog: catalogServiceRef,
+  scheduler: coreServices.scheduler,
+  lifecycle: coreServices.lifecycle,
+  notifications: notificationService,
+  actionsRegistry: actionsRegistryServiceRef,
+};
+
+/** Everything around the engine: catalog onboarding, API, webhooks, notifications, actions. */
+export interface GitopsServicesOptions {
+  engine: GitopsEngine;
+  config: RootConfigService;
+  logger: LoggerService;
+  auth: AuthService;
+  httpAuth: HttpAuthService;
+  httpRouter: HttpRouterService;
+  permissions: PermissionsService;
+  permissionsRegistry: PermissionsRegistryService;
+  auditor: AuditorService;
+  catalog: CatalogService;
+  scheduler: SchedulerService;
+  lifecycle: LifecycleService;
+  notifications: NotificationService;
+  actionsRegistry: ActionsRegistryService;
+}
+
+/**
+ * Wires an engine into Backstage. The plugin calls this with the real engine;
+ * tests call it with their own.
+ */
+export async function startGitopsServices(
+  options: GitopsServicesOptions,
+): Promise<{ catalogSync: CatalogApplicationSync }> {
+  const { engine, config, logger, httpRouter } = options;
+
+  options.permissionsRegistry.addPermissions(gitopsPermissions);
+  const access = new ApplicationAccess(options.permissions, options.auth);
+
+  const checkRepo = createRepoCheck(config);
+  let clusterWarning: string | undefined;
+  const catalogSync = new CatalogApplicationSync({
+    catalog: options.catalog,
+    auth: options.auth,
+    engine,
+    logger,
+    parseOptions: () => {
+      try {
+        const clusters = readClusterNames(config);
+        clusterWarning = undefined;
+        return { clusters, checkRepo };
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message !== clusterWarning) {
+          logger.warn(
+            `Not checking mooring.dev/cluster annotations: ${message}`,
+          );
+          clusterWarning = message;
+        }
+        return { checkRepo };
+      }
+    },
+  });
+
+  await options.scheduler.scheduleTask({
+    id: 'gitops-catalog-sync',
+    frequency: readCatalogSyncInterval(config),
+    timeout: { minutes: 2 },
+    // Every replica runs its own engine, so each follows the catalog itself.
+    scope: 'local',
+    fn: async () => {
+      try {
+        await catalogSync.run();
+      } catch (error) {
+        logger.warn(
+          `Could not read onboarded entities from the catalog; applications stay as they were: ${stringifyError(
+            error,
+          )}`,
+        );
+      }
+    },
+  });
+
+  const notifier = new GitopsNotifier({
+    notifications: options.notifications,
+    owners: ref => catalogSync.owners(ref),
+    logger,
+  });
+  const detach = notifier.attach(engine);
+  options.lifecycle.addShutdownHook(() => detach());
+
+  registerGitopsActions({
+    actionsRegistry: options.actionsRegistry,
+    engine,
+    access,
+    auditor: options.auditor,
+  });
+
+  const router = Router();
+  router.use(
+    createWebhookRouter({
+      engine,
+      logger,
+      secret: config.getOptionalString('gitops.webhookSecret'),
+    }),
+  );
+  router.use(
+    await createRouter({
+      engine,
+      access,
+      httpAuth: options.httpAuth,
+      auditor: options.auditor,
+      annotationErrors: catalogSync,
+    }),
+  );
+  httpRouter.use(router);
+  httpRouter.addAuthPolicy({ path: '/webhook', allow: 'unauthenticated' });
+
+  return { catalogSync };
+}
