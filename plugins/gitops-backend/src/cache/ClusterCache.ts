@@ -69,7 +69,7 @@ export class ClusterCache {
     if (this.stopped) return;
     try {
       if (!entry.informer) {
-        const { plural, namespaced } = await this.client.resourceOf(
+        const { plural } = await this.client.resourceOf(
           entry.apiVersion,
           entry.kind,
         );
@@ -87,7 +87,6 @@ export class ClusterCache {
         informer.on('delete', object => this.onChange('delete', object));
         informer.on('error', error => this.failed(entry, error));
         entry.informer = informer;
-        void namespaced;
       }
       entry.lastError = undefined;
       entry.synced = true;

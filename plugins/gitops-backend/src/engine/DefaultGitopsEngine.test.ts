@@ -284,21 +284,31 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     await engine.reconcileAll();
     expect(engine.apiRequestCount()).toBe(before);
 
-    const head = repo.commit({ 'b/settings.yaml': configMap('settings', { app: 'b2' }) }, 'Only b');
+    const head = repo.commit(
+      { 'b/settings.yaml': configMap('settings', { app: 'b2' }) },
+      'Only b',
+    );
     await engine.refreshRepo(repo.fileUrl, 'main');
     await waitFor('b to apply the commit', async () => {
       const b = await engine.getApplication('mono-b');
       return b.status.syncedRevision === head && b.status.sync === 'Synced';
     });
     const a = await engine.getApplication('mono-a');
-    expect(a.status).toMatchObject({ sync: 'Synced', syncedRevision: head, targetRevision: head });
+    expect(a.status).toMatchObject({
+      sync: 'Synced',
+      syncedRevision: head,
+      targetRevision: head,
+    });
     expect(await engine.getHistory('mono-a')).toHaveLength(1);
     expect(await engine.getHistory('mono-b')).toHaveLength(2);
   });
 
   it('deletes the objects of a removed application that asks for it', async () => {
     const repo = new TestRepo(root, 'removed');
-    repo.commit({ 'app/settings.yaml': configMap('settings', { a: '1' }) }, 'One');
+    repo.commit(
+      { 'app/settings.yaml': configMap('settings', { a: '1' }) },
+      'One',
+    );
     const engine = await engineFor();
     const gone = spec('gone', repo.fileUrl, 'app', { sync: 'auto' });
     gone.policy.pruneOnRemove = true;
@@ -307,15 +317,84 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     await engine.start();
     await engine.reconcileAll();
     const k8s = clusterClient(sim);
-    await waitFor('both applied', async () =>
-      (await k8s.get('v1', 'ConfigMap', 'settings', 'gone')) &&
-      (await k8s.get('v1', 'ConfigMap', 'settings', 'kept')),
+    await waitFor(
+      'both applied',
+      async () =>
+        (await k8s.get('v1', 'ConfigMap', 'settings', 'gone')) &&
+        (await k8s.get('v1', 'ConfigMap', 'settings', 'kept')),
     );
     await engine.setApplications([]);
-    await waitFor('the removed application to be deleted', async () =>
-      !(await k8s.get('v1', 'ConfigMap', 'settings', 'gone')),
+    await waitFor(
+      'the removed application to be deleted',
+      async () => !(await k8s.get('v1', 'ConfigMap', 'settings', 'gone')),
     );
     expect(await k8s.get('v1', 'ConfigMap', 'settings', 'kept')).toBeDefined();
-    await expect(engine.getApplication('gone')).rejects.toThrow(/No application with id gone/);
+    await expect(engine.getApplication('gone')).rejects.toThrow(
+      /No application with id gone/,
+    );
+  });
+
+  it('rolls back to the commit of an earlier run and leaves it while Git stays put', async () => {
+    const repo = new TestRepo(root, 'rollback');
+    repo.commit(
+      { 'app/settings.yaml': configMap('settings', { v: '1' }) },
+      'v1',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('rollback', repo.fileUrl, 'app', { sync: 'auto' }),
+    ]);
+    await engine.start();
+    await engine.refresh('rollback');
+    await waitFor(
+      'v1',
+      async () =>
+        (await engine.getApplication('rollback')).status.sync === 'Synced',
+    );
+    const [first] = await engine.getHistory('rollback');
+    const v2 = repo.commit(
+      { 'app/settings.yaml': configMap('settings', { v: '2' }) },
+      'v2',
+    );
+    await engine.refresh('rollback');
+    await waitFor(
+      'v2',
+      async () =>
+        (await engine.getApplication('rollback')).status.syncedRevision === v2,
+    );
+
+    await expect(
+      engine.rollback('rollback', 'no-such-run', 'user:default/ada'),
+    ).rejects.toThrow(/has no run no-such-run/);
+    const run = await engine.rollback('rollback', first.id, 'user:default/ada');
+    expect(run.phase).toBe('Running');
+    const k8s = clusterClient(sim);
+    await waitFor(
+      'the rollback',
+      async () =>
+        (await k8s.get('v1', 'ConfigMap', 'settings', 'rollback')).data.v ===
+        '1',
+    );
+    const app = await waitFor('the rollback run to end', async () => {
+      const a = await engine.refresh('rollback');
+      return !a.status.operation || a.status.operation.phase !== 'Running'
+        ? a
+        : undefined;
+    });
+    expect(app.status).toMatchObject({
+      syncedRevision: first.commit.sha,
+      targetRevision: v2,
+      sync: 'OutOfSync',
+    });
+    // Automation does not undo the rollback until Git moves on.
+    await engine.refresh('rollback');
+    expect(
+      (await k8s.get('v1', 'ConfigMap', 'settings', 'rollback')).data.v,
+    ).toBe('1');
+    const history = await engine.getHistory('rollback');
+    expect(history[0]).toMatchObject({
+      initiatedBy: 'user:default/ada',
+      phase: 'Succeeded',
+    });
   });
 });
