@@ -7,6 +7,10 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import {
+  catalogModuleGitops,
+  permissionModuleMooringPolicy,
+} from '@mooring/plugin-gitops-backend';
 
 const backend = createBackend();
 
@@ -28,11 +32,7 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // permission plugin, with Mooring's default policy: everyone reads, the
 // owners of an entity (and members of owning groups) sync its applications
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@mooring/plugin-gitops-backend').then(m => ({
-    default: m.permissionModuleMooringPolicy,
-  })),
-);
+backend.add(permissionModuleMooringPolicy);
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
@@ -57,9 +57,5 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 // Mooring: the GitOps agent, and the catalog module that reports bad
 // mooring.dev annotations on the entity's processing status
 backend.add(import('@mooring/plugin-gitops-backend'));
-backend.add(
-  import('@mooring/plugin-gitops-backend').then(m => ({
-    default: m.catalogModuleGitops,
-  })),
-);
+backend.add(catalogModuleGitops);
 backend.start();
