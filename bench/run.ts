@@ -48,7 +48,7 @@ function parseArgs(argv: string[]): Options {
     apps: quick ? 100 : 1000,
     objects: 10,
     samples: quick ? 10 : 30,
-    baselineSamples: quick ? 3 : 5,
+    baselineSamples: quick ? 3 : 2,
     idleSeconds: quick ? 10 : 30,
     baseline: !argv.includes('--no-baseline'),
     quick,

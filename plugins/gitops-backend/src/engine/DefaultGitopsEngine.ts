@@ -223,7 +223,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
           void this.enqueue(state, () => this.pruneRemoved(state)).catch(
             error =>
               this.options.logger.warn(
-                `Could not delete the objects of removed application ${id}: ${errorMessage(error)}`,
+                `Could not delete the objects of removed application ${id}: ${errorMessage(
+                  error,
+                )}`,
               ),
           );
         }
@@ -1140,7 +1142,10 @@ export class DefaultGitopsEngine implements GitopsEngine {
         inventory.entries,
       );
       if (survivors.length) {
-        await store.saveInventory(spec.id, { ...inventory, entries: survivors });
+        await store.saveInventory(spec.id, {
+          ...inventory,
+          entries: survivors,
+        });
         throw new Error(
           changes
             .filter(c => c.action === 'failed')

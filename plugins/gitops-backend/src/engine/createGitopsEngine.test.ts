@@ -42,7 +42,9 @@ describe('createGitopsEngine', () => {
     await expect(create({ reconcile: { interval: 'soon' } })).rejects.toThrow(
       /gitops.reconcile.interval is not a duration/,
     );
-    await expect(create({ kubeconfig: '/nonexistent/kubeconfig' })).rejects.toThrow(
+    await expect(
+      create({ kubeconfig: '/nonexistent/kubeconfig' }),
+    ).rejects.toThrow(
       /Could not read gitops.kubeconfig \/nonexistent\/kubeconfig/,
     );
   });

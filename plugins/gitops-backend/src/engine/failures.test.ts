@@ -216,8 +216,10 @@ describe('the engine facing bad input and failures', () => {
     const down = await engine.getApplication('offline');
     expect(down.status).toMatchObject({ sync: 'Unknown', health: 'Unknown' });
     expect(down.status.message).toMatch(/^Cluster down: .*cluster down/);
-    await waitFor('the other cluster to sync', async () =>
-      (await engine.getApplication('online')).status.sync === 'Synced',
+    await waitFor(
+      'the other cluster to sync',
+      async () =>
+        (await engine.getApplication('online')).status.sync === 'Synced',
     );
     expect(await engine.getHistory('offline')).toEqual([]);
   });

@@ -263,7 +263,11 @@ export class GitSource {
    * Files that differ between two commits (both fetched already), shared by
    * every application of the repository.
    */
-  async changedFiles(repoUrl: string, from: string, to: string): Promise<string[]> {
+  async changedFiles(
+    repoUrl: string,
+    from: string,
+    to: string,
+  ): Promise<string[]> {
     const key = `${repoUrl} ${from} ${to}`;
     const known = this.diffs.get(key);
     if (known) return known;
