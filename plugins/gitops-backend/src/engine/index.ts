@@ -5,4 +5,7 @@ export type {
   SyncOptions,
 } from './types';
 export { createGitopsEngine } from './createGitopsEngine';
-export type { CreateGitopsEngineOptions } from './createGitopsEngine';
+export type {
+  CreateGitopsEngineOptions,
+  StartableGitopsEngine,
+} from './createGitopsEngine';
