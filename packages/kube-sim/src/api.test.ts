@@ -233,6 +233,25 @@ describe('kube-sim on the wire', () => {
     );
   });
 
+  it('refuses, warns about or drops fields a kind does not declare, as fieldValidation asks', async () => {
+    const typo = {
+      metadata: { name: 'typo', lables: { a: 'b' } },
+      dat: { a: 'b' },
+    };
+    const strict = await api('POST', `${cmPath}?fieldValidation=Strict`, typo);
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe(
+      'strict decoding error: unknown field "dat", unknown field "metadata.lables"',
+    );
+    const warned = await api('POST', cmPath, typo);
+    expect(warned.status).toBe(201);
+    expect(warned.headers.warning).toBe(
+      '299 - "unknown field \\"dat\\"", 299 - "unknown field \\"metadata.lables\\""',
+    );
+    expect(warned.body.dat).toBeUndefined();
+    expect(warned.body.metadata.lables).toBeUndefined();
+  });
+
   it('deletes a collection by label selector', async () => {
     for (const name of ['dc-1', 'dc-2', 'dc-keep']) {
       await api('POST', cmPath, {

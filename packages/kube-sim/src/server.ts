@@ -33,6 +33,7 @@ import { ResourceType } from './resources';
 import { crdPrinter, IncludeObject, toTable, wantsTable } from './table';
 import { jsonPatch, mergePatch } from './strategicMerge';
 import { isPlainObject, KubeObject } from './types';
+import { dropFields, undeclaredFields } from './validation';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -403,6 +404,57 @@ export class ApiHandler {
     }
   }
 
+  /**
+   * `fieldValidation`: fields the kind does not declare are refused (Strict,
+   * as kubectl asks), or dropped with a `Warning` header (Warn, the default),
+   * or dropped silently (Ignore).
+   */
+  private checkDeclaredFields(
+    req: IncomingMessage,
+    res: ServerResponse,
+    q: URLSearchParams,
+    type: ResourceType,
+    verb: string,
+    body: unknown,
+  ): void {
+    const mode = q.get('fieldValidation') ?? 'Warn';
+    if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
+      throw badRequest(
+        `fieldValidation must be Strict, Warn or Ignore, not "${mode}"`,
+      );
+    }
+    const contentType = String(req.headers['content-type'] ?? '');
+    const isApply =
+      verb === 'patch' && contentType.startsWith('application/apply-patch');
+    if (type.createOnly || !(verb === 'create' || verb === 'update' || isApply))
+      return;
+    const unknown = undeclaredFields(type.kind, Boolean(type.custom), body);
+    if (unknown.length === 0) return;
+    if (mode === 'Strict') {
+      if (isApply) {
+        throw badRequest(
+          `failed to create typed patch object (${type.group}/${
+            type.versions[0]
+          }, Kind=${type.kind}): ${unknown
+            .map(f => `.${f}: field not declared in schema`)
+            .join(', ')}`,
+        );
+      }
+      throw badRequest(
+        `strict decoding error: ${unknown
+          .map(f => `unknown field "${f}"`)
+          .join(', ')}`,
+      );
+    }
+    if (mode === 'Warn') {
+      res.setHeader(
+        'Warning',
+        unknown.map(f => `299 - "unknown field \\"${f}\\""`),
+      );
+    }
+    dropFields(body as Record<string, any>, unknown);
+  }
+
   private async resource(
     req: IncomingMessage,
     res: ServerResponse,
@@ -473,6 +525,7 @@ export class ApiHandler {
       data,
       String(req.headers['content-type'] ?? 'application/json'),
     );
+    this.checkDeclaredFields(req, res, q, type, verb, body);
 
     if (verb === 'watch') {
       this.watch(

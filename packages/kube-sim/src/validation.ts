@@ -208,3 +208,88 @@ function validateContainers(
     }
   });
 }
+
+const metadataFields = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
+
+const specAndStatus = ['spec', 'status'];
+
+/** The top-level fields each built-in kind declares (besides apiVersion, kind, metadata). */
+const topLevelFields: Record<string, string[]> = {
+  ConfigMap: ['data', 'binaryData', 'immutable'],
+  Secret: ['data', 'stringData', 'type', 'immutable'],
+  ServiceAccount: [
+    'secrets',
+    'imagePullSecrets',
+    'automountServiceAccountToken',
+  ],
+  Role: ['rules'],
+  ClusterRole: ['rules', 'aggregationRule'],
+  RoleBinding: ['subjects', 'roleRef'],
+  ClusterRoleBinding: ['subjects', 'roleRef'],
+  Namespace: specAndStatus,
+  Service: specAndStatus,
+  Pod: specAndStatus,
+  PersistentVolumeClaim: specAndStatus,
+  Deployment: specAndStatus,
+  ReplicaSet: specAndStatus,
+  StatefulSet: specAndStatus,
+  DaemonSet: specAndStatus,
+  Job: specAndStatus,
+  CronJob: specAndStatus,
+  Ingress: specAndStatus,
+  HorizontalPodAutoscaler: specAndStatus,
+  CustomResourceDefinition: specAndStatus,
+};
+
+/**
+ * Fields an object sets that its kind does not declare, checked at the top
+ * level and in metadata (kube-sim has no full schemas). Custom resources are
+ * checked in metadata only.
+ */
+export function undeclaredFields(
+  kind: string,
+  custom: boolean,
+  obj: unknown,
+): string[] {
+  if (!isPlainObject(obj)) return [];
+  const result: string[] = [];
+  const declared = custom ? undefined : topLevelFields[kind];
+  if (declared) {
+    for (const key of Object.keys(obj)) {
+      if (key === 'apiVersion' || key === 'kind' || key === 'metadata')
+        continue;
+      if (!declared.includes(key)) result.push(key);
+    }
+  }
+  if (isPlainObject(obj.metadata)) {
+    for (const key of Object.keys(obj.metadata)) {
+      if (!metadataFields.has(key)) result.push(`metadata.${key}`);
+    }
+  }
+  return result;
+}
+
+/** Removes undeclared fields (what Kubernetes does when it does not refuse them). */
+export function dropFields(obj: Record<string, any>, paths: string[]): void {
+  for (const path of paths) {
+    if (path.startsWith('metadata.'))
+      delete obj.metadata[path.slice('metadata.'.length)];
+    else delete obj[path];
+  }
+}
