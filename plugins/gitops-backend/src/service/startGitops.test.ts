@@ -1089,3 +1089,30 @@ describe('actions', () => {
     expect((history.output as any).runs).toHaveLength(1);
   });
 });
+
+describe('many applications', () => {
+  it('lists a thousand applications with one permission request', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) =>
+      component(`svc-${i}`, i % 2 ? 'team-web' : 'user:default/alice', {
+        'mooring.dev/cluster': 'dev',
+        'mooring.dev/path': 'deploy',
+        'mooring.dev/repo': `https://git.example.com/team/svc-${i}.git`,
+      }),
+    );
+    const t = await startBackend(many);
+    try {
+      await waitFor(() => t.engine.specs.length === 1000);
+      t.authorizeCalls.length = 0;
+      const res = await t
+        .http()
+        .get('/api/gitops/applications')
+        .set('Authorization', bob);
+      expect(res.status).toBe(200);
+      expect(res.body.items).toHaveLength(1000);
+      expect(t.authorizeCalls).toHaveLength(1);
+      expect(t.authorizeCalls[0]).toHaveLength(1000);
+    } finally {
+      await t.backend.stop();
+    }
+  });
+});
