@@ -525,7 +525,7 @@ export class ApiHandler {
       data,
       String(req.headers['content-type'] ?? 'application/json'),
     );
-    this.checkDeclaredFields(req, res, q, type, verb, body);
+    if (!subresource) this.checkDeclaredFields(req, res, q, type, verb, body);
 
     if (verb === 'watch') {
       this.watch(
