@@ -673,10 +673,7 @@ export class Cluster {
     next.metadata.name = name;
     if (type.namespaced) next.metadata.namespace = ns;
     next.metadata.managedFields = encodeManagedFields(result.managers);
-    if (!live) {
-      // The defaults a create fills in belong to no manager, as in Kubernetes.
-      return this.commit(type, undefined, next, opts);
-    }
+    // Defaults filled in when apply creates the object belong to no manager, as in Kubernetes.
     return this.commit(type, live, next, opts);
   }
 

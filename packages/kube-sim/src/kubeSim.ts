@@ -209,12 +209,11 @@ export async function startKubeSim(
   const save = async () => {
     if (!options.stateFile) return;
     const snapshot = cluster.snapshot();
-    const adminTokens = new Set([adminToken]);
     const content: StateFile = {
       version: 1,
       adminToken,
       certificate,
-      tokens: auth.entries().filter(t => !adminTokens.has(t.token)),
+      tokens: auth.entries().filter(t => t.token !== adminToken),
       ...snapshot,
     };
     const file = options.stateFile;
