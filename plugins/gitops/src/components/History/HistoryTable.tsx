@@ -77,7 +77,9 @@ function HistoryRow(props: {
           {initiator.label}
           {run.dryRun ? ' (dry run)' : ''}
         </TableCell>
-        <TableCell>{runDuration(run.startedAt, run.finishedAt)}</TableCell>
+        <TableCell style={{ whiteSpace: 'nowrap' }}>
+          {runDuration(run.startedAt, run.finishedAt)}
+        </TableCell>
         <TableCell>
           <PhaseChip phase={run.phase} />
         </TableCell>
@@ -94,6 +96,7 @@ function HistoryRow(props: {
                   size="small"
                   startIcon={<HistoryIcon aria-hidden />}
                   disabled={!!rollbackReason}
+                  style={{ whiteSpace: 'nowrap' }}
                   onClick={() => onRollback(run)}
                   aria-label={`Roll back ${applicationLabel(app)} to ${shortSha(
                     sha,
@@ -160,7 +163,7 @@ export function HistoryTable(props: {
       ) : null}
       <Table size="small" aria-label="Sync history">
         <TableHead>
-          <TableRow>
+          <TableRow style={{ whiteSpace: 'nowrap' }}>
             <TableCell padding="checkbox" />
             <TableCell>Started</TableCell>
             <TableCell>Revision</TableCell>
