@@ -512,25 +512,38 @@ export class DefaultGitopsEngine implements GitopsEngine {
       const changed = await this.options.git
         .changedFiles(spec.source.repoUrl, previous.sha, sha)
         .catch(() => undefined);
-      const folder = spec.source.path.replace(/^\/+|\/+$/g, '');
+      const folder = normalizeFolder(spec.source.path);
       if (
         changed &&
         folder &&
-        folder !== '.' &&
         !changed.some(file => file === folder || file.startsWith(`${folder}/`))
       ) {
         state.rendered = { ...previous, sha };
         return;
       }
     }
-    const directory = await this.options.git.checkout(spec.source.repoUrl, sha);
-    const { objects, selfContained } = await renderApplication({
-      repositoryRoot: directory,
-      path: spec.source.path,
-      namespace: spec.destination.namespace,
-      applicationId: spec.id,
-      renderers: this.options.renderers,
-    });
+    const render = async (subPath?: string) =>
+      renderApplication({
+        repositoryRoot: await this.options.git.checkout(
+          spec.source.repoUrl,
+          sha,
+          subPath,
+        ),
+        path: spec.source.path,
+        namespace: spec.destination.namespace,
+        applicationId: spec.id,
+        renderers: this.options.renderers,
+      });
+    // What was plain YAML in its own folder likely still is: check out that
+    // folder alone rather than the whole repository, and fall back to the
+    // whole when the folder turns out to need more.
+    const folder = normalizeFolder(spec.source.path);
+    let result =
+      previous?.selfContained && folder
+        ? await render(folder).catch(() => undefined)
+        : undefined;
+    if (!result?.selfContained) result = await render();
+    const { objects, selfContained } = result;
     // Waves must parse before anything is applied.
     sortForApply(objects);
     state.rendered = {
@@ -1350,6 +1363,12 @@ export class DefaultGitopsEngine implements GitopsEngine {
       status: { ...state.status },
     };
   }
+}
+
+/** The application's folder relative to the repository root; '' for the root. */
+function normalizeFolder(folder: string): string {
+  const normal = folder.replace(/^\/+|\/+$/g, '').replace(/^\.\/?/, '');
+  return normal === '.' ? '' : normal;
 }
 
 function sameRepo(a: string, b: string) {

@@ -13,6 +13,8 @@ import { checkRepoUrl } from './repoUrl';
 
 /** How many checked-out commits of one repository stay on disk. */
 const TREES_KEPT_PER_REPO = 4;
+/** How many single-folder checkouts of one repository stay on disk. */
+const PARTIAL_TREES_KEPT = 256;
 
 function hash(text: string) {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -313,19 +315,24 @@ export class GitSource {
   }
 
   /**
-   * A read-only folder holding the files of one commit, shared by every
-   * application rendering that commit. Only a few recent commits are kept.
+   * A read-only folder holding the files of one commit (or, with `subPath`,
+   * only that folder of it, laid out as in the repository), shared by every
+   * application rendering it. Only a few recent checkouts are kept.
    */
-  async checkout(repoUrl: string, sha: string): Promise<string> {
+  async checkout(
+    repoUrl: string,
+    sha: string,
+    subPath?: string,
+  ): Promise<string> {
     const repoHash = hash(repoUrl);
+    const name = subPath ? `${sha}-${hash(subPath)}` : sha;
     const dir = path.join(
       this.options.workingDirectory,
       'trees',
       repoHash,
-      sha,
+      name,
     );
-    const key = `checkout ${dir}`;
-    const result = await this.once(key, async () => {
+    const result = await this.once(`checkout ${dir}`, async () => {
       if (await fs.stat(dir).catch(() => undefined)) return dir;
       await this.ensureCommit(repoUrl, sha);
       const staging = `${dir}.${process.pid}.${Date.now()}.tmp`;
@@ -333,7 +340,14 @@ export class GitSource {
       const archive = `${staging}.tar`;
       try {
         const git = await this.git(repoUrl, this.repoDir(repoUrl));
-        await git.raw(['archive', '--format=tar', '-o', archive, sha]);
+        await git.raw([
+          'archive',
+          '--format=tar',
+          '-o',
+          archive,
+          sha,
+          ...(subPath ? ['--', subPath] : []),
+        ]);
         await new Promise<void>((resolve, reject) =>
           execFile(
             'tar',
@@ -350,14 +364,19 @@ export class GitSource {
       }
       return dir;
     });
-    this.remember(repoHash, sha);
+    this.remember(
+      repoHash,
+      name,
+      subPath ? PARTIAL_TREES_KEPT : TREES_KEPT_PER_REPO,
+    );
     return result;
   }
 
-  private remember(repoHash: string, sha: string) {
-    const recent = (this.trees.get(repoHash) ?? []).filter(s => s !== sha);
-    recent.unshift(sha);
-    for (const old of recent.splice(TREES_KEPT_PER_REPO)) {
+  private remember(repoHash: string, name: string, keep: number) {
+    const listKey = `${repoHash}/${keep}`;
+    const recent = (this.trees.get(listKey) ?? []).filter(s => s !== name);
+    recent.unshift(name);
+    for (const old of recent.splice(keep)) {
       const dir = path.join(
         this.options.workingDirectory,
         'trees',
@@ -370,6 +389,6 @@ export class GitSource {
         ),
       );
     }
-    this.trees.set(repoHash, recent);
+    this.trees.set(listKey, recent);
   }
 }
