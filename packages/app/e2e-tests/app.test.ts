@@ -15,13 +15,13 @@ test('a guest signs in, opens the catalog and Mooring’s own component page', a
   ).toBeVisible();
 
   await nav.getByRole('link', { name: 'Catalog', exact: true }).click();
-  const mooringLink = page.getByRole('link', { name: 'mooring', exact: true });
+  const mooringLink = page.getByRole('link', { name: 'Mooring', exact: true });
   await expect(mooringLink).toBeVisible();
   await mooringLink.click();
 
   await expect(page).toHaveURL(/\/catalog\/default\/component\/mooring/);
   await expect(
-    page.getByRole('heading', { name: 'mooring', exact: true }),
+    page.getByRole('heading', { name: 'Mooring', exact: true }),
   ).toBeVisible();
   await expect(page.getByText('About').first()).toBeVisible();
 });

@@ -139,6 +139,14 @@ export class ClusterCache {
       ?.informer?.get(name, namespace || undefined);
   }
 
+  /** Every cached live object of a kind (none while the kind is not watched). */
+  list(apiVersion: string, kind: string): KubeObject[] {
+    return (
+      this.kinds.get(ClusterCache.key(apiVersion, kind))?.informer?.list() ??
+      []
+    );
+  }
+
   async stop() {
     this.stopped = true;
     for (const entry of this.kinds.values()) {

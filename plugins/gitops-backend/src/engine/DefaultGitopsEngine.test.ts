@@ -109,6 +109,27 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     });
     expect(app.status.syncedRevision).toBe(done.commit.sha);
 
+    // The resource tree: the Deployment's live ReplicaSet and Pods, from the watch cache.
+    const tree = await waitFor('the live ReplicaSet and Pods', async () => {
+      const resources = await engine.getResources('shop');
+      return resources.some(r => r.kind === 'Pod') && resources;
+    });
+    const replicaSet = tree.find(r => r.kind === 'ReplicaSet');
+    expect(replicaSet).toMatchObject({
+      namespace: 'shop',
+      sync: 'Synced',
+      parent: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+    });
+    expect(
+      tree.filter(r => r.kind === 'Pod').map(p => p.parent?.name),
+    ).toContain(replicaSet!.name);
+    expect(tree.filter(r => !r.parent).map(r => r.kind).sort()).toEqual([
+      'ConfigMap',
+      'ConfigMap',
+      'Deployment',
+      'Secret',
+    ]);
+
     // A no-op sync changes nothing.
     await engine.sync('shop', { initiatedBy: 'user:default/ada' });
     const [noop] = await waitFor('the no-op sync', async () => {

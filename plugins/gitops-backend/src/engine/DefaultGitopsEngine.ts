@@ -44,6 +44,7 @@ import {
   resourceRef,
   trackedApplicationId,
 } from './kubeObject';
+import { childKindsOf, liveChildren } from './liveChildren';
 import { mapLimit } from './mapLimit';
 import type {
   ApplicationSpec,
@@ -282,7 +283,24 @@ export class DefaultGitopsEngine implements GitopsEngine {
   }
 
   async getResources(id: string): Promise<ApplicationResource[]> {
-    return this.state(id).resources;
+    const state = this.state(id);
+    const cache = this.caches.get(state.spec.destination.cluster);
+    const kinds = childKindsOf(state.resources);
+    if (!cache || kinds.length === 0) return state.resources;
+    // Controllers' objects (ReplicaSets, Pods, Jobs) are watched from the
+    // first time someone looks at an application that has them.
+    const watched = await Promise.allSettled(
+      kinds.map(([apiVersion, kind]) => cache.watch(apiVersion, kind)),
+    );
+    if (watched.some(r => r.status === 'rejected')) return state.resources;
+    return [
+      ...state.resources,
+      ...liveChildren(
+        state.resources,
+        (apiVersion, kind) => cache.list(apiVersion, kind),
+        this.options.healthChecks,
+      ),
+    ];
   }
 
   async getDiff(id: string): Promise<ResourceDiff[]> {
