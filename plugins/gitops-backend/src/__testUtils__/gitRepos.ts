@@ -1,5 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,5 +101,79 @@ export async function startGitDaemon(baseDir: string) {
         child.once('exit', () => resolve());
         child.kill();
       }),
+  };
+}
+
+/**
+ * Smart HTTP (`git http-backend`) serving every repository below `baseDir` on
+ * 127.0.0.1, behind Basic authentication with one user and password, as a Git
+ * host with private repositories does. Records the users that asked.
+ */
+export async function startGitHttpServer(
+  baseDir: string,
+  credentials: { user: string; password: string },
+) {
+  const expected = `Basic ${Buffer.from(
+    `${credentials.user}:${credentials.password}`,
+  ).toString('base64')}`;
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    const authorization = req.headers.authorization ?? '';
+    seen.push(authorization ? 'authorized-attempt' : 'anonymous');
+    if (authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' });
+      res.end('Authentication required');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        ...process.env,
+        GIT_PROJECT_ROOT: baseDir,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        REMOTE_USER: credentials.user,
+        REMOTE_ADDR: '127.0.0.1',
+        GIT_HTTP_MAX_REQUEST_BUFFER: '100M',
+      },
+    });
+    req.pipe(cgi.stdin);
+    // CGI output: headers, a blank line, then the body.
+    let head = Buffer.alloc(0);
+    let headersSent = false;
+    cgi.stdout.on('data', (chunk: Buffer) => {
+      if (headersSent) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString().split('\r\n')) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (name.toLowerCase() === 'status') status = parseInt(value, 10);
+        else res.setHeader(name, value);
+      }
+      res.writeHead(status);
+      headersSent = true;
+      res.write(head.subarray(end + 4));
+    });
+    cgi.on('close', () => res.end());
+  });
+  await new Promise<void>(resolve =>
+    server.listen(0, '127.0.0.1', () => resolve()),
+  );
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    url: (name: string) => `http://127.0.0.1:${port}/${name}`,
+    seen,
+    stop: () => new Promise<void>(resolve => server.close(() => resolve())),
   };
 }

@@ -142,8 +142,7 @@ export class ClusterCache {
   /** Every cached live object of a kind (none while the kind is not watched). */
   list(apiVersion: string, kind: string): KubeObject[] {
     return (
-      this.kinds.get(ClusterCache.key(apiVersion, kind))?.informer?.list() ??
-      []
+      this.kinds.get(ClusterCache.key(apiVersion, kind))?.informer?.list() ?? []
     );
   }
 

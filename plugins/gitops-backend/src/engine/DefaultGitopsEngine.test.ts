@@ -123,12 +123,12 @@ describe('DefaultGitopsEngine against kube-sim', () => {
     expect(
       tree.filter(r => r.kind === 'Pod').map(p => p.parent?.name),
     ).toContain(replicaSet!.name);
-    expect(tree.filter(r => !r.parent).map(r => r.kind).sort()).toEqual([
-      'ConfigMap',
-      'ConfigMap',
-      'Deployment',
-      'Secret',
-    ]);
+    expect(
+      tree
+        .filter(r => !r.parent)
+        .map(r => r.kind)
+        .sort(),
+    ).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'Secret']);
 
     // A no-op sync changes nothing.
     await engine.sync('shop', { initiatedBy: 'user:default/ada' });

@@ -56,7 +56,10 @@ export function liveChildren(
   healthChecks: GitopsHealthCheck[] = [],
 ): ApplicationResource[] {
   const children: ApplicationResource[] = [];
-  let parents = roots.map(r => ({ ...r, uid: undefined as string | undefined }));
+  let parents = roots.map(r => ({
+    ...r,
+    uid: undefined as string | undefined,
+  }));
   const seen = new Set<string>();
   while (parents.length > 0) {
     const next: typeof parents = [];
