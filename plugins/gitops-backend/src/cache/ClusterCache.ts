@@ -140,7 +140,7 @@ export class ClusterCache {
   }
 
   /** Every cached live object of a kind (none while the kind is not watched). */
-  list(apiVersion: string, kind: string): KubeObject[] {
+  list(apiVersion: string, kind: string): readonly KubeObject[] {
     return (
       this.kinds.get(ClusterCache.key(apiVersion, kind))?.informer?.list() ?? []
     );

@@ -52,7 +52,7 @@ function ownerReferencesOf(object: KubeObject): OwnerReference[] {
  */
 export function liveChildren(
   roots: Array<{ kind: string; namespace: string; name: string }>,
-  liveOf: (apiVersion: string, kind: string) => KubeObject[],
+  liveOf: (apiVersion: string, kind: string) => readonly KubeObject[],
   healthChecks: GitopsHealthCheck[] = [],
 ): ApplicationResource[] {
   const children: ApplicationResource[] = [];
