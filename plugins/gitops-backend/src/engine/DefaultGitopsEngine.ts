@@ -32,6 +32,7 @@ import { ClusterCache } from '../cache/ClusterCache';
 import { ClusterClient } from '../cluster/ClusterClient';
 import { resourceDiff } from '../diff/resourceDiff';
 import { sameObject, stableStringify } from '../diff/normalize';
+import { healthSummary } from '../health/healthSummary';
 import { objectHealth } from '../health/objectHealth';
 import { renderApplication } from '../render/renderApplication';
 import type { GitSource } from '../source/GitSource';
@@ -761,7 +762,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
         health,
         message:
           outOfSync === 0
-            ? ''
+            ? healthSummary(resources, health)
             : `${outOfSync} of ${resources.length} resources out of sync`,
       });
       return true;
