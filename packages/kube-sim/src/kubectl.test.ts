@@ -152,6 +152,52 @@ describe('kube-sim with the real kubectl', () => {
       ports: [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }],
     });
     expect(service.spec.clusterIP).toMatch(/^10\.96\./);
+    // Typed commands that send workloads as protobuf.
+    expect(
+      await kubectl.ok([
+        'create',
+        'deployment',
+        'web',
+        '--image=nginx:1.27',
+        '--replicas=2',
+        '--port=8080',
+      ]),
+    ).toBe('deployment.apps/web created\n');
+    const web = await kubectl.json(['get', 'deployment', 'web']);
+    expect(web.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          containers: [
+            {
+              name: 'nginx',
+              image: 'nginx:1.27',
+              ports: [{ containerPort: 8080, protocol: 'TCP' }],
+            },
+          ],
+        },
+      },
+    });
+    expect(
+      await kubectl.ok([
+        'run',
+        'debug',
+        '--image=busybox:1.36',
+        '--',
+        'sleep',
+        '60',
+      ]),
+    ).toBe('pod/debug created\n');
+    const pod = await kubectl.json(['get', 'pod', 'debug']);
+    expect(pod.metadata.labels).toEqual({ run: 'debug' });
+    expect(pod.spec.containers[0]).toMatchObject({
+      name: 'debug',
+      image: 'busybox:1.36',
+      args: ['sleep', '60'],
+    });
+
     const again = await kubectl.run(
       ['create', '-f', '-'],
       configMap('from-file', { a: '1' }),

@@ -139,8 +139,8 @@ describe('decodeKubernetesProtobuf', () => {
 
   it('refuses kinds and fields it cannot read, rather than losing data', () => {
     expect(() =>
-      decodeKubernetesProtobuf(envelope('apps/v1', 'Deployment', message())),
-    ).toThrow(/this Deployment came as protobuf/);
+      decodeKubernetesProtobuf(envelope('batch/v1', 'Job', message())),
+    ).toThrow(/this Job came as protobuf/);
     expect(() =>
       decodeKubernetesProtobuf(
         envelope('v1', 'ConfigMap', message(metadata('x'), intField(9, 1))),

@@ -1,7 +1,8 @@
 /**
  * Reads the Kubernetes protobuf encoding of request bodies. kubectl's typed
- * clients (`kubectl create configmap|secret|namespace|serviceaccount|role…`,
- * `kubectl auth can-i`, `kubectl create token`) send protobuf; kube-sim
+ * clients (`kubectl create configmap|secret|namespace|serviceaccount|role|
+ * deployment…`, `kubectl run`, `kubectl auth can-i`, `kubectl create token`)
+ * send protobuf; kube-sim
  * decodes the kinds those commands send and answers in JSON, which the
  * clients accept. Other kinds get a 415 that says what to do instead.
  *
@@ -127,6 +128,103 @@ const objectReference: MessageSchema = {
 
 const meta = { 1: { name: 'metadata', type: objectMeta } } as const;
 
+const labelSelector: MessageSchema = {
+  1: { name: 'matchLabels', type: 'string', map: 'string' },
+  2: {
+    name: 'matchExpressions',
+    type: {
+      1: { name: 'key', type: 'string' },
+      2: { name: 'operator', type: 'string' },
+      3: { name: 'values', type: 'string', repeated: true },
+    },
+    repeated: true,
+  },
+};
+
+const containerPort: MessageSchema = {
+  1: { name: 'name', type: 'string' },
+  2: { name: 'hostPort', type: 'int' },
+  3: { name: 'containerPort', type: 'int' },
+  4: { name: 'protocol', type: 'string' },
+  5: { name: 'hostIP', type: 'string' },
+};
+
+/**
+ * The container fields `kubectl create deployment` and `kubectl run` send.
+ * `resources` is read only when empty (its quantities are messages of their own).
+ */
+const container: MessageSchema = {
+  1: { name: 'name', type: 'string' },
+  2: { name: 'image', type: 'string' },
+  3: { name: 'command', type: 'string', repeated: true },
+  4: { name: 'args', type: 'string', repeated: true },
+  5: { name: 'workingDir', type: 'string' },
+  6: { name: 'ports', type: containerPort, repeated: true },
+  7: {
+    name: 'env',
+    type: {
+      1: { name: 'name', type: 'string' },
+      2: { name: 'value', type: 'string' },
+    },
+    repeated: true,
+  },
+  8: { name: 'resources', type: {} },
+  13: { name: 'terminationMessagePath', type: 'string' },
+  14: { name: 'imagePullPolicy', type: 'string' },
+  16: { name: 'stdin', type: 'bool' },
+  17: { name: 'stdinOnce', type: 'bool' },
+  18: { name: 'tty', type: 'bool' },
+  20: { name: 'terminationMessagePolicy', type: 'string' },
+};
+
+/** The pod spec's scalar fields (always on the wire, even when empty) and containers. */
+const podSpec: MessageSchema = {
+  2: { name: 'containers', type: container, repeated: true },
+  3: { name: 'restartPolicy', type: 'string' },
+  4: { name: 'terminationGracePeriodSeconds', type: 'int', optional: true },
+  5: { name: 'activeDeadlineSeconds', type: 'int', optional: true },
+  6: { name: 'dnsPolicy', type: 'string' },
+  7: { name: 'nodeSelector', type: 'string', map: 'string' },
+  8: { name: 'serviceAccountName', type: 'string' },
+  9: { name: 'serviceAccount', type: 'string' },
+  10: { name: 'nodeName', type: 'string' },
+  11: { name: 'hostNetwork', type: 'bool' },
+  12: { name: 'hostPID', type: 'bool' },
+  13: { name: 'hostIPC', type: 'bool' },
+  16: { name: 'hostname', type: 'string' },
+  17: { name: 'subdomain', type: 'string' },
+  19: { name: 'schedulerName', type: 'string' },
+  20: { name: 'initContainers', type: container, repeated: true },
+  21: { name: 'automountServiceAccountToken', type: 'bool', optional: true },
+  24: { name: 'priorityClassName', type: 'string' },
+  25: { name: 'priority', type: 'int', optional: true },
+  27: { name: 'shareProcessNamespace', type: 'bool', optional: true },
+  29: { name: 'runtimeClassName', type: 'string', optional: true },
+  30: { name: 'enableServiceLinks', type: 'bool', optional: true },
+  31: { name: 'preemptionPolicy', type: 'string', optional: true },
+  35: { name: 'setHostnameAsFQDN', type: 'bool', optional: true },
+  37: { name: 'hostUsers', type: 'bool', optional: true },
+};
+
+const podTemplateSpec: MessageSchema = {
+  ...meta,
+  2: { name: 'spec', type: podSpec },
+};
+
+const deploymentSpec: MessageSchema = {
+  1: { name: 'replicas', type: 'int', optional: true },
+  2: { name: 'selector', type: labelSelector },
+  3: { name: 'template', type: podTemplateSpec },
+  4: {
+    name: 'strategy',
+    type: { 1: { name: 'type', type: 'string' } },
+  },
+  5: { name: 'minReadySeconds', type: 'int' },
+  6: { name: 'revisionHistoryLimit', type: 'int', optional: true },
+  7: { name: 'paused', type: 'bool' },
+  9: { name: 'progressDeadlineSeconds', type: 'int', optional: true },
+};
+
 const resourceAttributes: MessageSchema = {
   1: { name: 'namespace', type: 'string' },
   2: { name: 'verb', type: 'string' },
@@ -155,6 +253,12 @@ export const schemas: Record<string, MessageSchema> = {
     5: { name: 'immutable', type: 'bool', optional: true },
   },
   'v1/Service': { ...meta, 2: { name: 'spec', type: serviceSpec }, ...status },
+  'v1/Pod': { ...meta, 2: { name: 'spec', type: podSpec }, ...status },
+  'apps/v1/Deployment': {
+    ...meta,
+    2: { name: 'spec', type: deploymentSpec },
+    ...status,
+  },
   'v1/Namespace': {
     ...meta,
     2: {
