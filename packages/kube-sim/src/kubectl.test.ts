@@ -157,18 +157,18 @@ describe('kube-sim with the real kubectl', () => {
       await kubectl.ok([
         'create',
         'deployment',
-        'web',
+        'typed',
         '--image=nginx:1.27',
         '--replicas=2',
         '--port=8080',
       ]),
-    ).toBe('deployment.apps/web created\n');
-    const web = await kubectl.json(['get', 'deployment', 'web']);
-    expect(web.spec).toMatchObject({
+    ).toBe('deployment.apps/typed created\n');
+    const typed = await kubectl.json(['get', 'deployment', 'typed']);
+    expect(typed.spec).toMatchObject({
       replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
+      selector: { matchLabels: { app: 'typed' } },
       template: {
-        metadata: { labels: { app: 'web' } },
+        metadata: { labels: { app: 'typed' } },
         spec: {
           containers: [
             {
