@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeSim, startKubeSim } from './kubeSim';
+import { waitFor } from './testUtils';
 
 jest.setTimeout(60_000);
 
@@ -87,18 +88,6 @@ function watch(sim: KubeSim, path: string) {
   req.on('error', () => (ended = true));
   req.end();
   return { events, ended: () => ended, close: () => req.destroy() };
-}
-
-async function waitFor(
-  condition: () => boolean,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error('timed out waiting for the condition');
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
 }
 
 const cmPath = '/api/v1/namespaces/default/configmaps';

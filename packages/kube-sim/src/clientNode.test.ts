@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { KubeSim, startKubeSim } from './kubeSim';
+import { waitFor } from './testUtils';
 
 jest.setTimeout(60_000);
 
@@ -164,15 +165,3 @@ describe('kube-sim with @kubernetes/client-node', () => {
     await informer.stop();
   });
 });
-
-async function waitFor(
-  condition: () => boolean,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error('timed out waiting for the condition');
-    await new Promise(resolve => setTimeout(resolve, 25));
-  }
-}

@@ -444,18 +444,36 @@ export class Cluster {
     }
     obj.kind = type.kind;
     obj.apiVersion = groupVersion(type.group, version ?? type.versions[0]);
-    const entries = recordUpdate({
-      entries: [],
-      before: undefined,
-      after: obj,
-      ctx: this.schemaContext(type),
-      scope: 'all',
+    this.recordUpdateManager(type, undefined, obj, 'all', {
       manager: opts.manager,
-      apiVersion: obj.apiVersion,
+    });
+    return this.commit(type, undefined, obj, opts);
+  }
+
+  /**
+   * Sets `next.metadata.managedFields` (next carries its served apiVersion):
+   * the fields this Update changed from `live`, within `scope`, move to
+   * `opts.manager`.
+   */
+  private recordUpdateManager(
+    type: ResourceType,
+    live: KubeObject | undefined,
+    next: KubeObject,
+    scope: FieldScope,
+    opts: { manager: string; subresource?: string },
+  ): void {
+    const entries = recordUpdate({
+      entries: decodeManagedFields(live?.metadata.managedFields),
+      before: live,
+      after: next,
+      ctx: this.schemaContext(type),
+      scope,
+      manager: opts.manager,
+      apiVersion: next.apiVersion!,
+      subresource: opts.subresource,
       time: timestamp(),
     });
-    obj.metadata.managedFields = encodeManagedFields(entries);
-    return this.commit(type, undefined, obj, opts);
+    next.metadata.managedFields = encodeManagedFields(entries);
   }
 
   /** PUT: replace the object (or only its status through the status subresource). */
@@ -471,15 +489,7 @@ export class Cluster {
     const live = this.getRaw(type, ns, name);
     // Like most built-in kinds, an update never creates: PUT to a missing object is 404.
     if (!live) throw notFound(type.resource, name, type.group);
-    const requested = obj.metadata.resourceVersion;
-    if (requested && requested !== live.metadata.resourceVersion) {
-      throw conflict(
-        type.resource,
-        name,
-        'the object has been modified; please apply your changes to the latest version and try again',
-        type.group,
-      );
-    }
+    requireLatestVersion(type, name, obj, live);
     if (obj.metadata.uid && obj.metadata.uid !== live.metadata.uid) {
       throw conflict(
         type.resource,
@@ -524,18 +534,7 @@ export class Cluster {
       next.metadata.managedFields === undefined ||
       deepEqual(next.metadata.managedFields, live.metadata.managedFields)
     ) {
-      const entries = recordUpdate({
-        entries: decodeManagedFields(live.metadata.managedFields),
-        before: live,
-        after: next,
-        ctx: this.schemaContext(type),
-        scope,
-        manager: opts.manager,
-        apiVersion: next.apiVersion,
-        subresource: opts.subresource,
-        time: timestamp(),
-      });
-      next.metadata.managedFields = encodeManagedFields(entries);
+      this.recordUpdateManager(type, live, next, scope, opts);
     }
     return this.commit(type, live, next, opts);
   }
@@ -583,15 +582,7 @@ export class Cluster {
       throw e;
     }
     const obj = this.checkBody(type, ns, patched, name);
-    const requested = obj.metadata.resourceVersion;
-    if (requested && requested !== live.metadata.resourceVersion) {
-      throw conflict(
-        type.resource,
-        name,
-        'the object has been modified; please apply your changes to the latest version and try again',
-        type.group,
-      );
-    }
+    requireLatestVersion(type, name, obj, live);
     const next = this.scopeWrite(type, live, obj, opts.subresource);
     return this.commitUpdate(type, live, next, opts, version);
   }
@@ -622,15 +613,7 @@ export class Cluster {
     const config = this.checkBody(type, ns, deepClone(body), name);
     if (live && opts.subresource !== 'status') {
       // metadata.resourceVersion in an applied configuration is a precondition.
-      const requested = config.metadata.resourceVersion;
-      if (requested && requested !== live.metadata.resourceVersion) {
-        throw conflict(
-          type.resource,
-          name,
-          'the object has been modified; please apply your changes to the latest version and try again',
-          type.group,
-        );
-      }
+      requireLatestVersion(type, name, config, live);
     }
     if (!live) {
       if (opts.subresource) throw notFound(type.resource, name, type.group);
@@ -1201,6 +1184,24 @@ export class Cluster {
 }
 
 /** Which part of an object a write may touch: the status subresource, the main resource beside it, or all. */
+/** A write that names a resourceVersion must name the live one (optimistic concurrency). */
+function requireLatestVersion(
+  type: ResourceType,
+  name: string,
+  written: KubeObject,
+  live: KubeObject,
+): void {
+  const requested = written.metadata.resourceVersion;
+  if (requested && requested !== live.metadata.resourceVersion) {
+    throw conflict(
+      type.resource,
+      name,
+      'the object has been modified; please apply your changes to the latest version and try again',
+      type.group,
+    );
+  }
+}
+
 function fieldScope(type: ResourceType, subresource?: string): FieldScope {
   if (subresource === 'status') return 'status';
   return type.subresources.includes('status') ? 'main' : 'all';

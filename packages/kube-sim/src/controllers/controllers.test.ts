@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { Cluster } from '../cluster';
 import { KubeObject } from '../types';
 import { startControllers } from '.';
+import { waitFor } from '../testUtils';
 
 jest.setTimeout(60_000);
 
@@ -36,18 +37,6 @@ function createAll(cluster: Cluster, file: string) {
 
 const get = (cluster: Cluster, group: string, resource: string, name: string) =>
   cluster.getRaw(cluster.registry.get(group, resource)!, 'default', name);
-
-async function waitFor(
-  condition: () => boolean,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs)
-      throw new Error('timed out waiting for the condition');
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-}
 
 describe('simulated controllers', () => {
   it('bring StatefulSets, DaemonSets, Jobs, claims, load balancers and autoscalers to a healthy state', async () => {

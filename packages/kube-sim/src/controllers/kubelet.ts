@@ -60,6 +60,19 @@ export function reconcilePod(
     started: ready,
     state,
   });
+  /** Every container has exited, with this code and reason, just now. */
+  const terminatedStatuses = (
+    exitCode: number,
+    reason: string,
+    startedAt: string,
+  ) =>
+    containers.map(c =>
+      containerStatus(
+        c,
+        { terminated: { exitCode, reason, startedAt, finishedAt: now } },
+        false,
+      ),
+    );
   if (failing) {
     if (runsToCompletion(pod)) {
       ctx.setStatus('', 'pods', pod, {
@@ -69,23 +82,13 @@ export function reconcilePod(
           condition(prev, 'PodScheduled', 'True', '', '', now),
           condition(prev, 'Ready', 'False', 'PodFailed', '', now),
         ],
-        containerStatuses: containers.map(c =>
-          containerStatus(
-            c,
-            {
-              terminated: {
-                exitCode: 1,
-                reason: 'Error',
-                startedAt: now,
-                finishedAt: now,
-              },
-            },
-            false,
-          ),
-        ),
+        containerStatuses: terminatedStatuses(1, 'Error', now),
       });
       return;
     }
+    const unready = `containers with unready status: [${containers
+      .map(c => c.name)
+      .join(' ')}]`;
     ctx.setStatus('', 'pods', pod, {
       ...base,
       phase: 'Pending',
@@ -97,21 +100,10 @@ export function reconcilePod(
           'ContainersReady',
           'False',
           'ContainersNotReady',
-          `containers with unready status: [${containers
-            .map(c => c.name)
-            .join(' ')}]`,
+          unready,
           now,
         ),
-        condition(
-          prev,
-          'Ready',
-          'False',
-          'ContainersNotReady',
-          `containers with unready status: [${containers
-            .map(c => c.name)
-            .join(' ')}]`,
-          now,
-        ),
+        condition(prev, 'Ready', 'False', 'ContainersNotReady', unready, now),
       ],
       containerStatuses: containers.map(c =>
         imageFails(c.image)
@@ -140,20 +132,7 @@ export function reconcilePod(
         condition(prev, 'ContainersReady', 'False', 'PodCompleted', '', now),
         condition(prev, 'Ready', 'False', 'PodCompleted', '', now),
       ],
-      containerStatuses: containers.map(c =>
-        containerStatus(
-          c,
-          {
-            terminated: {
-              exitCode: 0,
-              reason: 'Completed',
-              startedAt: base.startTime,
-              finishedAt: now,
-            },
-          },
-          false,
-        ),
-      ),
+      containerStatuses: terminatedStatuses(0, 'Completed', base.startTime),
     });
     return;
   }
