@@ -141,4 +141,30 @@ export async function createTestEngine(options: {
   };
 }
 
+/**
+ * Shared setup for a describe block of engine tests: one kube-sim with
+ * controllers for the whole block, its faults cleared and the registered
+ * cleanups run after each test, and the block's temporary `root` removed at
+ * the end. `sim` is set once the block's first hook has run.
+ */
+export function kubeSimSuite(rootName: string) {
+  const suite = {
+    sim: undefined as unknown as KubeSim,
+    root: tempDir(rootName),
+    cleanups: [] as (() => Promise<void>)[],
+  };
+  beforeAll(async () => {
+    suite.sim = await startKubeSim({ controllers: true });
+  });
+  afterEach(async () => {
+    suite.sim.setFaults({ failRate: 0, latencyMs: 0 });
+    for (const cleanup of suite.cleanups.splice(0)) await cleanup();
+  });
+  afterAll(async () => {
+    await suite.sim.stop();
+    fs.rmSync(suite.root, { recursive: true, force: true });
+  });
+  return suite;
+}
+
 export { startKubeSim };

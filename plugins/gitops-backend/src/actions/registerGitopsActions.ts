@@ -11,6 +11,44 @@ import type { GitopsEngine } from '../engine/types';
 import type { ApplicationAccess } from '../service/ApplicationAccess';
 import { operationOf } from '../router';
 
+/** The zod instance the actions registry hands to schema functions. */
+type RegistryZod = Parameters<
+  Parameters<ActionsRegistryService['register']>[0]['schema']['input']
+>[0];
+
+/**
+ * The input fields every action uses to pick an application: its id, or the
+ * entity ref and (optionally) the target.
+ */
+function applicationSelector(z: RegistryZod) {
+  return {
+    applicationId: z
+      .string()
+      .optional()
+      .describe('Application id, e.g. component~default~payments~prod'),
+    entityRef: z
+      .string()
+      .optional()
+      .describe('Catalog entity ref, e.g. component:default/payments'),
+    target: z
+      .string()
+      .optional()
+      .describe(
+        "Target name, e.g. 'prod'; 'default' for single-target entities",
+      ),
+  };
+}
+
+/** The full form of an entity ref; kind defaults to component, namespace to default. */
+function fullEntityRef(entityRef: string): string {
+  return stringifyEntityRef(
+    parseEntityRef(entityRef, {
+      defaultKind: 'component',
+      defaultNamespace: 'default',
+    }),
+  );
+}
+
 /**
  * Mooring's actions in Backstage's actions registry, for automation and AI
  * assistants. Each checks the caller's permissions exactly as the REST API does.
@@ -37,12 +75,7 @@ export function registerGitopsActions(options: {
     }
     let ref: string;
     try {
-      ref = stringifyEntityRef(
-        parseEntityRef(input.entityRef, {
-          defaultKind: 'component',
-          defaultNamespace: 'default',
-        }),
-      );
+      ref = fullEntityRef(input.entityRef);
     } catch {
       throw new InputError(
         `'${input.entityRef}' is not an entity ref; use the form 'component:default/payments'`,
@@ -84,20 +117,7 @@ export function registerGitopsActions(options: {
     schema: {
       input: z =>
         z.object({
-          applicationId: z
-            .string()
-            .optional()
-            .describe('Application id, e.g. component~default~payments~prod'),
-          entityRef: z
-            .string()
-            .optional()
-            .describe('Catalog entity ref, e.g. component:default/payments'),
-          target: z
-            .string()
-            .optional()
-            .describe(
-              "Target name, e.g. 'prod'; 'default' for single-target entities",
-            ),
+          ...applicationSelector(z),
         }),
       output: z =>
         z.object({
@@ -109,12 +129,7 @@ export function registerGitopsActions(options: {
     action: async ({ input, credentials }) => {
       let apps: Application[];
       if (!input.applicationId && input.entityRef && !input.target) {
-        const ref = stringifyEntityRef(
-          parseEntityRef(input.entityRef, {
-            defaultKind: 'component',
-            defaultNamespace: 'default',
-          }),
-        ).toLocaleLowerCase('en-US');
+        const ref = fullEntityRef(input.entityRef).toLocaleLowerCase('en-US');
         apps = (await engine.listApplications()).filter(
           a => a.entityRef.toLocaleLowerCase('en-US') === ref,
         );
@@ -150,20 +165,7 @@ export function registerGitopsActions(options: {
     schema: {
       input: z =>
         z.object({
-          applicationId: z
-            .string()
-            .optional()
-            .describe('Application id, e.g. component~default~payments~prod'),
-          entityRef: z
-            .string()
-            .optional()
-            .describe('Catalog entity ref, e.g. component:default/payments'),
-          target: z
-            .string()
-            .optional()
-            .describe(
-              "Target name, e.g. 'prod'; 'default' for single-target entities",
-            ),
+          ...applicationSelector(z),
           limit: z
             .number()
             .int()
@@ -198,20 +200,7 @@ export function registerGitopsActions(options: {
     schema: {
       input: z =>
         z.object({
-          applicationId: z
-            .string()
-            .optional()
-            .describe('Application id, e.g. component~default~payments~prod'),
-          entityRef: z
-            .string()
-            .optional()
-            .describe('Catalog entity ref, e.g. component:default/payments'),
-          target: z
-            .string()
-            .optional()
-            .describe(
-              "Target name, e.g. 'prod'; 'default' for single-target entities",
-            ),
+          ...applicationSelector(z),
           revision: z
             .string()
             .optional()

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { TestRepo, tempDir } from '../__testUtils__/gitRepos';
+import { TestRepo } from '../__testUtils__/gitRepos';
 import {
   clusterClient,
   createTestEngine,
   spec,
-  startKubeSim,
+  kubeSimSuite,
   waitFor,
 } from '../__testUtils__/engineHarness';
 import { configMap, deployment } from '../__testUtils__/fixtures';
@@ -15,26 +15,13 @@ jest.setTimeout(180_000);
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 describe('the engine facing bad input and failures', () => {
-  let sim: Awaited<ReturnType<typeof startKubeSim>>;
-  const root = tempDir('engine-failures');
-  const cleanups: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    sim = await startKubeSim({ controllers: true });
-  });
-  afterEach(async () => {
-    sim.setFaults({ failRate: 0, latencyMs: 0 });
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-  });
-  afterAll(async () => {
-    await sim.stop();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  const suite = kubeSimSuite('engine-failures');
+  const { root, cleanups } = suite;
 
   async function engineFor() {
     const database = await databases.init('SQLITE_3');
     const { engine, cleanup } = await createTestEngine({
-      sim,
+      sim: suite.sim,
       database,
       extraClusters: [{ name: 'down', url: 'https://127.0.0.1:1' }],
     });
@@ -65,7 +52,7 @@ describe('the engine facing bad input and failures', () => {
       async () =>
         (await engine.getApplication('kust')).status.sync === 'Synced',
     );
-    const web = await clusterClient(sim).get(
+    const web = await clusterClient(suite.sim).get(
       'apps/v1',
       'Deployment',
       'prod-web',
@@ -104,7 +91,12 @@ describe('the engine facing bad input and failures', () => {
     expect(run.message).toMatch(/app\/b-bad\.yaml:6/);
     expect(run.changes).toEqual([]);
     expect(
-      await clusterClient(sim).get('v1', 'ConfigMap', 'good', 'malformed'),
+      await clusterClient(suite.sim).get(
+        'v1',
+        'ConfigMap',
+        'good',
+        'malformed',
+      ),
     ).toBeUndefined();
   });
 
@@ -178,7 +170,7 @@ describe('the engine facing bad input and failures', () => {
     await engine.setApplications([
       spec('flaky', repo.fileUrl, 'app', { sync: 'auto' }),
     ]);
-    sim.setFaults({ failRate: 0.3 });
+    suite.sim.setFaults({ failRate: 0.3 });
     const app = await waitFor(
       'convergence under faults',
       async () => {
@@ -196,8 +188,8 @@ describe('the engine facing bad input and failures', () => {
       150_000,
     );
     expect(app.status.syncedRevision).toBe(head);
-    sim.setFaults({ failRate: 0 });
-    const k8s = clusterClient(sim);
+    suite.sim.setFaults({ failRate: 0 });
+    const k8s = clusterClient(suite.sim);
     for (let i = 0; i < 8; i++) {
       expect(
         (await k8s.get('v1', 'ConfigMap', `cm-${i}`, 'flaky')).data,

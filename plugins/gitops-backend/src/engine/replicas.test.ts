@@ -1,12 +1,11 @@
-import fs from 'node:fs';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
-import { TestRepo, tempDir } from '../__testUtils__/gitRepos';
+import { TestRepo } from '../__testUtils__/gitRepos';
 import {
   clusterClient,
   createTestEngine,
   spec,
-  startKubeSim,
+  kubeSimSuite,
   waitFor,
 } from '../__testUtils__/engineHarness';
 import { configMap } from '../__testUtils__/fixtures';
@@ -24,21 +23,8 @@ function secondConnection(knex: Knex): Knex {
 }
 
 describe('several engines on one PostgreSQL', () => {
-  let sim: Awaited<ReturnType<typeof startKubeSim>>;
-  const root = tempDir('engine-replicas');
-  const cleanups: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    sim = await startKubeSim({ controllers: true });
-  });
-  afterEach(async () => {
-    sim.setFaults({ latencyMs: 0, failRate: 0 });
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-  });
-  afterAll(async () => {
-    await sim.stop();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  const suite = kubeSimSuite('engine-replicas');
+  const { root, cleanups } = suite;
 
   it('syncs each application once between two replicas', async () => {
     const repo = new TestRepo(root, 'fleet');
@@ -49,8 +35,8 @@ describe('several engines on one PostgreSQL', () => {
     repo.commit(files, 'Fleet');
     const database = await databases.init('POSTGRES_15');
     const other = secondConnection(database);
-    const a = await createTestEngine({ sim, database });
-    const b = await createTestEngine({ sim, database: other });
+    const a = await createTestEngine({ sim: suite.sim, database });
+    const b = await createTestEngine({ sim: suite.sim, database: other });
     cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
     const specs = ids.map(id =>
       spec(`rep-${id}`, repo.fileUrl, id, { sync: 'auto' }),
@@ -77,7 +63,7 @@ describe('several engines on one PostgreSQL', () => {
       expect(history.map(r => `${r.initiatedBy}:${r.phase}`)).toEqual([
         'auto:Succeeded',
       ]);
-      const cm = await clusterClient(sim).get(
+      const cm = await clusterClient(suite.sim).get(
         'v1',
         'ConfigMap',
         'settings',
@@ -96,14 +82,14 @@ describe('several engines on one PostgreSQL', () => {
     const database = await databases.init('POSTGRES_15');
     const doomedConnection = secondConnection(database);
     const doomed = await createTestEngine({
-      sim,
+      sim: suite.sim,
       database: doomedConnection,
       leaseTtlMs: 1500,
     });
     cleanups.push(doomed.cleanup);
     await doomed.engine.setApplications([spec('crash', repo.fileUrl, 'app')]);
     await doomed.engine.start();
-    sim.setFaults({ latencyMs: 400 });
+    suite.sim.setFaults({ latencyMs: 400 });
     const run = await doomed.engine.sync('crash', {
       initiatedBy: 'user:default/ada',
     });
@@ -118,7 +104,7 @@ describe('several engines on one PostgreSQL', () => {
     await doomedConnection.destroy();
 
     const survivor = await createTestEngine({
-      sim,
+      sim: suite.sim,
       database,
       leaseTtlMs: 1500,
     });
@@ -135,7 +121,7 @@ describe('several engines on one PostgreSQL', () => {
       phase: 'Error',
       message: expect.stringMatching(/backend stopped during this sync/),
     });
-    sim.setFaults({ latencyMs: 0 });
+    suite.sim.setFaults({ latencyMs: 0 });
     await survivor.engine.sync('crash', { initiatedBy: 'user:default/ada' });
     const [again] = await waitFor('the new sync', async () => {
       const h = await survivor.engine.getHistory('crash');
@@ -143,7 +129,7 @@ describe('several engines on one PostgreSQL', () => {
     });
     expect(again.phase).toBe('Succeeded');
     expect(
-      await clusterClient(sim).get('v1', 'ConfigMap', 'cm-11', 'crash'),
+      await clusterClient(suite.sim).get('v1', 'ConfigMap', 'cm-11', 'crash'),
     ).toBeDefined();
   });
 });
