@@ -22,10 +22,14 @@ export const gitopsApi = ApiBlueprint.make({
     }),
 });
 
-/** @alpha The overview card, on entities with Mooring annotations. */
+/**
+ * @alpha The overview card, on entities with Mooring annotations. An info card, so it
+ * stands beside About at the top of the page rather than below every relation table.
+ */
 export const gitopsEntityCard = EntityCardBlueprint.make({
   name: 'deployments',
   params: {
+    type: 'info',
     filter: isGitopsAvailable,
     loader: () =>
       import('./components/EntityGitopsCard').then(m => <m.EntityGitopsCard />),
