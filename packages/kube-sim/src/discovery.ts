@@ -128,9 +128,7 @@ export function apiResourceList(
   group: string,
   version: string,
 ): Record<string, unknown> | undefined {
-  const types = registry
-    .all()
-    .filter(t => t.group === group && t.versions.includes(version));
+  const types = registry.servedAt(group, version);
   if (types.length === 0) return undefined;
   return {
     kind: 'APIResourceList',

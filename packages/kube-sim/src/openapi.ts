@@ -78,9 +78,7 @@ export function openApiV3Document(
   group: string,
   version: string,
 ): Record<string, unknown> | undefined {
-  const types = registry
-    .all()
-    .filter(t => t.group === group && t.versions.includes(version));
+  const types = registry.servedAt(group, version);
   if (types.length === 0) return undefined;
   const paths: Record<string, unknown> = {};
   const prefix = `/${gvPath(group, version)}`;

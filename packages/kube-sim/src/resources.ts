@@ -244,4 +244,11 @@ export class ResourceRegistry {
   all(): ResourceType[] {
     return [...this.byKey.values()];
   }
+
+  /** The types served at one group/version (discovery and OpenAPI list the same ones). */
+  servedAt(group: string, version: string): ResourceType[] {
+    return this.all().filter(
+      t => t.group === group && t.versions.includes(version),
+    );
+  }
 }
