@@ -9,7 +9,7 @@ import {
 } from '@mooring/plugin-gitops-common';
 import type { GitopsEngine } from '../engine/types';
 import type { ApplicationAccess } from '../service/ApplicationAccess';
-import { operationOf } from '../router';
+import { operationOf } from '../service/router';
 
 /** The zod instance the actions registry hands to schema functions. */
 type RegistryZod = Parameters<

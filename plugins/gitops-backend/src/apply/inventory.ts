@@ -1,4 +1,4 @@
-import { KubeObject, objectKey, resourceRef } from '../engine/kubeObject';
+import { KubeObject, objectKey, resourceRef } from '../kube/kubeObject';
 
 /** One object an application owns in a cluster. */
 export interface InventoryEntry {

@@ -1,5 +1,5 @@
 import { ANNOTATION_SYNC_WAVE } from '@mooring/plugin-gitops-common';
-import { KubeObject, groupOf } from '../engine/kubeObject';
+import { KubeObject, groupOf } from '../kube/kubeObject';
 
 /**
  * Kinds in the order they are applied within a wave (as Helm and Argo CD do):

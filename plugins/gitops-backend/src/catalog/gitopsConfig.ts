@@ -1,7 +1,7 @@
 import type { Config } from '@backstage/config';
 import { readDurationFromConfig } from '@backstage/config';
 import type { HumanDuration } from '@backstage/types';
-import { readClusters } from '../cluster/clusterConfig';
+import { readClusters } from '../kube/clusterConfig';
 import { checkRepoUrl } from '../source/repoUrl';
 
 /**

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../engine/kubeObject';
+import type { KubeObject } from '../kube/kubeObject';
 
 const UNCHANGED_MASK = '++++++++';
 const CHANGED_MASK = '++++++++++++++++';

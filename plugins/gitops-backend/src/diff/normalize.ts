@@ -1,4 +1,4 @@
-import type { KubeObject } from '../engine/kubeObject';
+import type { KubeObject } from '../kube/kubeObject';
 
 /** Metadata the API server owns; it never counts as drift. */
 const SERVER_METADATA = [

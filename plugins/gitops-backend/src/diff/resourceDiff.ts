@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import type { ResourceDiff } from '@mooring/plugin-gitops-common';
-import { KubeObject, resourceRef } from '../engine/kubeObject';
+import { KubeObject, resourceRef } from '../kube/kubeObject';
 import { maskSecretPair } from './maskSecrets';
 import { normalizeObject } from './normalize';
 

@@ -28,8 +28,8 @@ import {
 } from '../apply/inventory';
 import { applySteps, sortForApply } from '../apply/syncOrder';
 import { changeSummary } from '../apply/changeSummary';
-import { ClusterCache } from '../cache/ClusterCache';
-import { ClusterClient } from '../cluster/ClusterClient';
+import { ClusterCache } from '../kube/ClusterCache';
+import { ClusterClient } from '../kube/ClusterClient';
 import { resourceDiff } from '../diff/resourceDiff';
 import { sameObject, stableStringify } from '../diff/normalize';
 import { healthSummary } from '../health/healthSummary';
@@ -44,8 +44,8 @@ import {
   keyOfObject,
   resourceRef,
   trackedApplicationId,
-} from './kubeObject';
-import { childKindsOf, liveChildren } from './liveChildren';
+} from '../kube/kubeObject';
+import { childKindsOf, liveChildren } from '../kube/liveChildren';
 import { mapLimit } from './mapLimit';
 import type {
   ApplicationSpec,

@@ -12,8 +12,8 @@ import type {
   GitopsRenderer,
 } from '@mooring/plugin-gitops-node';
 import type { Knex } from 'knex';
-import { ClusterClient } from '../cluster/ClusterClient';
-import { kubeConfigForCluster, readClusters } from '../cluster/clusterConfig';
+import { ClusterClient } from '../kube/ClusterClient';
+import { kubeConfigForCluster, readClusters } from '../kube/clusterConfig';
 import { defaultRenderers } from '../render/renderApplication';
 import { GitSource } from '../source/GitSource';
 import { DatabaseGitopsStore } from '../store/DatabaseGitopsStore';

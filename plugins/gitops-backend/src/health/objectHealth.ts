@@ -1,5 +1,5 @@
 import type { GitopsHealthCheck } from '@mooring/plugin-gitops-node';
-import { KubeObject, groupOf } from '../engine/kubeObject';
+import { KubeObject, groupOf } from '../kube/kubeObject';
 import { HealthAssessment, healthy } from './types';
 import { deploymentHealth } from './deploymentHealth';
 import { statefulSetHealth } from './statefulSetHealth';

@@ -9,7 +9,7 @@ import {
   isClusterScoped,
   keyOfObject,
   trackingIdFor,
-} from '../engine/kubeObject';
+} from '../kube/kubeObject';
 import { resolveInsideRepository } from './pathSafety';
 import { createKustomizeRenderer } from './kustomizeRenderer';
 import { createHelmRenderer } from './helmRenderer';

@@ -35,7 +35,7 @@ import {
 } from '../catalog/gitopsConfig';
 import type { GitopsEngine } from '../engine/types';
 import { GitopsNotifier } from '../notifications/GitopsNotifier';
-import { createRouter } from '../router';
+import { createRouter } from './router';
 import { createWebhookRouter } from '../webhook/createWebhookRouter';
 import { ApplicationAccess } from './ApplicationAccess';
 

@@ -1,7 +1,7 @@
 import { makeInformer } from '@kubernetes/client-node';
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { ClusterClient } from '../cluster/ClusterClient';
-import { KubeObject, splitApiVersion } from '../engine/kubeObject';
+import type { ClusterClient } from './ClusterClient';
+import { KubeObject, splitApiVersion } from './kubeObject';
 
 export type LiveChange = 'add' | 'update' | 'delete';
 

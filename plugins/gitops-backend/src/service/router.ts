@@ -15,8 +15,8 @@ import type {
 import express from 'express';
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { GitopsEngine } from './engine/types';
-import type { ApplicationAccess } from './service/ApplicationAccess';
+import type { GitopsEngine } from '../engine/types';
+import type { ApplicationAccess } from './ApplicationAccess';
 
 /**
  * The validated router of `@backstage/backend-openapi-utils`, used as a plain

@@ -6,7 +6,7 @@ import {
   V1APIResource,
 } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '@mooring/plugin-gitops-common';
-import { KubeObject, describeObject } from '../engine/kubeObject';
+import { KubeObject, describeObject } from './kubeObject';
 
 /** Exposes discovery, which the generic object API keeps to itself. */
 class DiscoveringObjectApi extends KubernetesObjectApi {
