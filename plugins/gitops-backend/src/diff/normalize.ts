@@ -1,3 +1,4 @@
+import fastStableStringify from 'fast-json-stable-stringify';
 import type { KubeObject } from '../kube/kubeObject';
 
 /** Metadata the API server owns; it never counts as drift. */
@@ -47,21 +48,13 @@ export function normalizeObject(object: KubeObject): KubeObject {
   return copy;
 }
 
-/** JSON with sorted keys, so that equal objects give equal text. */
+/**
+ * JSON with sorted keys, so that equal objects give equal text. As with
+ * `JSON.stringify`, keys whose value is undefined are left out and undefined
+ * array items become `null`.
+ */
 export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(stableStringify).join(',')}]`;
-  }
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .filter(key => (value as any)[key] !== undefined)
-      .sort()
-      .map(
-        key => `${JSON.stringify(key)}:${stableStringify((value as any)[key])}`,
-      );
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return fastStableStringify(value);
 }
 
 /** True when both objects are the same once normalized. */

@@ -1,4 +1,3 @@
-import { normalizeObject, sameObject } from './normalize';
 import { resourceDiff } from './resourceDiff';
 import { maskSecret } from './maskSecrets';
 
@@ -15,42 +14,6 @@ const live = {
   },
   data: { mode: 'fast' },
 };
-
-describe('normalizeObject', () => {
-  it('ignores server metadata and status', () => {
-    const desired = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'settings', namespace: 'shop' },
-      data: { mode: 'fast' },
-      status: { whatever: true },
-    };
-    expect(sameObject(live, desired)).toBe(true);
-    expect(normalizeObject(live).metadata).toEqual({
-      name: 'settings',
-      namespace: 'shop',
-    });
-  });
-
-  it('folds Secret stringData into data', () => {
-    expect(
-      sameObject(
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 's' },
-          stringData: { p: 'hunter2' },
-        },
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 's' },
-          data: { p: 'aHVudGVyMg==' },
-        },
-      ),
-    ).toBe(true);
-  });
-});
 
 describe('resourceDiff', () => {
   it('is undefined for equal objects', () => {
