@@ -1,5 +1,4 @@
 import { applySteps, sortForApply, sortForDelete, syncWave } from './syncOrder';
-import { inventoryOf, mergeInventory, staleEntries } from './inventory';
 
 const object = (
   apiVersion: string,
@@ -69,26 +68,5 @@ describe('sortForApply', () => {
     expect(() => syncWave(object('v1', 'ConfigMap', 'c', 'soon'))).toThrow(
       /ConfigMap c has mooring.dev\/sync-wave: "soon", which is not an integer/,
     );
-  });
-});
-
-describe('inventory', () => {
-  it('finds stale entries and keeps survivors tracked', () => {
-    const previous = inventoryOf([
-      object('v1', 'ConfigMap', 'a'),
-      object('v1', 'ConfigMap', 'b'),
-    ]);
-    const next = inventoryOf([
-      object('v1', 'ConfigMap', 'b'),
-      object('v1', 'Service', 'c'),
-    ]);
-    const stale = staleEntries(previous, next);
-    expect(stale.map(e => e.name)).toEqual(['a']);
-    expect(mergeInventory(next, stale).map(e => e.name)).toEqual([
-      'a',
-      'b',
-      'c',
-    ]);
-    expect(mergeInventory(next, []).map(e => e.name)).toEqual(['b', 'c']);
   });
 });
