@@ -1,5 +1,6 @@
 import { makeInformer } from '@kubernetes/client-node';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { Backoff } from './Backoff';
 import type { ClusterClient } from './ClusterClient';
 import { KubeObject, splitApiVersion } from './kubeObject';
 
@@ -16,7 +17,7 @@ interface KindWatch {
   lastError?: string;
   ready: Promise<void>;
   retryTimer?: NodeJS.Timeout;
-  retryDelayMs: number;
+  retryDelays: Backoff;
 }
 
 /**
@@ -50,7 +51,7 @@ export class ClusterCache {
         apiVersion,
         kind,
         synced: false,
-        retryDelayMs: 500,
+        retryDelays: new Backoff({ initialMs: 500, maxMs: 30_000 }),
         ready: Promise.resolve(),
       };
       this.kinds.set(key, entry);
@@ -92,7 +93,7 @@ export class ClusterCache {
       entry.synced = true;
       await entry.informer.start();
       if (entry.lastError) entry.synced = false;
-      else entry.retryDelayMs = 500;
+      else entry.retryDelays.reset();
     } catch (error) {
       this.failed(entry, error);
     }
@@ -103,28 +104,18 @@ export class ClusterCache {
     entry.synced = false;
     entry.lastError = `Cannot watch ${entry.kind} on cluster ${this.client.name}: ${message}`;
     if (this.stopped || entry.retryTimer) return;
-    this.logger.debug(
-      `${entry.lastError}; retrying in ${entry.retryDelayMs} ms`,
-    );
+    const delayMs = entry.retryDelays.next();
+    this.logger.debug(`${entry.lastError}; retrying in ${delayMs} ms`);
     entry.retryTimer = setTimeout(() => {
       entry.retryTimer = undefined;
       entry.ready = this.start(entry);
-    }, entry.retryDelayMs);
+    }, delayMs);
     entry.retryTimer.unref?.();
-    entry.retryDelayMs = Math.min(entry.retryDelayMs * 2, 30_000);
   }
 
   /** True when the kind is listed and watched right now. */
   isSynced(apiVersion: string, kind: string): boolean {
     return this.kinds.get(ClusterCache.key(apiVersion, kind))?.synced ?? false;
-  }
-
-  /** The first reason a watched kind is not synced, if any. */
-  problem(): string | undefined {
-    for (const entry of this.kinds.values()) {
-      if (!entry.synced && entry.lastError) return entry.lastError;
-    }
-    return undefined;
   }
 
   /** The cached live object, or undefined when the cluster has none. */

@@ -6,6 +6,7 @@ import {
   V1APIResource,
 } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '@mooring/plugin-gitops-common';
+import pRetry from 'p-retry';
 import { KubeObject, describeObject } from './kubeObject';
 
 /** Exposes discovery, which the generic object API keeps to itself. */
@@ -16,10 +17,6 @@ class DiscoveringObjectApi extends KubernetesObjectApi {
   ): Promise<V1APIResource | undefined> {
     return this.resource(apiVersion, kind);
   }
-}
-
-function sleep(ms: number) {
-  return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 /** Status codes worth another try: conflicts, throttling and server trouble. */
@@ -105,25 +102,38 @@ export class ClusterClient {
     return this.kubeConfig.getCurrentCluster()?.server ?? '';
   }
 
-  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
-    let delay = 100;
-    for (let attempt = 1; ; attempt++) {
-      this.requestCount++;
-      try {
-        return await work();
-      } catch (error) {
-        const { code, message } = serverMessage(error);
-        const failure = new ClusterError(
-          `${what} failed on cluster ${this.name}${
-            code ? ` (HTTP ${code})` : ''
-          }: ${message}`,
-          code,
-        );
-        if (!failure.transient || attempt >= this.attempts) throw failure;
-        await sleep(delay + Math.random() * delay);
-        delay = Math.min(delay * 2, 2000);
-      }
-    }
+  /**
+   * One API call, tried again on transient failures with jittered
+   * exponential back-off (100 ms doubling to 2 s); the last failure is thrown.
+   */
+  private call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return pRetry(
+      async attempt => {
+        this.requestCount++;
+        try {
+          return await work();
+        } catch (error) {
+          const { code, message } = serverMessage(error);
+          const failure = new ClusterError(
+            `${what} failed on cluster ${this.name}${
+              code ? ` (HTTP ${code})` : ''
+            }: ${message}`,
+            code,
+          );
+          if (!failure.transient || attempt >= this.attempts) {
+            throw new pRetry.AbortError(failure);
+          }
+          throw failure;
+        }
+      },
+      {
+        retries: this.attempts - 1,
+        factor: 2,
+        minTimeout: 100,
+        maxTimeout: 2000,
+        randomize: true,
+      },
+    );
   }
 
   /** Plural name and scope of a kind, from discovery (cached). */
