@@ -75,6 +75,28 @@ describe('GitSource', () => {
     expect(fetches).toBeLessThanOrEqual(2);
   });
 
+  it('keeps the four most recently used checkouts of a repository on disk', async () => {
+    const git = source();
+    const shas = Array.from({ length: 6 }, (_, i) =>
+      repo.commit({ 'app/cm.yaml': `kind: ConfigMap # ${i}\n` }, `Bump ${i}`),
+    );
+    const dirs: string[] = [];
+    for (const [i, sha] of shas.entries()) {
+      dirs.push(await git.checkout(repo.fileUrl, sha));
+      // Using the first checkout again keeps it among the recent ones.
+      if (i === 3) await git.checkout(repo.fileUrl, shas[0]);
+    }
+    const onDisk = async () => {
+      for (let i = 0; i < 100; i++) {
+        const present = dirs.map(dir => fs.existsSync(dir));
+        if (present.filter(Boolean).length === 4) return present;
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      return dirs.map(dir => fs.existsSync(dir));
+    };
+    expect(await onDisk()).toEqual([true, false, false, true, true, true]);
+  });
+
   it('names unknown revisions and unreachable servers', async () => {
     const git = source();
     await expect(git.resolve(repo.fileUrl, 'nope')).rejects.toThrow(

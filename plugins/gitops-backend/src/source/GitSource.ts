@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { simpleGit, SimpleGit } from 'simple-git';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
@@ -39,9 +40,10 @@ export class GitSource {
     string,
     { refs: Map<string, string>; at: number }
   >();
-  private readonly trees = new Map<string, string[]>();
-  private readonly diffs = new Map<string, string[]>();
-  private readonly commits = new Map<string, CommitInfo>();
+  /** Recent checkouts per repository and kind (whole or partial), by name. */
+  private readonly trees = new Map<string, LRUCache<string, string>>();
+  private readonly diffs = new LRUCache<string, string[]>({ max: 64 });
+  private readonly commits = new LRUCache<string, CommitInfo>({ max: 256 });
   private readonly githubCredentials?: DefaultGithubCredentialsProvider;
 
   constructor(
@@ -287,9 +289,6 @@ export class GitSource {
       return output.split('\0').filter(Boolean);
     });
     this.diffs.set(key, files);
-    if (this.diffs.size > 64) {
-      this.diffs.delete(this.diffs.keys().next().value!);
-    }
     return files;
   }
 
@@ -308,9 +307,6 @@ export class GitSource {
     const [fullSha, author, message, date] = output.trim().split('\0');
     const info = { sha: fullSha, author, message, date };
     this.commits.set(`${repoUrl} ${sha}`, info);
-    if (this.commits.size > 256) {
-      this.commits.delete(this.commits.keys().next().value!);
-    }
     return info;
   }
 
@@ -372,23 +368,27 @@ export class GitSource {
     return result;
   }
 
+  /** Keeps a checkout among the `keep` most recent of its kind, removing the oldest. */
   private remember(repoHash: string, name: string, keep: number) {
     const listKey = `${repoHash}/${keep}`;
-    const recent = (this.trees.get(listKey) ?? []).filter(s => s !== name);
-    recent.unshift(name);
-    for (const old of recent.splice(keep)) {
-      const dir = path.join(
-        this.options.workingDirectory,
-        'trees',
-        repoHash,
-        old,
-      );
-      fs.rm(dir, { recursive: true, force: true }).catch(error =>
-        this.options.logger.warn(
-          `Could not remove old checkout ${dir}: ${error}`,
-        ),
-      );
+    let recent = this.trees.get(listKey);
+    if (!recent) {
+      recent = new LRUCache<string, string>({
+        max: keep,
+        dispose: (dir, _name, reason) => {
+          if (reason !== 'evict') return;
+          fs.rm(dir, { recursive: true, force: true }).catch(error =>
+            this.options.logger.warn(
+              `Could not remove old checkout ${dir}: ${error}`,
+            ),
+          );
+        },
+      });
+      this.trees.set(listKey, recent);
     }
-    this.trees.set(listKey, recent);
+    recent.set(
+      name,
+      path.join(this.options.workingDirectory, 'trees', repoHash, name),
+    );
   }
 }
