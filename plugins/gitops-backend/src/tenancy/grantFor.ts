@@ -187,9 +187,7 @@ export function impersonatedUser(
  */
 export function grantedSummary(grant: Grant): string {
   const parts = [
-    grant.clusters.includes('*')
-      ? 'any cluster'
-      : listed(grant.clusters, 'cluster'),
+    grantedClusters(grant),
     grant.namespaces.includes('*')
       ? 'any namespace'
       : listed(grant.namespaces, 'namespace'),
@@ -200,6 +198,13 @@ export function grantedSummary(grant: Grant): string {
     parts.push(`cluster-scoped kinds: ${grant.clusterResources.join(', ')}`);
   }
   return parts.join('; ');
+}
+
+/** The clusters the grant names, in words: `clusters dev, prod` or `any cluster`. */
+export function grantedClusters(grant: Grant): string {
+  return grant.clusters.includes('*')
+    ? 'any cluster'
+    : listed(grant.clusters, 'cluster');
 }
 
 /**
