@@ -309,7 +309,7 @@ describe('DefaultGitopsEngine against kube-sim', () => {
       { 'b/settings.yaml': configMap('settings', { app: 'b2' }) },
       'Only b',
     );
-    await engine.refreshRepo(repo.fileUrl, 'main');
+    await engine.refreshRepo(repo.fileUrl, { branch: 'main' });
     await waitFor('b to apply the commit', async () => {
       const b = await engine.getApplication('mono-b');
       return b.status.syncedRevision === head && b.status.sync === 'Synced';

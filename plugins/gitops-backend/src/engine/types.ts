@@ -61,7 +61,14 @@ export interface GitopsEngine {
   rollback(id: string, runId: string, initiatedBy: string): Promise<SyncRun>;
   /** Re-reads Git and the cluster now; resolves once reconciled. */
   refresh(id: string): Promise<Application>;
-  /** A push landed: refresh every application that follows this repo (and branch, when given). */
-  refreshRepo(repoUrl: string, branch?: string): Promise<Application[]>;
+  /**
+   * A push landed: one fetch of the repository, then every application that
+   * follows it (and the branch, when given) is reconciled; the automatic syncs
+   * this causes are recorded as started by `initiatedBy` (default 'auto').
+   */
+  refreshRepo(
+    repoUrl: string,
+    options?: { branch?: string; initiatedBy?: 'auto' | 'webhook' },
+  ): Promise<Application[]>;
   subscribe(listener: (event: EngineEvent) => void): () => void;
 }

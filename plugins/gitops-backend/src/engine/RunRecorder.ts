@@ -1,0 +1,175 @@
+import crypto from 'node:crypto';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  CommitInfo,
+  OperationPhase,
+  ResourceChange,
+  SyncRun,
+} from '@mooring/plugin-gitops-common';
+import type { GitopsStore } from '../store/GitopsStore';
+import type { SyncOptions } from './types';
+
+/**
+ * Records sync runs and holds the per-application leases that make replicas
+ * on one database sync each application once at a time.
+ */
+export class RunRecorder {
+  /** This replica's name in leases and runs. */
+  readonly holder = `${process.pid}-${crypto.randomUUID()}`;
+
+  constructor(
+    private readonly store: GitopsStore,
+    private readonly options: {
+      logger: LoggerService;
+      /** How long a lease lasts without renewal; a crashed replica's runs end after it. */
+      leaseTtlMs: number;
+      maxRunsPerApplication: number;
+    },
+  ) {}
+
+  /** Ends runs that a stopped or crashed replica left in Running. */
+  async endAbandonedRuns(): Promise<number> {
+    const count = await this.store.failAbandonedRuns(
+      'The backend stopped during this sync; the next reconcile syncs again',
+    );
+    if (count) {
+      this.options.logger.warn(
+        `Ended ${count} sync run(s) left running by a stopped backend`,
+      );
+    }
+    return count;
+  }
+
+  /**
+   * Takes the application's lease and records a Running run; undefined when
+   * another replica holds the lease, or `stillNeeded` says the work is done.
+   */
+  async begin(
+    applicationId: string,
+    options: SyncOptions & { defaultRevision: string },
+    stillNeeded?: () => Promise<boolean>,
+  ): Promise<SyncRun | undefined> {
+    const { store, holder } = this;
+    if (
+      !(await store.tryAcquireLease(
+        applicationId,
+        holder,
+        this.options.leaseTtlMs,
+      ))
+    ) {
+      return undefined;
+    }
+    if (stillNeeded && !(await stillNeeded().catch(() => true))) {
+      await store.releaseLease(applicationId, holder);
+      return undefined;
+    }
+    const run: SyncRun = {
+      id: crypto.randomUUID(),
+      revision: options.revision || options.defaultRevision || 'HEAD',
+      commit: { sha: '', author: '', message: '', date: '' },
+      startedAt: new Date().toISOString(),
+      phase: 'Running',
+      initiatedBy: options.initiatedBy,
+      message: 'Sync started',
+      dryRun: false,
+      changes: [],
+    };
+    try {
+      await store.insertRun({ ...run, applicationId }, holder);
+    } catch (error) {
+      await store.releaseLease(applicationId, holder);
+      throw error;
+    }
+    return run;
+  }
+
+  /** Renews the lease while a sync runs; call the returned function when it ends. */
+  keepLease(applicationId: string): () => void {
+    const { leaseTtlMs } = this.options;
+    const timer = setInterval(() => {
+      this.store
+        .renewLease(applicationId, this.holder, leaseTtlMs)
+        .catch(() => undefined);
+    }, leaseTtlMs / 3);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  }
+
+  /** Records how a run ended, trims the history and releases the lease. */
+  async finish(
+    applicationId: string,
+    run: SyncRun,
+    result: {
+      phase: OperationPhase;
+      message: string;
+      changes: ResourceChange[];
+      commit?: CommitInfo;
+    },
+  ): Promise<void> {
+    run.phase = result.phase;
+    run.message = result.message;
+    run.changes = result.changes;
+    run.finishedAt = new Date().toISOString();
+    try {
+      await this.store.finishRun(run.id, {
+        ...result,
+        finishedAt: run.finishedAt,
+      });
+      await this.store.trimRuns(
+        applicationId,
+        this.options.maxRunsPerApplication,
+      );
+    } finally {
+      await this.release(applicationId);
+    }
+  }
+
+  /** Records a finished dry run (it takes no lease). */
+  async recordDryRun(applicationId: string, run: SyncRun): Promise<void> {
+    await this.store.insertRun({ ...run, applicationId }, this.holder);
+    await this.store.trimRuns(
+      applicationId,
+      this.options.maxRunsPerApplication,
+    );
+  }
+
+  /** Runs `work` under the application's lease; undefined when another replica holds it. */
+  async withLease<T>(
+    applicationId: string,
+    work: () => Promise<T>,
+  ): Promise<T | undefined> {
+    if (
+      !(await this.store.tryAcquireLease(
+        applicationId,
+        this.holder,
+        this.options.leaseTtlMs,
+      ))
+    ) {
+      return undefined;
+    }
+    try {
+      return await work();
+    } finally {
+      await this.release(applicationId);
+    }
+  }
+
+  async history(applicationId: string, limit?: number): Promise<SyncRun[]> {
+    const max = Math.min(
+      Math.max(1, limit ?? this.options.maxRunsPerApplication),
+      1000,
+    );
+    const runs = await this.store.listRuns(applicationId, max);
+    return runs.map(({ applicationId: _, ...run }) => run);
+  }
+
+  async getRun(applicationId: string, runId: string) {
+    return this.store.getRun(applicationId, runId);
+  }
+
+  private async release(applicationId: string) {
+    await this.store
+      .releaseLease(applicationId, this.holder)
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,83 @@
+import type {
+  Application,
+  ApplicationStatus,
+  HealthStatus,
+  Operation,
+} from '@mooring/plugin-gitops-common';
+import type { EngineEvent } from './types';
+
+/**
+ * What the engine knows of one application. Status is never written: it is
+ * derived from these facts by {@link applicationStatus}.
+ */
+export interface StatusFacts {
+  /** The commit the source resolves to now. */
+  targetRevision?: string;
+  /** The commit last applied (or found already applied). */
+  syncedRevision?: string;
+  /** The outcome of the last comparison with the cluster. */
+  comparison?: { synced: boolean; health: HealthStatus; message: string };
+  /**
+   * Why the last reconcile could not compare (Git, rendering, the cluster);
+   * while set, sync is Unknown. `healthUnknown` when the cluster itself could
+   * not be read, so health is not known either.
+   */
+  problem?: { message: string; healthUnknown?: boolean };
+  /** The running or last operation. */
+  operation?: Operation;
+  /** When the last reconcile recorded a comparison or a problem. */
+  reconciledAt?: string;
+}
+
+/** The one function that turns an application's facts into its status. */
+export function applicationStatus(facts: StatusFacts): ApplicationStatus {
+  const { comparison, problem } = facts;
+  let sync: ApplicationStatus['sync'] = 'Unknown';
+  if (!problem && comparison) sync = comparison.synced ? 'Synced' : 'OutOfSync';
+  return {
+    sync,
+    health:
+      problem?.healthUnknown || !comparison ? 'Unknown' : comparison.health,
+    message:
+      problem?.message ??
+      comparison?.message ??
+      'Waiting for the first reconcile',
+    ...(facts.syncedRevision ? { syncedRevision: facts.syncedRevision } : {}),
+    ...(facts.targetRevision ? { targetRevision: facts.targetRevision } : {}),
+    ...(facts.reconciledAt ? { reconciledAt: facts.reconciledAt } : {}),
+    ...(facts.operation ? { operation: facts.operation } : {}),
+  };
+}
+
+/**
+ * The events a status change tells the outside world: every visible change,
+ * and drift appearing or going away at the synced commit.
+ */
+export function statusEvents(
+  before: ApplicationStatus,
+  after: ApplicationStatus,
+  application: Application,
+): EngineEvent[] {
+  const changed =
+    before.sync !== after.sync ||
+    before.health !== after.health ||
+    before.message !== after.message ||
+    before.syncedRevision !== after.syncedRevision ||
+    before.targetRevision !== after.targetRevision ||
+    before.operation?.phase !== after.operation?.phase ||
+    before.operation?.id !== after.operation?.id;
+  if (!changed) return [];
+  const events: EngineEvent[] = [{ type: 'status', application }];
+  const atTarget =
+    after.syncedRevision && after.syncedRevision === after.targetRevision;
+  if (atTarget && before.sync === 'Synced' && after.sync === 'OutOfSync') {
+    events.push({ type: 'driftDetected', application });
+  } else if (
+    atTarget &&
+    before.sync === 'OutOfSync' &&
+    after.sync === 'Synced'
+  ) {
+    events.push({ type: 'driftResolved', application });
+  }
+  return events;
+}

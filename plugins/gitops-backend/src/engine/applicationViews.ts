@@ -1,0 +1,84 @@
+import type {
+  ApplicationResource,
+  ResourceDiff,
+} from '@mooring/plugin-gitops-common';
+import type { GitopsHealthCheck } from '@mooring/plugin-gitops-node';
+import { sortForApply } from '../apply/syncOrder';
+import { resourceDiff } from '../diff/resourceDiff';
+import type { ClusterCache } from '../kube/ClusterCache';
+import type { ClusterClient } from '../kube/ClusterClient';
+import { childKindsOf, liveChildren } from '../kube/liveChildren';
+import type { ApplicationState } from './ApplicationRegistry';
+import { planSync } from './planSync';
+
+/**
+ * The application's resources with the live ReplicaSets, Pods and Jobs that
+ * controllers made from them, for the resource tree.
+ */
+export async function readResources(
+  state: ApplicationState,
+  cache: ClusterCache | undefined,
+  healthChecks: GitopsHealthCheck[],
+): Promise<ApplicationResource[]> {
+  const kinds = childKindsOf(state.resources);
+  if (!cache || kinds.length === 0) return state.resources;
+  // Controllers' objects are watched from the first time someone looks at an
+  // application that has them.
+  const watched = await Promise.allSettled(
+    kinds.map(([apiVersion, kind]) => cache.watch(apiVersion, kind)),
+  );
+  if (watched.some(r => r.status === 'rejected')) return state.resources;
+  return [
+    ...state.resources,
+    ...liveChildren(
+      state.resources,
+      (apiVersion, kind) => cache.list(apiVersion, kind),
+      healthChecks,
+    ),
+  ];
+}
+
+/**
+ * The live diff: every object the plan would create or change, as the API
+ * server would make it, and every object a prune would delete. Reads the
+ * state, never changes it.
+ */
+export async function readDiff(
+  state: ApplicationState,
+  cluster: { client: ClusterClient; cache: ClusterCache } | undefined,
+): Promise<ResourceDiff[]> {
+  const { rendered } = state;
+  if (!rendered || !cluster) return [];
+  const { cache, client } = cluster;
+  const plan = await planSync({
+    applicationId: state.spec.id,
+    rendered,
+    inventory: state.inventory ?? [],
+    previous: state.comparisons,
+    live: async ref =>
+      cache.get(
+        ref.apiVersion,
+        ref.kind,
+        ref.metadata.namespace,
+        ref.metadata.name,
+      ),
+    dryRun: object => client.apply(object, { dryRun: true }),
+    dryRunMissing: true,
+    recordFailures: true,
+  });
+  const byObject = new Map(plan.objects.map(p => [p.object, p]));
+  const diffs: ResourceDiff[] = [];
+  for (const object of sortForApply(rendered.objects)) {
+    const planned = byObject.get(object)!;
+    if (planned.action === 'unchanged') continue;
+    // Where the API server refuses the object (e.g. its namespace does not
+    // exist yet), the manifest itself is shown.
+    const diff = resourceDiff(planned.live, planned.expected ?? object);
+    if (diff) diffs.push(diff);
+  }
+  for (const { live } of plan.stale) {
+    const diff = resourceDiff(live, undefined);
+    if (diff) diffs.push(diff);
+  }
+  return diffs;
+}

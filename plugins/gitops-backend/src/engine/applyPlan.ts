@@ -1,0 +1,182 @@
+import type { ResourceChange } from '@mooring/plugin-gitops-common';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import pLimit from 'p-limit';
+import {
+  Inventory,
+  InventoryEntry,
+  inventoryOf,
+  mergeInventory,
+  staleEntries,
+} from '../apply/inventory';
+import { applySteps, sortForApply } from '../apply/syncOrder';
+import { sameObject } from '../diff/normalize';
+import type { ClusterClient } from '../kube/ClusterClient';
+import {
+  KubeObject,
+  describeObject,
+  isTrackedBy,
+  resourceRef,
+} from '../kube/kubeObject';
+import { Comparison, SyncPlan, refOfEntry } from './planSync';
+
+function errorMessage(error: unknown): string {
+  return String((error as Error)?.message ?? error);
+}
+
+function changeOf(ref: { kind: string; namespace: string; name: string }) {
+  return { kind: ref.kind, namespace: ref.namespace, name: ref.name };
+}
+
+/** The outcome of applying a plan: what was done, and what the application now tracks. */
+export interface AppliedPlan {
+  changes: ResourceChange[];
+  /** True when a step failed, so later steps (and prune) did not run. */
+  failedStep: boolean;
+  inventory: Inventory;
+  /** What each applied object now is, by object key. */
+  comparisons: Map<string, Comparison>;
+}
+
+/**
+ * Applies a plan step by step (CRDs and Namespaces, then sync waves, then
+ * kinds), objects within a step in parallel; a failed step stops the later
+ * ones. Then prunes what left Git when asked, and works out the inventory to
+ * record: objects a failed step never reached stay tracked as before, and
+ * stale objects that were not deleted stay tracked to be pruned later.
+ */
+export async function applyPlan(input: {
+  applicationId: string;
+  plan: SyncPlan;
+  client: ClusterClient;
+  previousInventory: Inventory;
+  prune: boolean;
+  concurrency: number;
+  logger: LoggerService;
+  onProgress(changes: ResourceChange[], done: number, total: number): void;
+}): Promise<AppliedPlan> {
+  const { plan, client } = input;
+  const byObject = new Map(plan.objects.map(p => [p.object, p]));
+  const objects = plan.objects.map(p => p.object);
+  const changes: ResourceChange[] = [];
+  const comparisons = new Map<string, Comparison>();
+  const limit = pLimit(input.concurrency);
+
+  const applyOne = async (object: KubeObject): Promise<ResourceChange> => {
+    const planned = byObject.get(object)!;
+    const change = changeOf(resourceRef(object));
+    if (planned.action === 'unchanged')
+      return { ...change, action: 'unchanged' };
+    try {
+      const result = await client.apply(object);
+      comparisons.set(planned.key, {
+        desiredHash: planned.desiredHash,
+        inSync: true,
+        expected: result,
+        liveResourceVersion: result.metadata.resourceVersion as string,
+      });
+      if (!planned.live) return { ...change, action: 'created' };
+      return {
+        ...change,
+        action: sameObject(result, planned.live) ? 'unchanged' : 'configured',
+      };
+    } catch (error) {
+      return { ...change, action: 'failed', message: errorMessage(error) };
+    }
+  };
+
+  let failedStep = false;
+  for (const step of applySteps(objects)) {
+    const results = await Promise.all(
+      step.map(object =>
+        limit(async () => {
+          const result = await applyOne(object);
+          changes.push(result);
+          input.onProgress(changes, changes.length, objects.length);
+          return result;
+        }),
+      ),
+    );
+    if (results.some(r => r.action === 'failed')) {
+      failedStep = true;
+      break;
+    }
+  }
+
+  const next = inventoryOf(objects);
+  let survivors = staleEntries(input.previousInventory, next);
+  if (input.prune && !failedStep) {
+    const pruned = await pruneObjects({
+      applicationId: input.applicationId,
+      client,
+      entries: survivors,
+      logger: input.logger,
+    });
+    changes.push(...pruned.changes);
+    survivors = pruned.survivors;
+  }
+  const applied = failedStep
+    ? inventoryOf(
+        objects.filter(o =>
+          changes.some(
+            c =>
+              c.action !== 'failed' &&
+              c.kind === o.kind &&
+              c.name === o.metadata.name &&
+              c.namespace === (o.metadata.namespace ?? ''),
+          ),
+        ),
+      ).concat(input.previousInventory)
+    : next;
+  return {
+    changes,
+    failedStep,
+    inventory: mergeInventory(applied, survivors),
+    comparisons,
+  };
+}
+
+/**
+ * Deletes inventory entries in reverse apply order, each only while the live
+ * object still carries this application's tracking id. Returns what was done
+ * and the entries that could not be deleted (to stay tracked).
+ */
+export async function pruneObjects(input: {
+  applicationId: string;
+  client: ClusterClient;
+  entries: InventoryEntry[];
+  logger: LoggerService;
+}): Promise<{ changes: ResourceChange[]; survivors: InventoryEntry[] }> {
+  const { client } = input;
+  const changes: ResourceChange[] = [];
+  const survivors: InventoryEntry[] = [];
+  const byObject = new Map<KubeObject, InventoryEntry>();
+  for (const entry of input.entries) {
+    byObject.set(refOfEntry(entry) as KubeObject, entry);
+  }
+  for (const object of sortForApply([...byObject.keys()]).reverse()) {
+    const entry = byObject.get(object)!;
+    const change = changeOf(entry);
+    try {
+      const live = await client.get(object);
+      if (!live) continue;
+      if (!isTrackedBy(input.applicationId, live)) {
+        input.logger.info(
+          `Not pruning ${describeObject(
+            entry,
+          )}: it does not carry the tracking id of ${input.applicationId}`,
+        );
+        continue;
+      }
+      await client.delete(object);
+      changes.push({ ...change, action: 'deleted' });
+    } catch (error) {
+      survivors.push(entry);
+      changes.push({
+        ...change,
+        action: 'failed',
+        message: errorMessage(error),
+      });
+    }
+  }
+  return { changes, survivors };
+}

@@ -1,0 +1,124 @@
+import {
+  ApplicationResource,
+  HealthStatus,
+  worstHealth,
+} from '@mooring/plugin-gitops-common';
+import type { GitopsHealthCheck } from '@mooring/plugin-gitops-node';
+import type { Inventory } from '../apply/inventory';
+import { healthSummary } from '../health/healthSummary';
+import { objectHealth } from '../health/objectHealth';
+import type { ClusterCache } from '../kube/ClusterCache';
+import type { ClusterClient } from '../kube/ClusterClient';
+import { resourceRef } from '../kube/kubeObject';
+import { Comparison, SyncPlan, planSync, refOfEntry } from './planSync';
+import type { RenderedRevision } from './renderRevision';
+
+/** An application compared with its cluster: a value, nothing is written. */
+export interface ApplicationComparison {
+  plan: SyncPlan;
+  resources: ApplicationResource[];
+  synced: boolean;
+  health: HealthStatus;
+  message: string;
+}
+
+function errorMessage(error: unknown): string {
+  return String((error as Error)?.message ?? error);
+}
+
+/**
+ * Makes sure the cache watches every kind the application renders or still
+ * tracks. A kind that is not served yet (its CRD is in this very application)
+ * is fine; a cluster that cannot be reached is not.
+ */
+export async function watchKinds(
+  cache: ClusterCache,
+  refs: Iterable<{ apiVersion: string; kind: string }>,
+): Promise<void> {
+  const kinds = new Map<string, [string, string]>();
+  for (const { apiVersion, kind } of refs) {
+    kinds.set(`${apiVersion}/${kind}`, [apiVersion, kind]);
+  }
+  const watched = await Promise.allSettled(
+    [...kinds.values()].map(([apiVersion, kind]) =>
+      cache.watch(apiVersion, kind),
+    ),
+  );
+  const unwatched = watched.find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  if (unwatched && !/does not serve/.test(errorMessage(unwatched.reason))) {
+    throw unwatched.reason;
+  }
+}
+
+/**
+ * Compares an application's rendered objects with the live ones through the
+ * watch cache, and assesses their health. Costs no API call when neither Git
+ * nor the cluster changed since `previous`. Throws when the cluster cannot be
+ * read.
+ */
+export async function compareApplication(input: {
+  applicationId: string;
+  rendered: RenderedRevision;
+  inventory: Inventory;
+  previous: ReadonlyMap<string, Comparison>;
+  cache: ClusterCache;
+  client: ClusterClient;
+  healthChecks: GitopsHealthCheck[];
+}): Promise<ApplicationComparison> {
+  const { cache, client, rendered, healthChecks } = input;
+  await watchKinds(cache, [
+    ...rendered.objects,
+    ...input.inventory.map(refOfEntry),
+  ]);
+  const plan = await planSync({
+    applicationId: input.applicationId,
+    rendered,
+    inventory: input.inventory,
+    previous: input.previous,
+    live: async ref =>
+      cache.get(
+        ref.apiVersion,
+        ref.kind,
+        ref.metadata.namespace,
+        ref.metadata.name,
+      ),
+    dryRun: object => client.apply(object, { dryRun: true }),
+  });
+
+  const resources: ApplicationResource[] = plan.objects.map(planned => {
+    const health = objectHealth(planned.live, healthChecks);
+    return {
+      ...resourceRef(planned.object),
+      sync: planned.action === 'unchanged' ? 'Synced' : 'OutOfSync',
+      health: health.status,
+      healthMessage: health.message,
+    };
+  });
+  const health = worstHealth(resources.map(r => r.health));
+  for (const { entry, live } of plan.stale) {
+    resources.push({
+      ...entry,
+      sync: 'OutOfSync',
+      health: objectHealth(live, healthChecks).status,
+      healthMessage: 'No longer in Git; pruned on the next sync with prune',
+    });
+  }
+  resources.sort((a, b) =>
+    `${a.kind}/${a.namespace}/${a.name}`.localeCompare(
+      `${b.kind}/${b.namespace}/${b.name}`,
+    ),
+  );
+  const outOfSync = resources.filter(r => r.sync === 'OutOfSync').length;
+  return {
+    plan,
+    resources,
+    synced: outOfSync === 0,
+    health,
+    message:
+      outOfSync === 0
+        ? healthSummary(resources, health)
+        : `${outOfSync} of ${resources.length} resources out of sync`,
+  };
+}

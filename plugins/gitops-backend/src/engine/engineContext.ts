@@ -1,0 +1,47 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Application } from '@mooring/plugin-gitops-common';
+import type {
+  GitopsHealthCheck,
+  GitopsRenderer,
+} from '@mooring/plugin-gitops-node';
+import type { Inventory } from '../apply/inventory';
+import type { ClusterCache } from '../kube/ClusterCache';
+import type { ClusterClient } from '../kube/ClusterClient';
+import type { GitSource } from '../source/GitSource';
+import type { GitopsStore } from '../store/GitopsStore';
+import type { ApplicationState } from './ApplicationRegistry';
+import type { StatusFacts } from './applicationStatus';
+import type { RunRecorder } from './RunRecorder';
+import type { EngineEvent } from './types';
+
+/** A sync failure with the phase it ends the run in. */
+export class SyncStageError extends Error {
+  constructor(readonly phase: 'Failed' | 'Error', message: string) {
+    super(message);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return String((error as Error)?.message ?? error);
+}
+
+/** What the engine's parts (sync, preview, views) get from the engine. */
+export interface EngineContext {
+  logger: LoggerService;
+  store: GitopsStore;
+  git: GitSource;
+  renderers: GitopsRenderer[];
+  healthChecks: GitopsHealthCheck[];
+  recorder: RunRecorder;
+  applyConcurrency: number;
+  /** The client and watch cache of a configured cluster; throws a `SyncStageError` for others. */
+  cluster(name: string): { client: ClusterClient; cache: ClusterCache };
+  /** Records new facts of an application; its status follows from them. */
+  update(state: ApplicationState, facts: Partial<StatusFacts>): void;
+  emit(event: EngineEvent): void;
+  toApplication(state: ApplicationState): Application;
+  /** The application's inventory from the database (once, or again with `reload`). */
+  loadInventory(state: ApplicationState, reload?: boolean): Promise<Inventory>;
+  /** Compares the application with its cluster and records the outcome; false on failure. */
+  compare(state: ApplicationState): Promise<boolean>;
+}

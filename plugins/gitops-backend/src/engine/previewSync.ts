@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+import type { ResourceChange, SyncRun } from '@mooring/plugin-gitops-common';
+import { sortForApply } from '../apply/syncOrder';
+import { changeSummary } from '../apply/changeSummary';
+import { resourceRef } from '../kube/kubeObject';
+import type { ApplicationState } from './ApplicationRegistry';
+import type { EngineContext } from './engineContext';
+import { planSync } from './planSync';
+import { renderRevision } from './renderRevision';
+import type { SyncOptions } from './types';
+
+const ACTIONS = {
+  create: 'created',
+  update: 'configured',
+  unchanged: 'unchanged',
+  failed: 'failed',
+} as const;
+
+/**
+ * A dry run: what a sync of the revision would change, judged by the API
+ * server object by object, recorded in the history and applied nowhere. The
+ * state other readers see (rendered revision, comparisons) is left alone.
+ */
+export async function previewSync(
+  ctx: EngineContext,
+  state: ApplicationState,
+  options: SyncOptions,
+): Promise<SyncRun> {
+  const { spec } = state;
+  const startedAt = new Date().toISOString();
+  const sha = await ctx.git.resolve(
+    spec.source.repoUrl,
+    options.revision || spec.source.revision,
+    { maxAgeMs: 0 },
+  );
+  const commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
+  const rendered = await renderRevision(ctx, spec, sha, state.rendered);
+  const { client } = ctx.cluster(spec.destination.cluster);
+  const plan = await planSync({
+    applicationId: spec.id,
+    rendered,
+    inventory: await ctx.loadInventory(state),
+    previous: new Map(),
+    live: ref => client.get(ref),
+    dryRun: object => client.apply(object, { dryRun: true }),
+    recordFailures: true,
+  });
+  const byObject = new Map(plan.objects.map(p => [p.object, p]));
+  const changes: ResourceChange[] = sortForApply(rendered.objects).map(
+    object => {
+      const planned = byObject.get(object)!;
+      const { kind, namespace, name } = resourceRef(object);
+      return {
+        kind,
+        namespace,
+        name,
+        action: ACTIONS[planned.action],
+        ...(planned.message ? { message: planned.message } : {}),
+      };
+    },
+  );
+  if (options.prune ?? spec.policy.prune) {
+    for (const { entry } of plan.stale) {
+      const { kind, namespace, name } = entry;
+      changes.push({ kind, namespace, name, action: 'deleted' });
+    }
+  }
+  const run: SyncRun = {
+    id: crypto.randomUUID(),
+    revision: options.revision || spec.source.revision || 'HEAD',
+    commit,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    phase: changes.some(c => c.action === 'failed') ? 'Failed' : 'Succeeded',
+    initiatedBy: options.initiatedBy,
+    message: `Dry run: ${changeSummary(changes)}`,
+    dryRun: true,
+    changes,
+  };
+  await ctx.recorder.recordDryRun(spec.id, run);
+  return run;
+}

@@ -1,0 +1,186 @@
+import type {
+  CommitInfo,
+  Operation,
+  ResourceChange,
+  SyncRun,
+} from '@mooring/plugin-gitops-common';
+import { changeSummary } from '../apply/changeSummary';
+import type { KubeObject } from '../kube/kubeObject';
+import type { ApplicationState } from './ApplicationRegistry';
+import { applyPlan } from './applyPlan';
+import { EngineContext, SyncStageError, errorMessage } from './engineContext';
+import { planSync } from './planSync';
+import { renderRevision } from './renderRevision';
+import { recordSyncOutcome } from './syncPolicy';
+import type { ApplicationSpec, SyncOptions } from './types';
+
+/** The operation a run stands for, as the application's status shows it. */
+export function runOperation(
+  spec: ApplicationSpec,
+  run: SyncRun,
+  options: { prune?: boolean },
+  progress?: { done: number; total: number },
+): Operation {
+  return {
+    id: run.id,
+    runId: run.id,
+    phase: run.phase,
+    revision: run.commit.sha || run.revision,
+    initiatedBy: run.initiatedBy,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    message: run.message,
+    dryRun: Boolean(run.dryRun),
+    prune: Boolean(options.prune ?? spec.policy.prune),
+    progress,
+    changes: run.changes,
+  };
+}
+
+/** Runs `work`; any failure ends the sync in `phase`. */
+async function stage<T>(
+  phase: 'Failed' | 'Error',
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new SyncStageError(phase, errorMessage(error));
+  }
+}
+
+function needsDestinationNamespace(
+  spec: ApplicationSpec,
+  objects: KubeObject[],
+) {
+  const namespace = spec.destination.namespace;
+  return (
+    objects.some(o => o.metadata.namespace === namespace) &&
+    !objects.some(o => o.kind === 'Namespace' && o.metadata.name === namespace)
+  );
+}
+
+/**
+ * One sync, top to bottom, under the lease `run` was recorded with: render
+ * the revision, plan against the live objects, apply in order, prune what
+ * left Git, record the inventory and the run, then compare again.
+ */
+export async function syncApplication(
+  ctx: EngineContext,
+  state: ApplicationState,
+  run: SyncRun,
+  options: SyncOptions,
+): Promise<void> {
+  const { spec } = state;
+  const stopRenewing = ctx.recorder.keepLease(spec.id);
+  let changes: ResourceChange[] = [];
+  let commit: CommitInfo | undefined;
+  let phase: SyncRun['phase'] = 'Succeeded';
+  let message = '';
+  try {
+    const { client, cache } = ctx.cluster(spec.destination.cluster);
+    // 1. Resolve the revision and render it.
+    const rendered = await stage('Error', async () => {
+      const sha = await ctx.git.resolve(
+        spec.source.repoUrl,
+        options.revision || spec.source.revision,
+        { maxAgeMs: 2_000 },
+      );
+      commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
+      run.commit = commit;
+      state.rendered = await renderRevision(ctx, spec, sha, state.rendered);
+      return state.rendered;
+    });
+    // 2. The destination namespace, when an object lives in it.
+    if (needsDestinationNamespace(spec, rendered.objects)) {
+      await stage('Failed', () =>
+        client.ensureNamespace(spec.destination.namespace),
+      );
+    }
+    // 3. Plan: what differs from the live objects (the watch cache, or the
+    //    API server for kinds not watched yet).
+    const inventory = await ctx.loadInventory(state, true);
+    const plan = await planSync({
+      applicationId: spec.id,
+      rendered,
+      inventory,
+      previous: state.comparisons,
+      live: ref =>
+        cache.isSynced(ref.apiVersion, ref.kind)
+          ? Promise.resolve(
+              cache.get(
+                ref.apiVersion,
+                ref.kind,
+                ref.metadata.namespace,
+                ref.metadata.name,
+              ),
+            )
+          : client.get(ref),
+    });
+    // 4. Apply step by step, then prune what left Git.
+    const applied = await applyPlan({
+      applicationId: spec.id,
+      plan,
+      client,
+      previousInventory: inventory,
+      prune: options.prune ?? spec.policy.prune,
+      concurrency: ctx.applyConcurrency,
+      logger: ctx.logger,
+      onProgress(done, count, total) {
+        run.changes = done;
+        ctx.update(state, {
+          operation: runOperation(spec, run, options, { done: count, total }),
+        });
+      },
+    });
+    changes = applied.changes;
+    for (const [key, comparison] of applied.comparisons) {
+      state.comparisons.set(key, comparison);
+    }
+    // 5. Record what the application now tracks, and the commit when all applied.
+    const failed = changes.filter(c => c.action === 'failed');
+    phase = failed.length ? 'Failed' : 'Succeeded';
+    message = failed.length
+      ? `${changeSummary(changes)}. ${failed
+          .slice(0, 3)
+          .map(c => c.message)
+          .join('; ')}`
+      : changeSummary(changes);
+    state.inventory = applied.inventory;
+    await ctx.store.saveInventory(spec.id, {
+      cluster: spec.destination.cluster,
+      entries: applied.inventory,
+      syncedRevision:
+        phase === 'Succeeded' ? rendered.sha : state.facts.syncedRevision,
+    });
+    if (phase === 'Succeeded') {
+      ctx.update(state, { syncedRevision: rendered.sha });
+    }
+  } catch (error) {
+    phase = error instanceof SyncStageError ? error.phase : 'Error';
+    message = errorMessage(error);
+  } finally {
+    stopRenewing();
+  }
+  // 6. Record the run, release the lease, and let automation and listeners know.
+  try {
+    await ctx.recorder.finish(spec.id, run, {
+      phase,
+      message,
+      changes,
+      commit,
+    });
+  } finally {
+    state.syncing = undefined;
+  }
+  recordSyncOutcome(state.automation, phase === 'Succeeded', Date.now());
+  ctx.update(state, { operation: runOperation(spec, run, options) });
+  if (phase !== 'Succeeded') {
+    ctx.emit({
+      type: 'syncFailed',
+      application: ctx.toApplication(state),
+      run,
+    });
+  }
+  await ctx.compare(state);
+}
