@@ -1,71 +1,45 @@
-import type {
-  LoggerService,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import type { HumanDuration } from '@backstage/types';
 import type {
   Application,
   ApplicationResource,
   ResourceDiff,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
-import type {
-  GitopsHealthCheck,
-  GitopsRenderer,
-} from '@mooring/plugin-gitops-node';
 import pLimit from 'p-limit';
-import { inventoryOf } from '../apply/inventory';
 import { ClusterCache } from '../kube/ClusterCache';
-import type { ClusterClient } from '../kube/ClusterClient';
-import { sameObject } from '../diff/normalize';
-import {
-  KubeObject,
-  keyOfObject,
-  trackedApplicationId,
-} from '../kube/kubeObject';
-import type { GitSource } from '../source/GitSource';
-import type { GitopsStore } from '../store/GitopsStore';
+import { KubeObject, trackedApplicationId } from '../kube/kubeObject';
 import { ApplicationRegistry, ApplicationState } from './ApplicationRegistry';
 import {
   StatusFacts,
+  applicationOf,
   applicationStatus,
   statusEvents,
 } from './applicationStatus';
 import { readDiff, readResources } from './applicationViews';
-import { compareApplication } from './compareApplication';
-import { EngineContext, SyncStageError, errorMessage } from './engineContext';
+import {
+  DefaultGitopsEngineOptions,
+  EngineContext,
+  SyncStageError,
+  errorMessage,
+} from './engineContext';
+
+export type { DefaultGitopsEngineOptions };
 import { previewSync } from './previewSync';
 import { pruneRemovedApplication } from './pruneRemovedApplication';
-import { renderRevision } from './renderRevision';
 import { RunRecorder } from './RunRecorder';
-import { runOperation, syncApplication } from './syncApplication';
-import { automaticSyncDue, recordSelfHeal } from './syncPolicy';
+import { startSyncRun, syncApplication } from './syncApplication';
+import {
+  NewCommitInitiator,
+  reconcileApplication,
+  recordComparison,
+  syncByPolicy,
+} from './reconcileApplication';
 import type {
   ApplicationSpec,
   EngineEvent,
   GitopsEngine,
   SyncOptions,
 } from './types';
-
-export interface DefaultGitopsEngineOptions {
-  logger: LoggerService;
-  store: GitopsStore;
-  git: GitSource;
-  clusters: Map<string, ClusterClient>;
-  renderers: GitopsRenderer[];
-  healthChecks: GitopsHealthCheck[];
-  scheduler?: SchedulerService;
-  interval: HumanDuration;
-  concurrency: number;
-  maxRunsPerApplication: number;
-  /** How long a sync lease lasts without renewal; a crashed replica's runs end after it. */
-  leaseTtlMs?: number;
-  /** Objects applied in parallel within one step. */
-  applyConcurrency?: number;
-  /** Delay between a live change and the re-comparison it triggers. */
-  liveChangeDebounceMs?: number;
-}
 
 /**
  * The GitOps agent: for each application it resolves the source, renders it,
@@ -108,7 +82,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
       emit: event => this.emit(event),
       toApplication: state => this.toApplication(state),
       loadInventory: (state, reload) => this.loadInventory(state, reload),
-      compare: state => this.compare(state),
+      compare: state => recordComparison(this.context, state),
     };
   }
 
@@ -242,7 +216,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
 
   async refreshRepo(
     repoUrl: string,
-    options: { branch?: string; initiatedBy?: 'auto' | 'webhook' } = {},
+    options: { branch?: string; initiatedBy?: NewCommitInitiator } = {},
   ): Promise<Application[]> {
     const matching = this.registry.following(repoUrl, options.branch);
     // One ls-remote per repository; every application then resolves from it.
@@ -301,152 +275,16 @@ export class DefaultGitopsEngine implements GitopsEngine {
     );
   }
 
-  /**
-   * One application, top to bottom: resolve the source, render, compare with
-   * the cluster, then sync when the policy says so.
-   */
+  /** Reconciles one application now, after any work queued on it. */
   async reconcile(
     id: string,
-    options: { fresh?: boolean; initiatedBy?: 'auto' | 'webhook' } = {},
+    options: { fresh?: boolean; initiatedBy?: NewCommitInitiator } = {},
   ): Promise<void> {
     const state = this.registry.get(id);
     await this.registry.enqueue(state, async () => {
       if (state.removed || this.stopped) return;
-      const { spec } = state;
-      // 1. Source: which commit does the revision point at now?
-      let sha: string;
-      try {
-        sha = await this.options.git.resolve(
-          spec.source.repoUrl,
-          spec.source.revision,
-          { maxAgeMs: options.fresh ? 0 : 10_000 },
-        );
-      } catch (error) {
-        this.update(state, {
-          problem: { message: `Git: ${errorMessage(error)}` },
-        });
-        return;
-      }
-      this.update(state, { targetRevision: sha });
-      // 2. Render that commit (once per commit).
-      try {
-        state.rendered = await renderRevision(
-          this.options,
-          spec,
-          sha,
-          state.rendered,
-        );
-      } catch (error) {
-        this.update(state, {
-          problem: {
-            message: `Rendering ${spec.source.path} at ${sha.slice(
-              0,
-              7,
-            )} failed: ${errorMessage(error)}`,
-          },
-        });
-        return;
-      }
-      // 3. Compare with the cluster.
-      if (!(await this.compare(state))) return;
-      // 4. Sync when the policy asks for it.
-      await this.syncByPolicy(state, options.initiatedBy ?? 'auto');
+      await reconcileApplication(this.context, state, options);
     });
-  }
-
-  /** Starts the automatic sync the policy asks for, if any, inside the queue. */
-  private async syncByPolicy(
-    state: ApplicationState,
-    newCommitBy: 'auto' | 'webhook',
-  ) {
-    if (state.syncing) return;
-    const now = Date.now();
-    const due = automaticSyncDue(
-      state.spec,
-      this.status(state),
-      state.automation,
-      now,
-    );
-    if (!due) return;
-    if (due === 'self-heal') recordSelfHeal(state.automation, now);
-    const initiatedBy = due === 'auto' ? newCommitBy : 'self-heal';
-    try {
-      const run = await this.startRun(state, { initiatedBy }, due);
-      if (run) await syncApplication(this.context, state, run, { initiatedBy });
-    } catch (error) {
-      this.options.logger.warn(
-        `Sync of ${state.spec.id} failed: ${errorMessage(error)}`,
-      );
-    }
-  }
-
-  /**
-   * Compares the application with its cluster and records the outcome: the
-   * comparison, or the problem that prevented it. Returns false on failure.
-   */
-  private async compare(state: ApplicationState): Promise<boolean> {
-    const { spec, rendered } = state;
-    if (!rendered) return false;
-    const name = spec.destination.cluster;
-    if (!this.caches.has(name)) {
-      this.update(state, {
-        problem: {
-          message: `Cluster "${name}" is not configured; add it to gitops.clusters`,
-          healthUnknown: true,
-        },
-      });
-      return false;
-    }
-    try {
-      const { cache, client } = this.cluster(name);
-      const comparison = await compareApplication({
-        applicationId: spec.id,
-        rendered,
-        inventory: await this.loadInventory(state),
-        previous: state.comparisons,
-        cache,
-        client,
-        healthChecks: this.options.healthChecks,
-      });
-      for (const [key, value] of comparison.plan.comparisons) {
-        state.comparisons.set(key, value);
-      }
-      state.resources = comparison.resources;
-      state.stale = comparison.plan.stale;
-      if (
-        comparison.synced &&
-        !state.syncing &&
-        rendered.sha === state.facts.targetRevision &&
-        rendered.sha !== state.facts.syncedRevision
-      ) {
-        // The cluster already equals this commit (it touched nothing of this
-        // application): it is synced without a run.
-        state.inventory = inventoryOf(rendered.objects);
-        await this.options.store.saveInventory(spec.id, {
-          cluster: name,
-          entries: state.inventory,
-          syncedRevision: rendered.sha,
-        });
-        this.update(state, { syncedRevision: rendered.sha });
-      }
-      this.update(state, {
-        problem: undefined,
-        comparison: {
-          synced: comparison.synced,
-          health: comparison.health,
-          message: comparison.message,
-        },
-      });
-      return true;
-    } catch (error) {
-      this.update(state, {
-        problem: {
-          message: `Cluster ${name}: ${errorMessage(error)}`,
-          healthUnknown: true,
-        },
-      });
-      return false;
-    }
   }
 
   // ------------------------------------------------------------------ sync
@@ -461,7 +299,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
         `Application ${state.spec.id} is already syncing (run ${state.syncing.id})`,
       );
     }
-    const run = await this.startRun(state, options);
+    const run = await startSyncRun(this.context, state, options);
     if (!run) {
       throw new ConflictError(
         `Application ${state.spec.id} is being synced by another backend replica; try again when it is done`,
@@ -471,55 +309,6 @@ export class DefaultGitopsEngine implements GitopsEngine {
       .enqueue(state, () => syncApplication(this.context, state, run, options))
       .catch(() => undefined);
     return { ...run };
-  }
-
-  /**
-   * Takes the lease and records the run; undefined when another replica
-   * holds it or, for an automatic sync, has done the work since.
-   */
-  private async startRun(
-    state: ApplicationState,
-    options: SyncOptions,
-    automatic?: 'auto' | 'self-heal',
-  ): Promise<SyncRun | undefined> {
-    if (state.syncing) return undefined;
-    const run = await this.recorder.begin(
-      state.spec.id,
-      { ...options, defaultRevision: state.spec.source.revision },
-      automatic && (() => this.stillNeeded(state, automatic)),
-    );
-    if (!run) return undefined;
-    state.syncing = run;
-    this.update(state, { operation: runOperation(state.spec, run, options) });
-    return run;
-  }
-
-  /**
-   * Whether an automatic sync is still needed once the lease is ours: another
-   * replica may have done it since this one looked.
-   */
-  private async stillNeeded(
-    state: ApplicationState,
-    reason: 'auto' | 'self-heal',
-  ): Promise<boolean> {
-    await this.loadInventory(state, true);
-    const { facts } = state;
-    if (reason === 'auto') return facts.targetRevision !== facts.syncedRevision;
-    const client = this.options.clusters.get(state.spec.destination.cluster);
-    if (!client || !state.rendered) return false;
-    for (const object of state.rendered.objects) {
-      const comparison = state.comparisons.get(keyOfObject(object));
-      if (comparison?.inSync) continue;
-      const live = await client.get(object);
-      if (
-        !live ||
-        !comparison?.expected ||
-        !sameObject(live, comparison.expected)
-      ) {
-        return true;
-      }
-    }
-    return state.stale.length > 0;
   }
 
   // --------------------------------------------------------------- helpers
@@ -534,7 +323,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
       this.registry
         .enqueue(state, async () => {
           if (state.removed || !state.rendered) return;
-          if (await this.compare(state)) await this.syncByPolicy(state, 'auto');
+          if (await recordComparison(this.context, state)) {
+            await syncByPolicy(this.context, state, 'auto');
+          }
         })
         .catch(() => undefined);
     }, this.options.liveChangeDebounceMs ?? 20);
@@ -566,13 +357,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
     return { client, cache };
   }
 
-  private status(state: ApplicationState) {
-    return applicationStatus(state.facts);
-  }
-
   /** Records new facts; the status follows, and listeners hear of visible changes. */
   private update(state: ApplicationState, facts: Partial<StatusFacts>) {
-    const before = this.status(state);
+    const before = applicationStatus(state.facts);
     state.facts = {
       ...state.facts,
       ...facts,
@@ -580,12 +367,10 @@ export class DefaultGitopsEngine implements GitopsEngine {
         ? { reconciledAt: new Date().toISOString() }
         : {}),
     };
-    const events = statusEvents(
-      before,
-      this.status(state),
-      this.toApplication(state),
+    const application = this.toApplication(state);
+    statusEvents(before, application.status, application).forEach(event =>
+      this.emit(event),
     );
-    events.forEach(event => this.emit(event));
   }
 
   private emit(event: EngineEvent) {
@@ -601,19 +386,6 @@ export class DefaultGitopsEngine implements GitopsEngine {
   }
 
   private toApplication(state: ApplicationState): Application {
-    const { spec } = state;
-    return {
-      id: spec.id,
-      entityRef: spec.entityRef,
-      target: spec.target,
-      source: { ...spec.source },
-      destination: { ...spec.destination },
-      policy: {
-        sync: spec.policy.sync,
-        prune: spec.policy.prune,
-        selfHeal: spec.policy.selfHeal,
-      },
-      status: this.status(state),
-    };
+    return applicationOf(state.spec, state.facts);
   }
 }

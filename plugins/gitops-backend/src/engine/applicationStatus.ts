@@ -4,7 +4,7 @@ import type {
   HealthStatus,
   Operation,
 } from '@mooring/plugin-gitops-common';
-import type { EngineEvent } from './types';
+import type { ApplicationSpec, EngineEvent } from './types';
 
 /**
  * What the engine knows of one application. Status is never written: it is
@@ -80,4 +80,24 @@ export function statusEvents(
     events.push({ type: 'driftResolved', application });
   }
   return events;
+}
+
+/** An application as the API shows it: its spec and its derived status. */
+export function applicationOf(
+  spec: ApplicationSpec,
+  facts: StatusFacts,
+): Application {
+  return {
+    id: spec.id,
+    entityRef: spec.entityRef,
+    target: spec.target,
+    source: { ...spec.source },
+    destination: { ...spec.destination },
+    policy: {
+      sync: spec.policy.sync,
+      prune: spec.policy.prune,
+      selfHeal: spec.policy.selfHeal,
+    },
+    status: applicationStatus(facts),
+  };
 }

@@ -42,10 +42,23 @@ describe('createGitopsEngine', () => {
     await expect(create({ reconcile: { interval: 'soon' } })).rejects.toThrow(
       /gitops.reconcile.interval is not a duration/,
     );
-    await expect(
-      create({ kubeconfig: '/nonexistent/kubeconfig' }),
-    ).rejects.toThrow(
-      /Could not read gitops.kubeconfig \/nonexistent\/kubeconfig/,
+  });
+
+  it('starts without clusters when gitops.kubeconfig names a missing file, and says so', async () => {
+    const logger = mockServices.logger.mock();
+    const engine = await createGitopsEngine({
+      config: new ConfigReader({
+        gitops: { kubeconfig: '/nonexistent/engine-kubeconfig' },
+      }),
+      logger,
+      database: await databases.init('SQLITE_3'),
+      workingDirectory: tempDir('create'),
+    });
+    expect(await engine.listApplications()).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /gitops.kubeconfig \/nonexistent\/engine-kubeconfig does not exist/,
+      ),
     );
   });
 });

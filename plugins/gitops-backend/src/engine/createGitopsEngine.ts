@@ -75,7 +75,7 @@ export async function createGitopsEngine(
   const store = await DatabaseGitopsStore.create({
     database: options.database,
   });
-  const kubeConfigs = readClusters(config);
+  const kubeConfigs = readClusters(config, { logger });
   for (const supplier of options.clusters ?? []) {
     for (const cluster of await supplier.getClusters()) {
       if (!kubeConfigs.has(cluster.name)) {

@@ -1,4 +1,8 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import type { HumanDuration } from '@backstage/types';
 import type { Application } from '@mooring/plugin-gitops-common';
 import type {
   GitopsHealthCheck,
@@ -13,6 +17,26 @@ import type { ApplicationState } from './ApplicationRegistry';
 import type { StatusFacts } from './applicationStatus';
 import type { RunRecorder } from './RunRecorder';
 import type { EngineEvent } from './types';
+
+/** What the default engine is built from (see createGitopsEngine). */
+export interface DefaultGitopsEngineOptions {
+  logger: LoggerService;
+  store: GitopsStore;
+  git: GitSource;
+  clusters: Map<string, ClusterClient>;
+  renderers: GitopsRenderer[];
+  healthChecks: GitopsHealthCheck[];
+  scheduler?: SchedulerService;
+  interval: HumanDuration;
+  concurrency: number;
+  maxRunsPerApplication: number;
+  /** How long a sync lease lasts without renewal; a crashed replica's runs end after it. */
+  leaseTtlMs?: number;
+  /** Objects applied in parallel within one step. */
+  applyConcurrency?: number;
+  /** Delay between a live change and the re-comparison it triggers. */
+  liveChangeDebounceMs?: number;
+}
 
 /** A sync failure with the phase it ends the run in. */
 export class SyncStageError extends Error {

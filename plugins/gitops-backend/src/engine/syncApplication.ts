@@ -37,6 +37,28 @@ export function runOperation(
   };
 }
 
+/**
+ * Takes the application's lease and records a Running run; undefined when
+ * another replica holds the lease or `stillNeeded` finds the work done.
+ */
+export async function startSyncRun(
+  ctx: EngineContext,
+  state: ApplicationState,
+  options: SyncOptions,
+  stillNeeded?: () => Promise<boolean>,
+): Promise<SyncRun | undefined> {
+  if (state.syncing) return undefined;
+  const run = await ctx.recorder.begin(
+    state.spec.id,
+    { ...options, defaultRevision: state.spec.source.revision },
+    stillNeeded,
+  );
+  if (!run) return undefined;
+  state.syncing = run;
+  ctx.update(state, { operation: runOperation(state.spec, run, options) });
+  return run;
+}
+
 /** Runs `work`; any failure ends the sync in `phase`. */
 async function stage<T>(
   phase: 'Failed' | 'Error',
