@@ -1,12 +1,17 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../kube/kubeObject';
 import type { ObjectScope } from '../checkTenancy';
 
 /** The objects of `testdata/<name>.yaml`. */
 export function manifests(name: string): KubeObject[] {
-  const text = fs.readFileSync(path.join(__dirname, `${name}.yaml`), 'utf8');
+  const file = resolvePackagePath(
+    '@mooring/plugin-gitops-backend',
+    'src/tenancy/testdata',
+    `${name}.yaml`,
+  );
+  const text = fs.readFileSync(file, 'utf8');
   return parseAllDocuments(text).map(doc => doc.toJSON() as KubeObject);
 }
 
