@@ -81,5 +81,54 @@ export interface Config {
        */
       allowRemoteBases?: boolean;
     };
+
+    /**
+     * Who may deploy where. Without it every application may write only
+     * namespaced objects in its own `mooring.dev/namespace` and that
+     * Namespace itself: nothing cluster-scoped, no other namespace.
+     */
+    tenancy?: {
+      /**
+       * Grants; they add up. An owner matching no rule gets the default
+       * above. Checked before every write, for every object.
+       */
+      rules?: Array<{
+        /**
+         * Entity ref globs matched against a component's `spec.owner`,
+         * completed as Backstage completes owners (`payments` is
+         * `group:default/payments`) and compared without case; `*` is anyone.
+         */
+        owners: string[];
+        /** Globs over gitops cluster names, e.g. `['dev', 'prod']`. */
+        clusters: string[];
+        /** Globs over the namespaces these owners may write to, e.g. `['payments', 'payments-*']`. */
+        namespaces?: string[];
+        /**
+         * Cluster-scoped kinds these owners may manage: `Kind` for a built-in
+         * kind, `group/Kind` for a custom one, globs (`*` is every kind).
+         * Default none. A Namespace named by `namespaces` needs no entry.
+         */
+        clusterResources?: string[];
+        /** Globs over repository URLs; narrows `allowedRepos` for these owners. */
+        repos?: string[];
+        /**
+         * A service account in the application's namespace that every
+         * request for these applications impersonates
+         * (`system:serviceaccount:<namespace>:<serviceAccount>`), so the
+         * cluster's own RBAC applies too.
+         */
+        serviceAccount?: string;
+      }>;
+    };
+
+    /** Mooring's default permission policy. */
+    permissions?: {
+      /**
+       * Entity refs of the groups whose members may register and unregister
+       * catalog locations and delete entities. Default
+       * `['group:default/admins']`.
+       */
+      adminGroups?: string[];
+    };
   };
 }
