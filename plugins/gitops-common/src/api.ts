@@ -1,177 +1,77 @@
-import type { HealthStatus, OperationPhase, SyncStatus } from './status';
+import type { components } from './schema/openapi.generated';
 
-/** Types of the REST API at `/api/gitops` (see the contract in DESIGN.md). */
-
-/** @public */
-export type SyncPolicy = 'manual' | 'auto';
-
-/** @public */
-export interface ApplicationSource {
-  repoUrl: string;
-  path: string;
-  /** Branch, tag or commit as asked for; empty means the remote's default branch. */
-  revision: string;
-}
+/**
+ * Types of the REST API at `/api/gitops`, named re-exports of the types
+ * generated from the backend's `src/schema/openapi.yaml` (the one source of
+ * truth; see the contract in DESIGN.md).
+ */
+type Schemas = components['schemas'];
 
 /** @public */
-export interface ApplicationDestination {
-  cluster: string;
-  namespace: string;
-}
+export type SyncPolicy = Schemas['SyncPolicy'];
 
 /** @public */
-export interface ApplicationPolicy {
-  sync: SyncPolicy;
-  prune: boolean;
-  selfHeal: boolean;
-}
+export type ApplicationSource = Schemas['ApplicationSource'];
 
 /** @public */
-export interface Operation {
-  id: string;
-  /** The run this operation records (see history). */
-  runId: string;
-  phase: OperationPhase;
-  revision: string;
-  initiatedBy: string;
-  startedAt: string;
-  finishedAt?: string;
-  message: string;
-  dryRun: boolean;
-  prune: boolean;
-  /** Objects done so far and in all, for progress. */
-  progress?: { done: number; total: number };
-  changes?: ResourceChange[];
-}
+export type ApplicationDestination = Schemas['ApplicationDestination'];
 
 /** @public */
-export interface ApplicationStatus {
-  sync: SyncStatus;
-  health: HealthStatus;
-  /** Commit SHA last applied, if any. */
-  syncedRevision?: string;
-  /** Commit SHA the source currently resolves to, if known. */
-  targetRevision?: string;
-  /** ISO time of the last reconcile. */
-  reconciledAt?: string;
-  /** A human sentence on the state or the last error; empty when all is well. */
-  message: string;
-  /** The running or last operation. */
-  operation?: Operation;
-}
+export type ApplicationPolicy = Schemas['ApplicationPolicy'];
 
 /** @public */
-export interface Application {
-  /** URL-safe and stable: derived from the entity ref and target. */
-  id: string;
-  entityRef: string;
-  target: string;
-  source: ApplicationSource;
-  destination: ApplicationDestination;
-  policy: ApplicationPolicy;
-  status: ApplicationStatus;
-}
+export type Operation = Schemas['Operation'];
 
 /** @public */
-export interface ResourceRef {
-  group: string;
-  version: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
+export type ApplicationStatus = Schemas['ApplicationStatus'];
 
 /** @public */
-export interface ApplicationResource extends ResourceRef {
-  sync: SyncStatus;
-  health: HealthStatus;
-  healthMessage: string;
-  /** Owner of this object inside the tree (e.g. Pod → ReplicaSet), for live children. */
-  parent?: { kind: string; namespace: string; name: string };
-}
+export type Application = Schemas['Application'];
 
 /** @public */
-export interface ResourceDiff {
-  group: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  /** Unified diff text, live (---) against desired (+++); Secret values masked. */
-  diff: string;
-}
+export type ResourceRef = Schemas['ResourceRef'];
 
 /** @public */
-export type ChangeAction =
-  | 'created'
-  | 'configured'
-  | 'unchanged'
-  | 'deleted'
-  | 'failed';
+export type ApplicationResource = Schemas['ApplicationResource'];
 
 /** @public */
-export interface ResourceChange {
-  kind: string;
-  namespace: string;
-  name: string;
-  action: ChangeAction;
-  /** Why it failed, when it did. */
-  message?: string;
-}
+export type ResourceDiff = Schemas['ResourceDiff'];
 
 /** @public */
-export interface CommitInfo {
-  sha: string;
-  author: string;
-  message: string;
-  date: string;
-}
+export type ChangeAction = Schemas['ChangeAction'];
 
 /** @public */
-export interface SyncRun {
-  id: string;
-  revision: string;
-  commit: CommitInfo;
-  startedAt: string;
-  finishedAt?: string;
-  phase: OperationPhase;
-  /** A user entity ref, or 'auto' / 'webhook' / 'self-heal'. */
-  initiatedBy: string;
-  message: string;
-  dryRun?: boolean;
-  changes: ResourceChange[];
-}
+export type ResourceChange = Schemas['ResourceChange'];
+
+/** @public */
+export type CommitInfo = Schemas['CommitInfo'];
+
+/** @public */
+export type SyncRun = Schemas['SyncRun'];
 
 /** @public Body of `POST /applications/:id/sync`. */
-export interface SyncRequest {
-  revision?: string;
-  prune?: boolean;
-  dryRun?: boolean;
-}
+export type SyncRequest = Schemas['SyncRequest'];
 
 /** @public Body of `POST /applications/:id/rollback`. */
-export interface RollbackRequest {
-  runId: string;
-}
+export type RollbackRequest = Schemas['RollbackRequest'];
 
-/** @public */
+/** @public Body of `POST /applications/:id/sync` and `/rollback`: the started operation. */
+export type OperationResponse = Schemas['OperationResponse'];
+
+/**
+ * @public The shape of every listing (`{ items }`): resources, diff, history.
+ * Generic, so written here rather than in the spec, which names each listing
+ * inline.
+ */
 export interface ListResponse<T> {
   items: T[];
 }
 
 /** @public An annotation error of one entity, as the API reports it. */
-export interface EntityAnnotationError {
-  entityRef: string;
-  /** The target it concerns, when it concerns one. */
-  target?: string;
-  /** The annotation at fault, e.g. `mooring.dev/cluster.prod`. */
-  annotation: string;
-  message: string;
-}
+export type EntityAnnotationError = Schemas['EntityAnnotationError'];
 
 /**
  * @public Body of `GET /applications`: the applications the caller may read and,
  * for the entities among them (or the `entityRef` asked for), their annotation errors.
  */
-export interface ApplicationListResponse extends ListResponse<Application> {
-  errors: EntityAnnotationError[];
-}
+export type ApplicationListResponse = Schemas['ApplicationListResponse'];
