@@ -1,41 +1,21 @@
-import {
+import type {
   AuditorService,
   HttpAuthService,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import type {
   ApplicationListResponse,
-  Operation,
-  SyncRun,
+  RollbackRequest,
+  SyncRequest,
 } from '@mooring/plugin-gitops-common';
-import express from 'express';
-import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import type express from 'express';
 import type { GitopsEngine } from '../engine/types';
+import { createOpenApiRouter } from '../schema/openapi/generated/router';
 import type { ApplicationAccess } from './ApplicationAccess';
-
-/**
- * The validated router of `@backstage/backend-openapi-utils`, used as a plain
- * express router: its typed-router generics are costly for the compiler and
- * this router types its handlers from the common API types instead.
- */
-const createOpenApiRouter =
-  createValidatedOpenApiRouterFromGeneratedEndpointMap as unknown as (
-    spec: unknown,
-  ) => express.Router;
-
-/** The REST API's contract; requests are validated against it. */
-export function loadOpenApiSpec(): unknown {
-  const file = resolvePackagePath(
-    '@mooring/plugin-gitops-backend',
-    'src/schema/openapi.yaml',
-  );
-  return parseYaml(fs.readFileSync(file, 'utf8'));
-}
+import { applicationsOfEntity } from './applicationsOfEntity';
+import { auditedMutation, AuditedMutationOptions } from './auditedMutation';
+import { normalizeEntityRef } from './normalizeEntityRef';
+import { operationOf } from './operationOf';
 
 export interface RouterOptions {
   engine: GitopsEngine;
@@ -50,15 +30,16 @@ export interface RouterOptions {
 }
 
 /**
- * The REST API at `/api/gitops` (see `schema/openapi.yaml`): every route
- * checks the caller's permission on the application's entity first, and every
- * sync, rollback and refresh is audited with the caller's identity.
+ * The REST API at `/api/gitops`, served from `schema/openapi.yaml` (requests
+ * are validated against it before any handler runs): every route checks the
+ * caller's permission on the application's entity first, and every sync,
+ * rollback and refresh is audited with the caller's identity.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const { engine, access, httpAuth, auditor, annotationErrors } = options;
-  const router = createOpenApiRouter(loadOpenApiSpec());
+  const router = createOpenApiRouter();
 
   const credentialsOf = (req: express.Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
@@ -71,48 +52,35 @@ export async function createRouter(
     return application;
   };
 
-  /**
-   * Runs a mutation as an audited event: who asked, on which application,
-   * with what, and whether it was allowed and worked.
-   */
-  const audited = async <T>(
+  /** Runs a mutation of the application in the path, audited. */
+  const mutation = async <T>(
     req: express.Request,
     eventId: string,
     meta: JsonObject,
-    fn: (context: {
-      initiatedBy: string;
-      application: Awaited<ReturnType<GitopsEngine['getApplication']>>;
-    }) => Promise<T>,
-  ): Promise<T> => {
-    const event = await auditor.createEvent({
+    mutate: AuditedMutationOptions<T>['mutate'],
+    resultMeta?: AuditedMutationOptions<T>['resultMeta'],
+  ) =>
+    auditedMutation({
+      auditor,
+      access,
+      credentials: await credentialsOf(req),
       eventId,
       request: req,
-      severityLevel: 'medium',
       meta: { applicationId: req.params.id, ...meta },
+      findApplication: () => engine.getApplication(req.params.id),
+      mutate,
+      resultMeta,
     });
-    try {
-      const credentials = await credentialsOf(req);
-      const application = await engine.getApplication(req.params.id);
-      await access.requireSync(credentials, application);
-      const result = await fn({
-        initiatedBy: access.initiator(credentials),
-        application,
-      });
-      await event.success({ meta: { entityRef: application.entityRef } });
-      return result;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  };
 
   router.get('/applications', async (req, res) => {
     const credentials = await credentialsOf(req);
-    const entityRef = normalizeEntityRef(req.query.entityRef);
-    const all = await engine.listApplications();
+    const entityRef =
+      req.query.entityRef === undefined
+        ? undefined
+        : normalizeEntityRef(req.query.entityRef);
     const candidates = entityRef
-      ? all.filter(a => sameRef(a.entityRef, entityRef))
-      : all;
+      ? await applicationsOfEntity(engine, entityRef)
+      : await engine.listApplications();
     const withErrors = entityRef
       ? [entityRef]
       : annotationErrors.entitiesWithErrors();
@@ -151,12 +119,8 @@ export async function createRouter(
   });
 
   router.post('/applications/:id/sync', async (req, res) => {
-    const body = (req.body ?? {}) as {
-      revision?: string;
-      prune?: boolean;
-      dryRun?: boolean;
-    };
-    const operation = await audited(
+    const body: SyncRequest = req.body ?? {};
+    const operation = await mutation(
       req,
       'application-sync',
       { ...body },
@@ -173,13 +137,14 @@ export async function createRouter(
           initiatedBy,
         });
       },
+      op => ({ runId: op.runId }),
     );
     res.status(body.dryRun ? 200 : 202).json({ operation });
   });
 
   router.post('/applications/:id/rollback', async (req, res) => {
-    const { runId } = req.body as { runId: string };
-    const operation = await audited(
+    const { runId }: RollbackRequest = req.body;
+    const operation = await mutation(
       req,
       'application-rollback',
       { runId },
@@ -191,12 +156,13 @@ export async function createRouter(
           initiatedBy,
         });
       },
+      op => ({ runId: op.runId }),
     );
     res.status(202).json({ operation });
   });
 
   router.post('/applications/:id/refresh', async (req, res) => {
-    const application = await audited(
+    const application = await mutation(
       req,
       'application-refresh',
       {},
@@ -206,50 +172,4 @@ export async function createRouter(
   });
 
   return router;
-}
-
-/** The operation a run stands for, as the API reports it. */
-export function operationOf(
-  run: SyncRun,
-  defaults: { dryRun: boolean; prune: boolean; initiatedBy: string },
-): Operation {
-  return {
-    id: run.id,
-    runId: run.id,
-    phase: run.phase,
-    revision: run.revision,
-    initiatedBy: run.initiatedBy || defaults.initiatedBy,
-    startedAt: run.startedAt,
-    ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
-    message: run.message,
-    dryRun: run.dryRun ?? defaults.dryRun,
-    prune: defaults.prune,
-    changes: run.changes,
-  };
-}
-
-function normalizeEntityRef(value: unknown): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (typeof value !== 'string') {
-    throw new InputError('entityRef must be given once, as a string');
-  }
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(value, {
-        defaultKind: 'component',
-        defaultNamespace: 'default',
-      }),
-    );
-  } catch (error) {
-    throw new InputError(
-      `entityRef '${value}' is not an entity ref; use the form 'component:default/payments'`,
-    );
-  }
-}
-
-/** Entity refs compare case-insensitively, as in the catalog. */
-function sameRef(a: string, b: string): boolean {
-  return a.toLocaleLowerCase('en-US') === b.toLocaleLowerCase('en-US');
 }
