@@ -75,14 +75,6 @@ export class GitopsNotifier {
     }
   }
 
-  /** Forgets applications that no longer exist. */
-  retain(ids: Iterable<string>) {
-    const keep = new Set(ids);
-    for (const id of this.episodes.keys()) {
-      if (!keep.has(id)) this.episodes.delete(id);
-    }
-  }
-
   private async send(
     app: Application,
     payload: { title: string; description: string; kind: string },

@@ -14,6 +14,7 @@ import {
   isPushEvent,
   parsePushEvent,
   pushAffects,
+  repoKey,
   verifySignature,
 } from './pushEvent';
 
@@ -63,15 +64,25 @@ export function createWebhookRouter(options: {
           affected.length
         } application(s)`,
       );
-      // Answer at once (hosts time out slow webhooks); the refreshes go on.
-      for (const app of affected) {
-        engine.refresh(app.id).catch(error => {
-          logger.warn(
-            `Refresh of application ${
-              app.id
-            } after a push failed: ${stringifyError(error)}`,
-          );
-        });
+      // One refresh per pushed repository (one fetch, shared by all its
+      // applications), however its applications spell its URL. Answer at
+      // once (hosts time out slow webhooks); the refreshes go on.
+      const repoUrls = new Map(
+        affected.map(app => [repoKey(app.source.repoUrl), app.source.repoUrl]),
+      );
+      for (const repoUrl of repoUrls.values()) {
+        engine
+          .refreshRepo(repoUrl, {
+            branch: event.branch ?? event.tag,
+            initiatedBy: 'webhook',
+          })
+          .catch(error => {
+            logger.warn(
+              `Refresh of ${repoUrl} after a push failed: ${stringifyError(
+                error,
+              )}`,
+            );
+          });
       }
       res.status(202).json({ applications: affected.map(a => a.id) });
     },
