@@ -1,0 +1,87 @@
+import type { Application } from '@mooring/plugin-gitops-common';
+import { applicationStatus, statusEvents } from './applicationStatus';
+
+const application = { id: 'shop' } as Application;
+
+describe('applicationStatus', () => {
+  it('waits for the first reconcile before anything is known', () => {
+    expect(applicationStatus({})).toEqual({
+      sync: 'Unknown',
+      health: 'Unknown',
+      message: 'Waiting for the first reconcile',
+    });
+  });
+
+  it('takes sync, health and message from the comparison', () => {
+    const status = applicationStatus({
+      targetRevision: 'b',
+      syncedRevision: 'a',
+      comparison: {
+        synced: false,
+        health: 'Progressing',
+        message: '1 of 3 resources out of sync',
+      },
+    });
+    expect(status).toMatchObject({
+      sync: 'OutOfSync',
+      health: 'Progressing',
+      message: '1 of 3 resources out of sync',
+      targetRevision: 'b',
+      syncedRevision: 'a',
+    });
+  });
+
+  it('says Unknown with the problem, keeping health unless the cluster could not be read', () => {
+    const comparison = {
+      synced: true,
+      health: 'Healthy' as const,
+      message: '',
+    };
+    expect(
+      applicationStatus({ comparison, problem: { message: 'Git: gone' } }),
+    ).toMatchObject({
+      sync: 'Unknown',
+      health: 'Healthy',
+      message: 'Git: gone',
+    });
+    expect(
+      applicationStatus({
+        comparison,
+        problem: { message: 'Cluster dev: refused', healthUnknown: true },
+      }),
+    ).toMatchObject({ sync: 'Unknown', health: 'Unknown' });
+  });
+});
+
+describe('statusEvents', () => {
+  const synced = applicationStatus({
+    targetRevision: 'a',
+    syncedRevision: 'a',
+    comparison: { synced: true, health: 'Healthy', message: '' },
+  });
+  const drifted = applicationStatus({
+    targetRevision: 'a',
+    syncedRevision: 'a',
+    comparison: { synced: false, health: 'Healthy', message: '1 of 1' },
+  });
+
+  it('tells nothing when nothing visible changed', () => {
+    expect(statusEvents(synced, { ...synced }, application)).toEqual([]);
+  });
+
+  it('tells drift appearing and going away at the synced commit', () => {
+    expect(statusEvents(synced, drifted, application).map(e => e.type)).toEqual(
+      ['status', 'driftDetected'],
+    );
+    expect(statusEvents(drifted, synced, application).map(e => e.type)).toEqual(
+      ['status', 'driftResolved'],
+    );
+  });
+
+  it('does not call a new commit drift', () => {
+    const newCommit = { ...drifted, targetRevision: 'b' };
+    expect(
+      statusEvents(synced, newCommit, application).map(e => e.type),
+    ).toEqual(['status']);
+  });
+});
