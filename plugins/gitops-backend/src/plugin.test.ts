@@ -188,6 +188,10 @@ describe('gitops plugin with the real engine', () => {
     expect(
       (await k8s.get('v1', 'ConfigMap', 'settings', 'default')).data,
     ).toEqual({ color: 'green' });
+    const history = await http()
+      .get(`/api/gitops/applications/${ID}/history?limit=1`)
+      .set('Authorization', owner);
+    expect(history.body.items[0].initiatedBy).toBe('webhook');
   });
 
   it('runs a dry run and a sync for the owner, and 404s unknown applications', async () => {

@@ -12,29 +12,7 @@ import { createGitopsEngine } from '../engine/createGitopsEngine';
 import type { ApplicationSpec } from '../engine/types';
 import { tempDir } from './gitRepos';
 
-/** Waits until `check` returns a truthy value; fails with `what` after the timeout. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out waiting for ${what}${lastError ? `: ${lastError}` : ''}`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
+export { waitFor } from './waitFor';
 
 /** A client of the simulated cluster, for tests to look and meddle. */
 export function clusterClient(sim: KubeSim) {

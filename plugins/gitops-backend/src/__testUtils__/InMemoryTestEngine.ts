@@ -1,0 +1,135 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type {
+  Application,
+  ApplicationResource,
+  ResourceDiff,
+  SyncRun,
+} from '@mooring/plugin-gitops-common';
+import type {
+  ApplicationSpec,
+  EngineEvent,
+  GitopsEngine,
+  SyncOptions,
+} from '../engine/types';
+
+/**
+ * A test double of the engine: keeps applications in memory and records what
+ * it was asked to do, so the tests can check what the API did and did not do.
+ */
+export class InMemoryTestEngine implements GitopsEngine {
+  specs: ApplicationSpec[] = [];
+  readonly calls: string[] = [];
+  readonly runs = new Map<string, SyncRun[]>();
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  running = new Set<string>();
+
+  async setApplications(specs: ApplicationSpec[]) {
+    this.specs = specs;
+    this.calls.push(`setApplications ${specs.map(s => s.id).join(',')}`);
+  }
+  async listApplications() {
+    return this.specs.map(s => this.toApplication(s));
+  }
+  async getApplication(id: string) {
+    const spec = this.specs.find(s => s.id === id);
+    if (!spec) throw new NotFoundError(`No application '${id}'`);
+    return this.toApplication(spec);
+  }
+  async getResources(id: string): Promise<ApplicationResource[]> {
+    await this.getApplication(id);
+    return [
+      {
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        namespace: 'default',
+        name: 'web',
+        sync: 'Synced',
+        health: 'Healthy',
+        healthMessage: '',
+      },
+    ];
+  }
+  async getDiff(id: string): Promise<ResourceDiff[]> {
+    await this.getApplication(id);
+    return [
+      {
+        group: 'apps',
+        kind: 'Deployment',
+        namespace: 'default',
+        name: 'web',
+        diff: '--- live\n+++ desired\n-  replicas: 1\n+  replicas: 2\n',
+      },
+    ];
+  }
+  async getHistory(id: string, options?: { limit?: number }) {
+    await this.getApplication(id);
+    const runs = [...(this.runs.get(id) ?? [])].reverse();
+    return options?.limit ? runs.slice(0, options.limit) : runs;
+  }
+  async sync(id: string, options: SyncOptions) {
+    await this.getApplication(id);
+    if (this.running.has(id)) {
+      throw new ConflictError(`A sync of ${id} is already running`);
+    }
+    if (options.revision === 'no-such-branch') {
+      throw new InputError(`Revision 'no-such-branch' does not exist`);
+    }
+    this.calls.push(`sync ${id} by ${options.initiatedBy}`);
+    const run: SyncRun = {
+      id: `run-${(this.runs.get(id)?.length ?? 0) + 1}`,
+      revision: options.revision ?? 'abc123',
+      commit: { sha: 'abc123', author: 'Ada', message: 'm', date: '' },
+      startedAt: new Date().toISOString(),
+      phase: options.dryRun ? 'Succeeded' : 'Running',
+      initiatedBy: options.initiatedBy,
+      message: '',
+      dryRun: options.dryRun,
+      changes: [],
+    };
+    this.runs.set(id, [...(this.runs.get(id) ?? []), run]);
+    return run;
+  }
+  async rollback(id: string, runId: string, initiatedBy: string) {
+    const past = (this.runs.get(id) ?? []).find(r => r.id === runId);
+    if (!past) throw new NotFoundError(`No run '${runId}' of ${id}`);
+    return this.sync(id, { revision: past.revision, initiatedBy });
+  }
+  async refresh(id: string) {
+    const app = await this.getApplication(id);
+    this.calls.push(`refresh ${id}`);
+    return app;
+  }
+  async refreshRepo(
+    repoUrl: string,
+    options?: { branch?: string; initiatedBy?: 'auto' | 'webhook' },
+  ): Promise<Application[]> {
+    this.calls.push(
+      `refreshRepo ${repoUrl} ${options?.branch ?? '(any branch)'} by ${
+        options?.initiatedBy ?? 'auto'
+      }`,
+    );
+    return (await this.listApplications()).filter(
+      a => a.source.repoUrl === repoUrl,
+    );
+  }
+  subscribe(listener: (e: EngineEvent) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(event: EngineEvent) {
+    this.listeners.forEach(l => l(event));
+  }
+  toApplication(spec: ApplicationSpec): Application {
+    const { pruneOnRemove: _, ...policy } = spec.policy;
+    return {
+      id: spec.id,
+      entityRef: spec.entityRef,
+      target: spec.target,
+      source: spec.source,
+      destination: spec.destination,
+      policy,
+      status: { sync: 'Synced', health: 'Healthy', message: '' },
+    };
+  }
+}
