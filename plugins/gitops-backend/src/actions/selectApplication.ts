@@ -10,7 +10,7 @@ import { normalizeEntityRef } from '../service/normalizeEntityRef';
 import type { RegistryZod } from './GitopsActionOptions';
 
 /** How an action's caller names an application. */
-export interface ApplicationSelector {
+interface ApplicationSelector {
   applicationId?: string;
   entityRef?: string;
   target?: string;
