@@ -6,7 +6,14 @@ export function changeSummary(changes: ResourceChange[]): string {
   for (const change of changes) {
     counts.set(change.action, (counts.get(change.action) ?? 0) + 1);
   }
-  const parts = ['created', 'configured', 'deleted', 'unchanged', 'failed']
+  const parts = [
+    'created',
+    'adopted',
+    'configured',
+    'deleted',
+    'unchanged',
+    'failed',
+  ]
     .filter(action => counts.get(action))
     .map(action => `${counts.get(action)} ${action}`);
   return parts.length ? parts.join(', ') : 'nothing to do';

@@ -7,6 +7,11 @@ export interface InventoryEntry {
   kind: string;
   namespace: string;
   name: string;
+  /**
+   * The uid of the object this application created or adopted; prune leaves
+   * alone an object of the same name that someone else re-created.
+   */
+  uid?: string;
 }
 
 /** What an application applied, so that what leaves Git can be pruned. */

@@ -7,6 +7,8 @@ import type {
 } from '@mooring/plugin-gitops-common';
 import pLimit from 'p-limit';
 import { ClusterCache } from '../kube/ClusterCache';
+import type { ClusterClient, ClusterError } from '../kube/ClusterClient';
+import { grantFor, impersonatedUser } from '../tenancy';
 import { KubeObject, trackedApplicationId } from '../kube/kubeObject';
 import { ApplicationRegistry, ApplicationState } from './ApplicationRegistry';
 import {
@@ -24,6 +26,9 @@ import {
 } from './engineContext';
 
 export type { DefaultGitopsEngineOptions };
+
+/** The owner of an application whose entity names none: it gets the default grant. */
+const UNOWNED = 'group:default/unowned';
 import { previewSync } from './previewSync';
 import { pruneRemovedApplication } from './pruneRemovedApplication';
 import { RunRecorder } from './RunRecorder';
@@ -52,6 +57,8 @@ import type {
 export class DefaultGitopsEngine implements GitopsEngine {
   private readonly registry = new ApplicationRegistry();
   private readonly caches = new Map<string, ClusterCache>();
+  /** Clients that impersonate a grant's service account, by cluster and user. */
+  private readonly impersonating = new Map<string, ClusterClient>();
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly recorder: RunRecorder;
   private readonly context: EngineContext;
@@ -77,7 +84,8 @@ export class DefaultGitopsEngine implements GitopsEngine {
       healthChecks: options.healthChecks,
       recorder: this.recorder,
       applyConcurrency: options.applyConcurrency ?? 8,
-      cluster: name => this.cluster(name),
+      cluster: (name, impersonate) => this.cluster(name, impersonate),
+      clusterFor: state => this.clusterFor(state),
       update: (state, facts) => this.update(state, facts),
       emit: event => this.emit(event),
       toApplication: state => this.toApplication(state),
@@ -345,16 +353,56 @@ export class DefaultGitopsEngine implements GitopsEngine {
     return state.inventory;
   }
 
-  private cluster(name: string) {
-    const client = this.options.clusters.get(name);
+  private cluster(name: string, impersonate?: string) {
+    const admin = this.options.clusters.get(name);
     const cache = this.caches.get(name);
-    if (!client || !cache) {
+    if (!admin || !cache) {
       throw new SyncStageError(
         'Error',
         `Cluster "${name}" is not configured; add it to gitops.clusters`,
       );
     }
+    if (!impersonate) return { client: admin, cache };
+    const key = `${name}\n${impersonate}`;
+    let client = this.impersonating.get(key);
+    if (!client) {
+      client = admin.impersonating(impersonate);
+      this.impersonating.set(key, client);
+    }
     return { client, cache };
+  }
+
+  /** The application's cluster, as the grant of its owner lets it use it. */
+  private clusterFor(state: ApplicationState) {
+    const { spec } = state;
+    const grant = grantFor(this.options.tenancy, {
+      owner: spec.owner || UNOWNED,
+      cluster: spec.destination.cluster,
+      destinationNamespace: spec.destination.namespace,
+      repoUrl: spec.source.repoUrl,
+    });
+    const admin = this.cluster(spec.destination.cluster).client;
+    const scopeOf = async (apiVersion: string, kind: string) => {
+      try {
+        const { namespaced } = await admin.resourceOf(apiVersion, kind);
+        return namespaced ? ('Namespaced' as const) : ('Cluster' as const);
+      } catch (error) {
+        if ((error as ClusterError).code === 404) return undefined;
+        throw error;
+      }
+    };
+    return {
+      ...this.cluster(
+        spec.destination.cluster,
+        impersonatedUser(grant, spec.destination.namespace),
+      ),
+      authorization: {
+        grant,
+        cluster: spec.destination.cluster,
+        destinationNamespace: spec.destination.namespace,
+        scopeOf,
+      },
+    };
   }
 
   /** Records new facts; the status follows, and listeners hear of visible changes. */

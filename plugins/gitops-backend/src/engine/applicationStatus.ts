@@ -16,7 +16,13 @@ export interface StatusFacts {
   /** The commit last applied (or found already applied). */
   syncedRevision?: string;
   /** The outcome of the last comparison with the cluster. */
-  comparison?: { synced: boolean; health: HealthStatus; message: string };
+  comparison?: {
+    synced: boolean;
+    health: HealthStatus;
+    message: string;
+    /** Why syncing is refused (grant or ownership); the status says so. */
+    refusal?: string;
+  };
   /**
    * Why the last reconcile could not compare (Git, rendering, the cluster);
    * while set, sync is Unknown. `healthUnknown` when the cluster itself could
@@ -33,15 +39,19 @@ export interface StatusFacts {
 export function applicationStatus(facts: StatusFacts): ApplicationStatus {
   const { comparison, problem } = facts;
   let sync: ApplicationStatus['sync'] = 'Unknown';
-  if (!problem && comparison) sync = comparison.synced ? 'Synced' : 'OutOfSync';
+  if (!problem && comparison) {
+    sync = comparison.synced && !comparison.refusal ? 'Synced' : 'OutOfSync';
+  }
   return {
     sync,
     health:
       problem?.healthUnknown || !comparison ? 'Unknown' : comparison.health,
     message:
       problem?.message ??
+      comparison?.refusal ??
       comparison?.message ??
       'Waiting for the first reconcile',
+    ...(!problem && comparison?.refusal ? { refusal: comparison.refusal } : {}),
     ...(facts.syncedRevision ? { syncedRevision: facts.syncedRevision } : {}),
     ...(facts.targetRevision ? { targetRevision: facts.targetRevision } : {}),
     ...(facts.reconciledAt ? { reconciledAt: facts.reconciledAt } : {}),
@@ -62,6 +72,7 @@ export function statusEvents(
     before.sync !== after.sync ||
     before.health !== after.health ||
     before.message !== after.message ||
+    before.refusal !== after.refusal ||
     before.syncedRevision !== after.syncedRevision ||
     before.targetRevision !== after.targetRevision ||
     before.operation?.phase !== after.operation?.phase ||

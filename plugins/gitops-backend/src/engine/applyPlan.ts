@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import {
   Inventory,
   InventoryEntry,
+  entryKey,
   inventoryOf,
   mergeInventory,
   staleEntries,
@@ -11,12 +12,8 @@ import {
 import { applySteps, sortForApply } from '../apply/syncOrder';
 import { sameObject } from '../diff/normalize';
 import type { ClusterClient } from '../kube/ClusterClient';
-import {
-  KubeObject,
-  describeObject,
-  isTrackedBy,
-  resourceRef,
-} from '../kube/kubeObject';
+import { KubeObject, describeObject, resourceRef } from '../kube/kubeObject';
+import { prunable } from '../tenancy';
 import { Comparison, SyncPlan, refOfEntry } from './planSync';
 
 function errorMessage(error: unknown): string {
@@ -50,6 +47,8 @@ export async function applyPlan(input: {
   client: ClusterClient;
   previousInventory: Inventory;
   prune: boolean;
+  /** Why the application may not delete a live object it tracks, if it may not. */
+  mayDelete?: (live: KubeObject) => Promise<string | undefined>;
   concurrency: number;
   logger: LoggerService;
   onProgress(changes: ResourceChange[], done: number, total: number): void;
@@ -59,15 +58,21 @@ export async function applyPlan(input: {
   const objects = plan.objects.map(p => p.object);
   const changes: ResourceChange[] = [];
   const comparisons = new Map<string, Comparison>();
+  const uids = new Map<string, string>();
+  const adopted = new Set(plan.adopted.map(ref => entryKey(ref)));
   const limit = pLimit(input.concurrency);
 
   const applyOne = async (object: KubeObject): Promise<ResourceChange> => {
     const planned = byObject.get(object)!;
     const change = changeOf(resourceRef(object));
-    if (planned.action === 'unchanged')
+    if (planned.action === 'unchanged') {
       return { ...change, action: 'unchanged' };
+    }
     try {
       const result = await client.apply(object);
+      if (result.metadata.uid) {
+        uids.set(planned.key, String(result.metadata.uid));
+      }
       comparisons.set(planned.key, {
         desiredHash: planned.desiredHash,
         inSync: true,
@@ -75,6 +80,7 @@ export async function applyPlan(input: {
         liveResourceVersion: result.metadata.resourceVersion as string,
       });
       if (!planned.live) return { ...change, action: 'created' };
+      if (adopted.has(planned.key)) return { ...change, action: 'adopted' };
       return {
         ...change,
         action: sameObject(result, planned.live) ? 'unchanged' : 'configured',
@@ -110,6 +116,7 @@ export async function applyPlan(input: {
       client,
       entries: survivors,
       logger: input.logger,
+      mayDelete: input.mayDelete,
     });
     changes.push(...pruned.changes);
     survivors = pruned.survivors;
@@ -130,9 +137,26 @@ export async function applyPlan(input: {
   return {
     changes,
     failedStep,
-    inventory: mergeInventory(applied, survivors),
+    inventory: mergeInventory(withUids(applied, plan.objects, uids), survivors),
     comparisons,
   };
+}
+
+/**
+ * Inventory entries with the uid of the object each names: from `applied`
+ * (apply results) first, else the live object of the plan, else as recorded.
+ */
+export function withUids(
+  inventory: Inventory,
+  planned: Array<{ key: string; live?: KubeObject }>,
+  applied: ReadonlyMap<string, string> = new Map(),
+): Inventory {
+  const live = new Map(planned.map(p => [p.key, p.live?.metadata.uid]));
+  return inventory.map(entry => {
+    const key = entryKey(entry);
+    const uid = applied.get(key) ?? live.get(key) ?? entry.uid;
+    return uid ? { ...entry, uid: String(uid) } : entry;
+  });
 }
 
 /**
@@ -145,6 +169,7 @@ export async function pruneObjects(input: {
   client: ClusterClient;
   entries: InventoryEntry[];
   logger: LoggerService;
+  mayDelete?: (live: KubeObject) => Promise<string | undefined>;
 }): Promise<{ changes: ResourceChange[]; survivors: InventoryEntry[] }> {
   const { client } = input;
   const changes: ResourceChange[] = [];
@@ -159,15 +184,28 @@ export async function pruneObjects(input: {
     try {
       const live = await client.get(object);
       if (!live) continue;
-      if (!isTrackedBy(input.applicationId, live)) {
+      const decision = prunable({
+        applicationId: input.applicationId,
+        entry,
+        live,
+      });
+      if (!decision.prune) {
+        // No longer this application's object: forget it, never delete it.
         input.logger.info(
-          `Not pruning ${describeObject(
-            entry,
-          )}: it does not carry the tracking id of ${input.applicationId}`,
+          `Not pruning ${describeObject(entry)} of ${input.applicationId}: ${
+            decision.reason
+          }`,
         );
         continue;
       }
-      await client.delete(object);
+      const refused = await input.mayDelete?.(live);
+      if (refused) {
+        // Outside what the owner is granted now: keep tracking it, untouched.
+        survivors.push(entry);
+        changes.push({ ...change, action: 'failed', message: refused });
+        continue;
+      }
+      await client.delete(object, { uid: entry.uid });
       changes.push({ ...change, action: 'deleted' });
     } catch (error) {
       survivors.push(entry);

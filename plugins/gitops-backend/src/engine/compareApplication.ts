@@ -11,6 +11,7 @@ import type { ClusterCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { resourceRef } from '../kube/kubeObject';
 import { Comparison, SyncPlan, planSync, refOfEntry } from './planSync';
+import type { PlanAuthorization } from './authorizePlan';
 import type { RenderedRevision } from './renderRevision';
 
 /** An application compared with its cluster: a value, nothing is written. */
@@ -20,6 +21,8 @@ export interface ApplicationComparison {
   synced: boolean;
   health: HealthStatus;
   message: string;
+  /** Why a sync of this plan is refused; see `authorizePlan`. */
+  refusal?: string;
 }
 
 function errorMessage(error: unknown): string {
@@ -66,6 +69,7 @@ export async function compareApplication(input: {
   cache: ClusterCache;
   client: ClusterClient;
   healthChecks: GitopsHealthCheck[];
+  authorization?: PlanAuthorization;
 }): Promise<ApplicationComparison> {
   const { cache, client, rendered, healthChecks } = input;
   await watchKinds(cache, [
@@ -85,6 +89,7 @@ export async function compareApplication(input: {
         ref.metadata.name,
       ),
     dryRun: object => client.apply(object, { dryRun: true }),
+    authorization: input.authorization,
   });
 
   const resources: ApplicationResource[] = plan.objects.map(planned => {
@@ -114,6 +119,7 @@ export async function compareApplication(input: {
   return {
     plan,
     resources,
+    refusal: plan.refusal,
     synced: outOfSync === 0,
     health,
     message:

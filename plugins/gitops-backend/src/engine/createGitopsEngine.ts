@@ -17,6 +17,7 @@ import { kubeConfigForCluster, readClusters } from '../kube/clusterConfig';
 import { defaultRenderers } from '../render/renderApplication';
 import { GitSource } from '../source/GitSource';
 import { DatabaseGitopsStore } from '../store/DatabaseGitopsStore';
+import { readTenancyRules } from '../tenancy';
 import { DefaultGitopsEngine } from './DefaultGitopsEngine';
 import type { GitopsEngine } from './types';
 
@@ -126,5 +127,6 @@ export async function createGitopsEngine(
     concurrency,
     maxRunsPerApplication: maxRuns,
     leaseTtlMs: options.leaseTtlMs,
+    tenancy: readTenancyRules(config),
   });
 }

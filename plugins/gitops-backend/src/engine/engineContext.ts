@@ -13,7 +13,9 @@ import type { ClusterCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import type { GitSource } from '../source/GitSource';
 import type { GitopsStore } from '../store/GitopsStore';
+import type { TenancyRule } from '../tenancy';
 import type { ApplicationState } from './ApplicationRegistry';
+import type { PlanAuthorization } from './authorizePlan';
 import type { StatusFacts } from './applicationStatus';
 import type { RunRecorder } from './RunRecorder';
 import type { EngineEvent } from './types';
@@ -36,6 +38,11 @@ export interface DefaultGitopsEngineOptions {
   applyConcurrency?: number;
   /** Delay between a live change and the re-comparison it triggers. */
   liveChangeDebounceMs?: number;
+  /**
+   * `gitops.tenancy.rules`; undefined without `gitops.tenancy`, when every
+   * application gets the default grant (its own namespace only).
+   */
+  tenancy?: TenancyRule[];
 }
 
 /** A sync failure with the phase it ends the run in. */
@@ -58,8 +65,24 @@ export interface EngineContext {
   healthChecks: GitopsHealthCheck[];
   recorder: RunRecorder;
   applyConcurrency: number;
-  /** The client and watch cache of a configured cluster; throws a `SyncStageError` for others. */
-  cluster(name: string): { client: ClusterClient; cache: ClusterCache };
+  /**
+   * The client and watch cache of a configured cluster; throws a
+   * `SyncStageError` for others. The client impersonates `impersonate` when given.
+   */
+  cluster(
+    name: string,
+    impersonate?: string,
+  ): { client: ClusterClient; cache: ClusterCache };
+  /**
+   * The application's cluster as its owner may use it: the client
+   * impersonates the grant's service account, if any, and the authorization
+   * is what `planSync` judges the plan against.
+   */
+  clusterFor(state: ApplicationState): {
+    client: ClusterClient;
+    cache: ClusterCache;
+    authorization: PlanAuthorization;
+  };
   /** Records new facts of an application; its status follows from them. */
   update(state: ApplicationState, facts: Partial<StatusFacts>): void;
   emit(event: EngineEvent): void;

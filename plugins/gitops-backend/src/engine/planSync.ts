@@ -3,6 +3,8 @@ import { Inventory, inventoryOf, staleEntries } from '../apply/inventory';
 import type { InventoryEntry } from '../apply/inventory';
 import { sameObject, stableStringify } from '../diff/normalize';
 import { KubeObject, isTrackedBy, keyOfObject } from '../kube/kubeObject';
+import type { ResourceRef } from '@mooring/plugin-gitops-common';
+import { PlanAuthorization, authorizePlan } from './authorizePlan';
 import type { RenderedRevision } from './renderRevision';
 
 /** What the engine last learned comparing one desired object with the cluster. */
@@ -42,6 +44,13 @@ export interface SyncPlan {
   stale: StaleObject[];
   /** What was learned, by object key, for the next plan to reuse. */
   comparisons: Map<string, Comparison>;
+  /**
+   * Why nothing of this plan may be applied (the owner's grant, or objects
+   * of another application); undefined when it may.
+   */
+  refusal?: string;
+  /** Live objects without a tracking id that a sync would take over. */
+  adopted: ResourceRef[];
 }
 
 export interface PlanSyncInput {
@@ -62,6 +71,8 @@ export interface PlanSyncInput {
   /** Plan a failing object as `failed` rather than failing the whole plan. */
   recordFailures?: boolean;
   concurrency?: number;
+  /** The owner's grant: when given, the plan is judged against it (see `authorizePlan`). */
+  authorization?: PlanAuthorization;
 }
 
 /** Names one object, as the cluster client takes it. */
@@ -83,22 +94,57 @@ export function refOfEntry(entry: InventoryEntry): ObjectRef {
   };
 }
 
+function messageOf(error: unknown): string {
+  return String((error as Error)?.message ?? error);
+}
+
 /**
  * Decides, object by object, what a sync of `rendered` would change. Costs no
  * API call when neither Git nor the cluster changed since `previous`; a
- * changed object costs one dry run.
+ * changed object costs one dry run. With an authorization, the plan is
+ * judged against the owner's grant first, and a refused plan sends no dry
+ * run at all.
  */
 export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
-  const { rendered, previous, dryRun } = input;
+  const { rendered, previous } = input;
   const comparisons = new Map<string, Comparison>();
   const limit = pLimit(input.concurrency ?? 8);
 
-  const planOne = async (object: KubeObject): Promise<PlannedObject> => {
+  // 1. The live objects (a failed read fails the plan, or that object).
+  const lives = await Promise.all(
+    rendered.objects.map(object =>
+      limit(async () => {
+        try {
+          return { live: await input.live(object) };
+        } catch (error) {
+          if (!input.recordFailures) throw error;
+          return { failure: messageOf(error) };
+        }
+      }),
+    ),
+  );
+  // 2. The trust boundary, before anything is sent to the server.
+  const verdict = input.authorization
+    ? await authorizePlan({
+        applicationId: input.applicationId,
+        objects: rendered.objects.map((object, i) => ({
+          object,
+          live: lives[i].live,
+        })),
+        authorization: input.authorization,
+      })
+    : { adopted: [] };
+  const dryRun = verdict.refusal ? undefined : input.dryRun;
+
+  // 3. Each object against its live version.
+  const planOne = async (
+    object: KubeObject,
+    live: KubeObject | undefined,
+  ): Promise<PlannedObject> => {
     const key = keyOfObject(object);
     const desiredHash = rendered.hashes.get(key) ?? stableStringify(object);
     const planned = { object, key, desiredHash };
     try {
-      const live = await input.live(object);
       if (!live) {
         comparisons.set(key, { desiredHash, inSync: false });
         const expected =
@@ -144,26 +190,37 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
       };
     } catch (error) {
       if (!input.recordFailures) throw error;
-      return {
-        ...planned,
-        action: 'failed',
-        message: String((error as Error)?.message ?? error),
-      };
+      return { ...planned, live, action: 'failed', message: messageOf(error) };
     }
   };
-
   const objects = await Promise.all(
-    rendered.objects.map(object => limit(() => planOne(object))),
+    rendered.objects.map((object, i) => {
+      const { failure, live } = lives[i];
+      if (failure !== undefined) {
+        const key = keyOfObject(object);
+        const desiredHash = rendered.hashes.get(key) ?? stableStringify(object);
+        return {
+          object,
+          key,
+          desiredHash,
+          action: 'failed' as const,
+          message: failure,
+        };
+      }
+      return limit(() => planOne(object, live));
+    }),
   );
+
+  // 4. What left Git and is still this application's.
   const stale: StaleObject[] = [];
   for (const entry of staleEntries(
     input.inventory,
     inventoryOf(rendered.objects),
   )) {
-    const live = await input.live(refOfEntry(entry));
+    const live = await input.live(refOfEntry(entry)).catch(() => undefined);
     if (live && isTrackedBy(input.applicationId, live)) {
       stale.push({ entry, live });
     }
   }
-  return { objects, stale, comparisons };
+  return { objects, stale, comparisons, ...verdict };
 }

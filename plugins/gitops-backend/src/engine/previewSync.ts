@@ -35,7 +35,7 @@ export async function previewSync(
   );
   const commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
   const rendered = await renderRevision(ctx, spec, sha, state.rendered);
-  const { client } = ctx.cluster(spec.destination.cluster);
+  const { client, authorization } = ctx.clusterFor(state);
   const plan = await planSync({
     applicationId: spec.id,
     rendered,
@@ -44,6 +44,7 @@ export async function previewSync(
     live: ref => client.get(ref),
     dryRun: object => client.apply(object, { dryRun: true }),
     recordFailures: true,
+    authorization,
   });
   const byObject = new Map(plan.objects.map(p => [p.object, p]));
   const changes: ResourceChange[] = sortForApply(rendered.objects).map(
@@ -59,6 +60,12 @@ export async function previewSync(
       };
     },
   );
+  for (const { kind, namespace, name } of plan.adopted) {
+    const change = changes.find(
+      c => c.kind === kind && c.namespace === namespace && c.name === name,
+    );
+    if (change && change.action !== 'failed') change.action = 'adopted';
+  }
   if (options.prune ?? spec.policy.prune) {
     for (const { entry } of plan.stale) {
       const { kind, namespace, name } = entry;
@@ -71,9 +78,14 @@ export async function previewSync(
     commit,
     startedAt,
     finishedAt: new Date().toISOString(),
-    phase: changes.some(c => c.action === 'failed') ? 'Failed' : 'Succeeded',
+    phase:
+      plan.refusal || changes.some(c => c.action === 'failed')
+        ? 'Failed'
+        : 'Succeeded',
     initiatedBy: options.initiatedBy,
-    message: `Dry run: ${changeSummary(changes)}`,
+    message: plan.refusal
+      ? `Dry run: ${plan.refusal}`
+      : `Dry run: ${changeSummary(changes)}`,
     dryRun: true,
     changes,
   };

@@ -1,5 +1,6 @@
 import type { ApplicationState } from './ApplicationRegistry';
 import { pruneObjects } from './applyPlan';
+import { deletionGuard } from './authorizePlan';
 import type { EngineContext } from './engineContext';
 
 /**
@@ -15,12 +16,18 @@ export async function pruneRemovedApplication(
   await ctx.recorder.withLease(spec.id, async () => {
     const inventory = await ctx.store.getInventory(spec.id);
     if (!inventory) return;
-    const { client } = ctx.cluster(inventory.cluster);
+    const { client, authorization } = ctx.clusterFor(state);
+    if (inventory.cluster !== spec.destination.cluster) {
+      throw new Error(
+        `Its objects are on cluster ${inventory.cluster}, not ${spec.destination.cluster}; delete them there by hand`,
+      );
+    }
     const { changes, survivors } = await pruneObjects({
       applicationId: spec.id,
       client,
       entries: inventory.entries,
       logger: ctx.logger,
+      mayDelete: deletionGuard(authorization),
     });
     if (survivors.length) {
       await ctx.store.saveInventory(spec.id, {

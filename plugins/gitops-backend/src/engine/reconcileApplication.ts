@@ -1,4 +1,5 @@
 import { inventoryOf } from '../apply/inventory';
+import { withUids } from './applyPlan';
 import { sameObject } from '../diff/normalize';
 import { keyOfObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
@@ -63,8 +64,9 @@ export async function recordComparison(
   if (!rendered) return false;
   const name = spec.destination.cluster;
   try {
-    const { cache, client } = ctx.cluster(name);
+    const { cache, client, authorization } = ctx.clusterFor(state);
     const comparison = await compareApplication({
+      authorization,
       applicationId: spec.id,
       rendered,
       inventory: await ctx.loadInventory(state),
@@ -81,13 +83,17 @@ export async function recordComparison(
     const { facts } = state;
     if (
       comparison.synced &&
+      !comparison.refusal &&
       !state.syncing &&
       rendered.sha === facts.targetRevision &&
       rendered.sha !== facts.syncedRevision
     ) {
       // The cluster already equals this commit (it touched nothing of this
       // application): it is synced without a run.
-      state.inventory = inventoryOf(rendered.objects);
+      state.inventory = withUids(
+        inventoryOf(rendered.objects),
+        comparison.plan.objects,
+      );
       await ctx.store.saveInventory(spec.id, {
         cluster: name,
         entries: state.inventory,
@@ -95,10 +101,10 @@ export async function recordComparison(
       });
       ctx.update(state, { syncedRevision: rendered.sha });
     }
-    const { synced, health, message } = comparison;
+    const { synced, health, message, refusal } = comparison;
     ctx.update(state, {
       problem: undefined,
-      comparison: { synced, health, message },
+      comparison: { synced, health, message, refusal },
     });
     return true;
   } catch (error) {
@@ -151,7 +157,7 @@ async function stillNeeded(
   const { facts, rendered } = state;
   if (reason === 'auto') return facts.targetRevision !== facts.syncedRevision;
   if (!rendered) return false;
-  const { client } = ctx.cluster(state.spec.destination.cluster);
+  const { client } = ctx.clusterFor(state);
   for (const object of rendered.objects) {
     const comparison = state.comparisons.get(keyOfObject(object));
     if (comparison?.inSync) continue;

@@ -8,6 +8,7 @@ import { changeSummary } from '../apply/changeSummary';
 import type { KubeObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applyPlan } from './applyPlan';
+import { deletionGuard } from './authorizePlan';
 import { EngineContext, SyncStageError, errorMessage } from './engineContext';
 import { planSync } from './planSync';
 import { renderRevision } from './renderRevision';
@@ -100,7 +101,7 @@ export async function syncApplication(
   let phase: SyncRun['phase'] = 'Succeeded';
   let message = '';
   try {
-    const { client, cache } = ctx.cluster(spec.destination.cluster);
+    const { client, cache, authorization } = ctx.clusterFor(state);
     // 1. Resolve the revision and render it.
     const rendered = await stage('Error', async () => {
       const sha = await ctx.git.resolve(
@@ -113,14 +114,8 @@ export async function syncApplication(
       state.rendered = await renderRevision(ctx, spec, sha, state.rendered);
       return state.rendered;
     });
-    // 2. The destination namespace, when an object lives in it.
-    if (needsDestinationNamespace(spec, rendered.objects)) {
-      await stage('Failed', () =>
-        client.ensureNamespace(spec.destination.namespace),
-      );
-    }
-    // 3. Plan: what differs from the live objects (the watch cache, or the
-    //    API server for kinds not watched yet).
+    // 2. Plan: what differs from the live objects (the watch cache, or the
+    //    API server for kinds not watched yet), judged against the grant.
     const inventory = await ctx.loadInventory(state, true);
     const plan = await planSync({
       applicationId: spec.id,
@@ -138,7 +133,15 @@ export async function syncApplication(
               ),
             )
           : client.get(ref),
+      authorization,
     });
+    if (plan.refusal) throw new SyncStageError('Failed', plan.refusal);
+    // 3. The destination namespace, when an object lives in it.
+    if (needsDestinationNamespace(spec, rendered.objects)) {
+      await stage('Failed', () =>
+        client.ensureNamespace(spec.destination.namespace),
+      );
+    }
     // 4. Apply step by step, then prune what left Git.
     const applied = await applyPlan({
       applicationId: spec.id,
@@ -146,6 +149,7 @@ export async function syncApplication(
       client,
       previousInventory: inventory,
       prune: options.prune ?? spec.policy.prune,
+      mayDelete: deletionGuard(authorization),
       concurrency: ctx.applyConcurrency,
       logger: ctx.logger,
       onProgress(done, count, total) {

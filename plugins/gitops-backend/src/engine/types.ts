@@ -17,6 +17,11 @@ export interface ApplicationSpec {
   /** URL-safe, stable id (see `applicationId`). */
   id: string;
   entityRef: string;
+  /**
+   * The entity's owner (`spec.owner`): what the platform granted it decides
+   * where the application may deploy (`gitops.tenancy`).
+   */
+  owner?: string;
   target: string;
   source: ApplicationSource;
   destination: ApplicationDestination;

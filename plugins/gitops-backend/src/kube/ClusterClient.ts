@@ -87,6 +87,10 @@ export class ClusterClient {
   readonly kubeConfig: KubeConfig;
   private readonly api: DiscoveringObjectApi;
   private readonly attempts: number;
+  private readonly discovered = new Map<
+    string,
+    { plural: string; namespaced: boolean }
+  >();
   /** Requests sent to the API server (discovery included), for the benchmark. */
   requestCount = 0;
 
@@ -96,6 +100,30 @@ export class ClusterClient {
     reuseConnections(options.kubeConfig);
     this.api = options.kubeConfig.makeApiClient(DiscoveringObjectApi);
     this.attempts = options.attempts ?? 5;
+  }
+
+  /**
+   * A client for the same cluster whose every request impersonates `user`
+   * (e.g. `system:serviceaccount:payments:mooring`), so the cluster's own
+   * RBAC judges it too.
+   */
+  impersonating(user: string): ClusterClient {
+    const source = this.kubeConfig;
+    const current = source.getCurrentUser();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: source.clusters,
+      contexts: source.contexts,
+      currentContext: source.currentContext,
+      users: source.users.map(u =>
+        u.name === current?.name ? { ...u, impersonateUser: user } : u,
+      ),
+    });
+    return new ClusterClient({
+      name: this.name,
+      kubeConfig,
+      attempts: this.attempts,
+    });
   }
 
   get server(): string {
@@ -137,7 +165,15 @@ export class ClusterClient {
   }
 
   /** Plural name and scope of a kind, from discovery (cached). */
-  async resourceOf(apiVersion: string, kind: string) {
+  async resourceOf(
+    apiVersion: string,
+    kind: string,
+  ): Promise<{ plural: string; namespaced: boolean }> {
+    // A served kind keeps its plural and scope; one not served yet (its CRD
+    // may come) is asked again next time.
+    const key = `${apiVersion}/${kind}`;
+    const known = this.discovered.get(key);
+    if (known) return known;
     const resource = await this.call(`Discovering ${apiVersion} ${kind}`, () =>
       this.api.discover(apiVersion, kind),
     );
@@ -147,7 +183,9 @@ export class ClusterClient {
         404,
       );
     }
-    return { plural: resource.name, namespaced: resource.namespaced };
+    const found = { plural: resource.name, namespaced: resource.namespaced };
+    this.discovered.set(key, found);
+    return found;
   }
 
   /** Server-side apply as field manager `mooring`, taking over conflicting fields. */
@@ -202,12 +240,19 @@ export class ClusterClient {
     }
   }
 
-  /** Deletes an object (background propagation); true when it was there. */
-  async delete(object: {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string };
-  }): Promise<boolean> {
+  /**
+   * Deletes an object (background propagation); true when it was there.
+   * With `uid`, the API server deletes it only while it is that very object
+   * (a precondition), so one re-created in between is left alone.
+   */
+  async delete(
+    object: {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string; namespace?: string };
+    },
+    options: { uid?: string } = {},
+  ): Promise<boolean> {
     try {
       await this.call(
         `Deleting ${describeObject({
@@ -227,6 +272,13 @@ export class ClusterClient {
             undefined,
             undefined,
             'Background',
+            options.uid
+              ? {
+                  apiVersion: 'v1',
+                  kind: 'DeleteOptions',
+                  preconditions: { uid: options.uid },
+                }
+              : undefined,
           ),
       );
       return true;

@@ -246,6 +246,8 @@ export interface components {
       reconciledAt?: string;
       /** @description A human sentence on the state or the last error; empty when all is well. */
       message: string;
+      /** @description Why syncing this application is refused (an object outside what the platform granted its owner, or one that belongs to another application); nothing is applied while it is set. */
+      refusal?: string;
       operation?: components['schemas']['Operation'];
     };
     /** @description One target of one catalog entity, deployed from Git to a cluster. */
@@ -329,10 +331,16 @@ export interface components {
       changes: components['schemas']['ResourceChange'][];
     };
     /**
-     * @description What a sync did to one object.
+     * @description What a sync did to one object; `adopted` is an existing object without a tracking id that the application took over.
      * @enum {string}
      */
-    ChangeAction: 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed';
+    ChangeAction:
+      | 'created'
+      | 'configured'
+      | 'unchanged'
+      | 'deleted'
+      | 'failed'
+      | 'adopted';
     ResourceChange: {
       kind: string;
       namespace: string;

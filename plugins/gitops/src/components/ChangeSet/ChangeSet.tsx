@@ -11,14 +11,22 @@ const useStyles = makeStyles((theme: Theme) => ({
   item: { fontFamily: 'monospace', fontSize: theme.typography.body2.fontSize },
   created: { color: theme.palette.success.dark },
   configured: { color: theme.palette.info.dark },
+  adopted: { color: theme.palette.info.dark },
   deleted: { color: theme.palette.error.dark },
   failed: { color: theme.palette.error.main },
 }));
 
-const ORDER: ChangeAction[] = ['created', 'configured', 'deleted', 'failed'];
+const ORDER: ChangeAction[] = [
+  'created',
+  'adopted',
+  'configured',
+  'deleted',
+  'failed',
+];
 
 const PREVIEW_HEADING: Record<ChangeAction, string> = {
   created: 'Will be created',
+  adopted: 'Will be adopted (exists without a Mooring tracking id)',
   configured: 'Will be changed',
   deleted: 'Will be deleted',
   failed: 'Would fail',
@@ -27,6 +35,7 @@ const PREVIEW_HEADING: Record<ChangeAction, string> = {
 
 const RESULT_HEADING: Record<ChangeAction, string> = {
   created: 'Created',
+  adopted: 'Adopted',
   configured: 'Changed',
   deleted: 'Deleted',
   failed: 'Failed',

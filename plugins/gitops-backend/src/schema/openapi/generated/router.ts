@@ -627,6 +627,11 @@ export const spec = {
             description:
               'A human sentence on the state or the last error; empty when all is well.',
           },
+          refusal: {
+            type: 'string',
+            description:
+              'Why syncing this application is refused (an object outside what the platform granted its owner, or one that belongs to another application); nothing is applied while it is set.',
+          },
           operation: {
             $ref: '#/components/schemas/Operation',
           },
@@ -895,8 +900,16 @@ export const spec = {
       },
       ChangeAction: {
         type: 'string',
-        description: 'What a sync did to one object.',
-        enum: ['created', 'configured', 'unchanged', 'deleted', 'failed'],
+        description:
+          'What a sync did to one object; `adopted` is an existing object without a tracking id that the application took over.',
+        enum: [
+          'created',
+          'configured',
+          'unchanged',
+          'deleted',
+          'failed',
+          'adopted',
+        ],
       },
       ResourceChange: {
         type: 'object',

@@ -1,0 +1,80 @@
+import type { ResourceRef } from '@mooring/plugin-gitops-common';
+import type { KubeObject } from '../kube/kubeObject';
+import { Grant, ObjectScope, checkOwnership, checkTenancy } from '../tenancy';
+
+/** What the platform granted one application, and how to ask its cluster about kinds. */
+export interface PlanAuthorization {
+  grant: Grant;
+  cluster: string;
+  destinationNamespace: string;
+  /** A kind's scope from the cluster's discovery; undefined when it is not served (yet). */
+  scopeOf(apiVersion: string, kind: string): Promise<ObjectScope | undefined>;
+}
+
+export interface PlanVerdict {
+  /** Why nothing of the plan may be applied; undefined when it may. */
+  refusal?: string;
+  /** Live objects without a tracking id that the sync takes over. */
+  adopted: ResourceRef[];
+}
+
+/**
+ * The trust boundary, judged once per plan before anything is written: every
+ * rendered object must land where the owner's grant allows (its cluster, its
+ * namespace, its kind's scope from discovery), and none may belong to another
+ * application. One violation refuses the whole plan.
+ */
+export async function authorizePlan(input: {
+  applicationId: string;
+  objects: Array<{ object: KubeObject; live?: KubeObject }>;
+  authorization: PlanAuthorization;
+}): Promise<PlanVerdict> {
+  const { authorization } = input;
+  const kinds = new Map<string, { apiVersion: string; kind: string }>();
+  for (const { object } of input.objects) {
+    kinds.set(`${object.apiVersion}/${object.kind}`, object);
+  }
+  const scopes = new Map<string, ObjectScope | undefined>();
+  await Promise.all(
+    [...kinds].map(async ([key, { apiVersion, kind }]) => {
+      scopes.set(key, await authorization.scopeOf(apiVersion, kind));
+    }),
+  );
+  const tenancy = checkTenancy({
+    objects: input.objects.map(o => o.object),
+    grant: authorization.grant,
+    cluster: authorization.cluster,
+    destinationNamespace: authorization.destinationNamespace,
+    scopeOf: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`),
+  });
+  const lives = new Map(input.objects.map(o => [o.object, o.live]));
+  const ownership = checkOwnership({
+    applicationId: input.applicationId,
+    desired: input.objects.map(o => o.object),
+    live: object => lives.get(object),
+  });
+  return {
+    refusal: tenancy.message ?? ownership.message,
+    adopted: ownership.adopted,
+  };
+}
+
+/**
+ * For prune and prune-on-remove: why the grant does not let the application
+ * delete a live object it tracks (the grant may have changed since it was
+ * applied), or undefined when it may.
+ */
+export function deletionGuard(
+  authorization: PlanAuthorization,
+): (live: KubeObject) => Promise<string | undefined> {
+  return async live => {
+    const scope = await authorization.scopeOf(live.apiVersion, live.kind);
+    return checkTenancy({
+      objects: [live],
+      grant: authorization.grant,
+      cluster: authorization.cluster,
+      destinationNamespace: authorization.destinationNamespace,
+      scopeOf: () => scope,
+    }).violations[0]?.reason;
+  };
+}
