@@ -15,9 +15,12 @@ import {
   spawn,
   spawnSync,
 } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { ConfigReader } from '@backstage/config';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
@@ -25,9 +28,14 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
+import express from 'express';
 import knexFactory from 'knex';
 import { createGitopsEngine } from '../plugins/gitops-backend/src/engine';
-import type { ApplicationSpec } from '../plugins/gitops-backend/src/engine';
+import type {
+  ApplicationSpec,
+  GitopsEngine,
+} from '../plugins/gitops-backend/src/engine';
+import { createWebhookRouter } from '../plugins/gitops-backend/src/webhook/createWebhookRouter';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -260,6 +268,79 @@ async function openDatabase(cleanups: (() => Promise<void>)[]) {
   return database;
 }
 
+/**
+ * The plugin's webhook route on 127.0.0.1, as the Git host reaches it in
+ * production; `push` sends it a GitHub push event signed with the secret.
+ */
+async function startWebhookServer(engine: GitopsEngine) {
+  const secret = crypto.randomBytes(16).toString('hex');
+  const app = express();
+  app.use(createWebhookRouter({ engine, logger: quietLogger, secret }));
+  app.use(
+    MiddlewareFactory.create({
+      config: new ConfigReader({}),
+      logger: quietLogger,
+    }).error(),
+  );
+  const server = await new Promise<ReturnType<typeof app.listen>>(
+    (resolve, reject) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+      listening.once('error', reject);
+    },
+  );
+  const url = `http://127.0.0.1:${
+    (server.address() as AddressInfo).port
+  }/webhook`;
+  return {
+    /** Delivers a push of `after` to `branch`; resolves with the applications the route refreshes. */
+    async push(push: {
+      repoUrl: string;
+      branch: string;
+      before: string;
+      after: string;
+    }): Promise<string[]> {
+      const body = JSON.stringify({
+        ref: `refs/heads/${push.branch}`,
+        before: push.before,
+        after: push.after,
+        repository: {
+          name: 'fleet',
+          full_name: 'bench/fleet',
+          clone_url: push.repoUrl,
+          default_branch: 'main',
+        },
+        pusher: { name: 'bench', email: 'bench@example.com' },
+        head_commit: { id: push.after },
+      });
+      const signature = crypto
+        .createHmac('sha256', secret)
+        .update(body)
+        .digest('hex');
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'GitHub-Hookshot/bench',
+          'X-GitHub-Event': 'push',
+          'X-GitHub-Delivery': crypto.randomUUID(),
+          'X-Hub-Signature-256': `sha256=${signature}`,
+        },
+        body,
+      });
+      const text = await response.text();
+      if (response.status !== 202) {
+        throw new Error(`Webhook answered ${response.status}: ${text}`);
+      }
+      return JSON.parse(text).applications;
+    },
+    stop: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-bench-'));
@@ -369,15 +450,31 @@ async function main() {
       ).toFixed(0)} MB)`,
     );
 
-    // Commit → applied, with a refresh requested (as a webhook does).
+    // Commit → applied: a signed push event through the webhook route.
+    const webhook = await startWebhookServer(engine);
+    cleanups.push(webhook.stop);
     const commitLatencies: number[] = [];
     const step = Math.max(1, Math.floor(options.apps / options.samples));
+    let before = firstHead;
     for (let s = 0; s < options.samples; s++) {
       const i = (s * step) % options.apps;
       writeApp(repo, i, options.objects, s + 1);
       const head = commitAll(repo, `Bump ${appName(i)}`);
       const t0 = process.hrtime.bigint();
-      await engine.refreshRepo(repoUrl, 'main');
+      const refreshed = await webhook.push({
+        repoUrl,
+        branch: 'main',
+        before,
+        after: head,
+      });
+      before = head;
+      if (!refreshed.includes(appName(i))) {
+        throw new Error(
+          `The push to ${repoUrl} did not refresh ${appName(i)} (refreshed ${
+            refreshed.length
+          } applications)`,
+        );
+      }
       let app = await engine.getApplication(appName(i));
       while (app.status.syncedRevision !== head) {
         await sleep(5);
@@ -465,6 +562,7 @@ async function main() {
       apiRequestsPerNoopReconcile: noopRequests,
       noopReconcileSeconds: round(noopSeconds, 2),
     };
+    await webhook.stop();
     await engine.stop();
     await sim.stop();
 
