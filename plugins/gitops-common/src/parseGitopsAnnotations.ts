@@ -69,6 +69,15 @@ export interface ParseGitopsAnnotationsOptions {
    * what is wrong with it, or `undefined` when it is fine.
    */
   checkRepo?: (repoUrl: string) => string | undefined;
+  /**
+   * When given, checks a parsed target against what the platform granted the
+   * entity's owner (`gitops.tenancy`): returns the problem with the
+   * annotation at fault, or `undefined` when the owner may deploy there.
+   */
+  checkTarget?: (
+    target: GitopsTarget,
+    entity: Entity,
+  ) => { annotation: string; message: string } | undefined;
 }
 
 /** Keys that may carry a `.<target>` suffix. */
@@ -158,6 +167,11 @@ export function parseGitopsAnnotations(
       options,
       targetErrors,
     );
+    const refused =
+      parsed && targetErrors.length === 0
+        ? options.checkTarget?.(parsed, entity)
+        : undefined;
+    if (refused) targetErrors.push({ target, ...refused });
     errors.push(...targetErrors);
     if (parsed && targetErrors.length === 0) {
       targets.push(parsed);

@@ -3,7 +3,11 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { createRepoCheck, readClusterNames } from './gitopsConfig';
+import {
+  createRepoCheck,
+  createTargetCheck,
+  readClusterNames,
+} from './gitopsConfig';
 import { GitopsAnnotationProcessor } from './GitopsAnnotationProcessor';
 
 /**
@@ -25,6 +29,7 @@ export const catalogModuleGitops = createBackendModule({
       },
       async init({ catalog, config, logger }) {
         const checkRepo = createRepoCheck(config);
+        const checkTarget = createTargetCheck(config);
         // The kubeconfig file may be written or changed after the backend
         // starts, so the cluster list is re-read, at most every 30 seconds.
         let cached: { at: number; names: string[] | undefined } | undefined;
@@ -49,6 +54,7 @@ export const catalogModuleGitops = createBackendModule({
           new GitopsAnnotationProcessor(() => ({
             clusters: clusters(),
             checkRepo,
+            checkTarget,
           })),
         );
       },

@@ -29,6 +29,9 @@ export function entityApplications(
     specs: targets.map(t => ({
       id: applicationId(entityRef, t.target),
       entityRef,
+      ...(typeof entity.spec?.owner === 'string'
+        ? { owner: entity.spec.owner }
+        : {}),
       target: t.target,
       source: { repoUrl: t.repoUrl, path: t.path, revision: t.revision },
       destination: { cluster: t.cluster, namespace: t.namespace },

@@ -8,7 +8,7 @@ import type {
 import pLimit from 'p-limit';
 import { ClusterCache } from '../kube/ClusterCache';
 import type { ClusterClient, ClusterError } from '../kube/ClusterClient';
-import { grantFor, impersonatedUser } from '../tenancy';
+import { UNOWNED, grantFor, impersonatedUser } from '../tenancy';
 import { KubeObject, trackedApplicationId } from '../kube/kubeObject';
 import { ApplicationRegistry, ApplicationState } from './ApplicationRegistry';
 import {
@@ -27,8 +27,6 @@ import {
 
 export type { DefaultGitopsEngineOptions };
 
-/** The owner of an application whose entity names none: it gets the default grant. */
-const UNOWNED = 'group:default/unowned';
 import { previewSync } from './previewSync';
 import { pruneRemovedApplication } from './pruneRemovedApplication';
 import { RunRecorder } from './RunRecorder';

@@ -30,6 +30,7 @@ import { registerGitopsActions } from '../actions/registerGitopsActions';
 import { CatalogApplicationSync } from '../catalog/CatalogApplicationSync';
 import {
   createRepoCheck,
+  createTargetCheck,
   readCatalogSyncInterval,
   readClusterNames,
 } from '../catalog/gitopsConfig';
@@ -87,6 +88,7 @@ export async function startGitopsServices(
   const access = new ApplicationAccess(options.permissions, options.auth);
 
   const checkRepo = createRepoCheck(config);
+  const checkTarget = createTargetCheck(config);
   let clusterWarning: string | undefined;
   const catalogSync = new CatalogApplicationSync({
     catalog: options.catalog,
@@ -97,7 +99,7 @@ export async function startGitopsServices(
       try {
         const clusters = readClusterNames(config);
         clusterWarning = undefined;
-        return { clusters, checkRepo };
+        return { clusters, checkRepo, checkTarget };
       } catch (error) {
         const message = (error as Error).message;
         if (message !== clusterWarning) {
@@ -106,7 +108,7 @@ export async function startGitopsServices(
           );
           clusterWarning = message;
         }
-        return { checkRepo };
+        return { checkRepo, checkTarget };
       }
     },
   });

@@ -3,6 +3,9 @@ import { minimatch } from 'minimatch';
 import { ownerEntityRef } from './ownerEntityRef';
 import type { TenancyRule } from './readTenancyRules';
 
+/** The owner of an application whose entity names none: it gets the default grant. */
+export const UNOWNED = 'group:default/unowned';
+
 /** The application a grant is computed for. */
 export interface GrantSubject {
   /** The component's `spec.owner`, e.g. `payments` or `group:default/payments`. */

@@ -3,6 +3,7 @@
 export { readTenancyRules } from './readTenancyRules';
 export type { TenancyRule } from './readTenancyRules';
 export {
+  UNOWNED,
   grantFor,
   clusterAllowed,
   repoAllowed,
