@@ -1,3 +1,4 @@
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expect*"] }] -- the module's assert helper */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
