@@ -1,6 +1,7 @@
 import type { Entity } from '@backstage/catalog-model';
 import type { CatalogProcessorResult } from '@backstage/plugin-catalog-node';
 import { serializeError } from '@backstage/errors';
+import type { Application } from '@mooring/plugin-gitops-common';
 import { entityApplications } from './entityApplications';
 import { GitopsAnnotationProcessor } from './GitopsAnnotationProcessor';
 
@@ -109,5 +110,75 @@ describe('GitopsAnnotationProcessor', () => {
       'mooring.dev/path',
       'mooring.dev/repo',
     ]);
+  });
+
+  it('reports a sync Mooring refuses for what the entity asks now, and not for an edit that changes it', async () => {
+    const annotations = {
+      'mooring.dev/cluster': 'dev',
+      'mooring.dev/path': 'deploy',
+      'mooring.dev/repo': 'git://127.0.0.1:9418/payments.git',
+      'mooring.dev/namespace': 'payments',
+    };
+    const refusal =
+      'Refused: ClusterRoleBinding ops is cluster-scoped and group:default/guests may manage no cluster-scoped kinds (granted: namespace payments). Nothing was applied.';
+    const application = {
+      id: 'component~default~payments~default',
+      entityRef: 'component:default/payments',
+      target: 'default',
+      source: {
+        repoUrl: annotations['mooring.dev/repo'],
+        path: 'deploy',
+        revision: '',
+      },
+      destination: { cluster: 'dev', namespace: 'payments' },
+      policy: { sync: 'auto', prune: false, selfHeal: false },
+      status: {
+        sync: 'OutOfSync',
+        health: 'Healthy',
+        message: refusal,
+        refusal,
+      },
+    } as Application;
+    const asked: string[] = [];
+    const processor = new GitopsAnnotationProcessor(
+      () => ({ clusters: ['dev'] }),
+      async ref => {
+        asked.push(ref);
+        return [application];
+      },
+    );
+    const run = async (e: Entity) => {
+      const emitted: CatalogProcessorResult[] = [];
+      await processor.postProcessEntity(e, location, r => emitted.push(r));
+      return emitted.map(r => (r.type === 'error' ? r.error.message : r.type));
+    };
+    expect(await run(entity(annotations))).toEqual([
+      `Target default: ${refusal}`,
+    ]);
+    expect(asked).toEqual(['component:default/payments']);
+    // The owner moves the target elsewhere: Mooring must get to judge that.
+    expect(
+      await run(entity({ ...annotations, 'mooring.dev/namespace': 'shop' })),
+    ).toEqual([]);
+  });
+
+  it('ignores a Mooring that cannot be asked', async () => {
+    const processor = new GitopsAnnotationProcessor(
+      () => ({ clusters: ['dev'] }),
+      async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+    );
+    const emitted: CatalogProcessorResult[] = [];
+    await processor.postProcessEntity(
+      entity({
+        'mooring.dev/cluster': 'dev',
+        'mooring.dev/path': 'deploy',
+        'mooring.dev/repo': 'git://127.0.0.1:9418/payments.git',
+      }),
+      location,
+      r => emitted.push(r),
+    );
+    expect(emitted).toEqual([]);
   });
 });

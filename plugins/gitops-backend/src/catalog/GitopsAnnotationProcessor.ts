@@ -1,10 +1,12 @@
-import type { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type {
   CatalogProcessor,
   CatalogProcessorEmit,
   LocationSpec,
 } from '@backstage/plugin-catalog-node';
 import {
+  Application,
+  GitopsTarget,
   parseGitopsAnnotations,
   ParseGitopsAnnotationsOptions,
 } from '@mooring/plugin-gitops-common';
@@ -22,7 +24,17 @@ export class MooringAnnotationError extends Error {
  * good version, so a typo never takes a running deployment away.
  */
 export class GitopsAnnotationProcessor implements CatalogProcessor {
-  constructor(private readonly options: () => ParseGitopsAnnotationsOptions) {}
+  constructor(
+    private readonly options: () => ParseGitopsAnnotationsOptions,
+    /**
+     * The applications Mooring runs for an entity, to report the syncs it
+     * refuses (tenancy, ownership) on the entity too; errors reading them
+     * are ignored (Mooring may not be up yet).
+     */
+    private readonly applicationsOf?: (
+      entityRef: string,
+    ) => Promise<Application[]>,
+  ) {}
 
   getProcessorName(): string {
     return 'GitopsAnnotationProcessor';
@@ -33,7 +45,7 @@ export class GitopsAnnotationProcessor implements CatalogProcessor {
     location: LocationSpec,
     emit: CatalogProcessorEmit,
   ): Promise<Entity> {
-    const { errors } = parseGitopsAnnotations(entity, this.options());
+    const { errors, targets } = parseGitopsAnnotations(entity, this.options());
     for (const error of errors) {
       emit({
         type: 'error',
@@ -41,6 +53,36 @@ export class GitopsAnnotationProcessor implements CatalogProcessor {
         error: new MooringAnnotationError(error.message),
       });
     }
+    if (this.applicationsOf && targets.length) {
+      const applications = await this.applicationsOf(
+        stringifyEntityRef(entity),
+      ).catch(() => []);
+      for (const app of applications) {
+        const target = targets.find(t => t.target === app.target);
+        // Only a refusal of what the entity asks for now: an edit that
+        // changes the target must reach Mooring, which then judges it anew.
+        if (!app.status.refusal || !target || !sameTarget(target, app)) {
+          continue;
+        }
+        emit({
+          type: 'error',
+          location,
+          error: new MooringAnnotationError(
+            `Target ${app.target}: ${app.status.refusal}`,
+          ),
+        });
+      }
+    }
     return entity;
   }
+}
+
+function sameTarget(target: GitopsTarget, app: Application): boolean {
+  return (
+    target.cluster === app.destination.cluster &&
+    target.namespace === app.destination.namespace &&
+    target.repoUrl === app.source.repoUrl &&
+    target.path === app.source.path &&
+    target.revision === app.source.revision
+  );
 }

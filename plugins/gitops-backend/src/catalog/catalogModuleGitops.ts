@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import type { ApplicationListResponse } from '@mooring/plugin-gitops-common';
 import {
   createRepoCheck,
   createTargetCheck,
@@ -12,8 +13,9 @@ import { GitopsAnnotationProcessor } from './GitopsAnnotationProcessor';
 
 /**
  * Catalog module that reports bad `mooring.dev/*` annotations (unknown
- * cluster, missing path, repository not allowed, bad target list) on the
- * entity's catalog processing status.
+ * cluster, missing path, repository not allowed, bad target list, a
+ * cluster or namespace not granted to the owner) and the syncs Mooring
+ * refuses on the entity's catalog processing status.
  *
  * @public
  */
@@ -26,8 +28,10 @@ export const catalogModuleGitops = createBackendModule({
         catalog: catalogProcessingExtensionPoint,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ catalog, config, logger }) {
+      async init({ catalog, config, logger, discovery, auth }) {
         const checkRepo = createRepoCheck(config);
         const checkTarget = createTargetCheck(config);
         // The kubeconfig file may be written or changed after the backend
@@ -50,12 +54,31 @@ export const catalogModuleGitops = createBackendModule({
           cached = { at: Date.now(), names };
           return names;
         };
+        // The syncs Mooring refuses show on the entity as well.
+        const applicationsOf = async (entityRef: string) => {
+          const { token } = await auth.getPluginRequestToken({
+            onBehalfOf: await auth.getOwnServiceCredentials(),
+            targetPluginId: 'gitops',
+          });
+          const url = `${await discovery.getBaseUrl(
+            'gitops',
+          )}/applications?entityRef=${encodeURIComponent(entityRef)}`;
+          const response = await fetch(url, {
+            headers: { Authorization: `Bearer ${token}` },
+            signal: AbortSignal.timeout(5_000),
+          });
+          if (!response.ok) return [];
+          return ((await response.json()) as ApplicationListResponse).items;
+        };
         catalog.addProcessor(
-          new GitopsAnnotationProcessor(() => ({
-            clusters: clusters(),
-            checkRepo,
-            checkTarget,
-          })),
+          new GitopsAnnotationProcessor(
+            () => ({
+              clusters: clusters(),
+              checkRepo,
+              checkTarget,
+            }),
+            applicationsOf,
+          ),
         );
       },
     });

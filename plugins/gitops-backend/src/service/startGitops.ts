@@ -138,6 +138,13 @@ export async function startGitopsServices(
     logger,
   });
   const detach = notifier.attach(engine);
+  const detachRefusals = refreshEntitiesOnRefusal({
+    engine,
+    catalog: options.catalog,
+    auth: options.auth,
+    logger,
+  });
+  options.lifecycle.addShutdownHook(() => detachRefusals());
   options.lifecycle.addShutdownHook(() => detach());
 
   registerGitopsActions({
@@ -168,4 +175,37 @@ export async function startGitopsServices(
   httpRouter.addAuthPolicy({ path: '/webhook', allow: 'unauthenticated' });
 
   return { catalogSync };
+}
+
+/**
+ * When a sync of an application is newly refused (or no longer is), asks the
+ * catalog to process its entity again, so the entity's processing status
+ * says so without waiting for the next processing round.
+ */
+function refreshEntitiesOnRefusal(options: {
+  engine: GitopsEngine;
+  catalog: CatalogService;
+  auth: AuthService;
+  logger: LoggerService;
+}): () => void {
+  const refusals = new Map<string, string | undefined>();
+  return options.engine.subscribe(event => {
+    if (event.type !== 'status') return;
+    const { id, entityRef, status } = event.application;
+    if (refusals.get(id) === status.refusal) return;
+    const first = !refusals.has(id);
+    refusals.set(id, status.refusal);
+    if (first && !status.refusal) return;
+    (async () => {
+      await options.catalog.refreshEntity(entityRef, {
+        credentials: await options.auth.getOwnServiceCredentials(),
+      });
+    })().catch(error =>
+      options.logger.warn(
+        `Could not ask the catalog to process ${entityRef} again: ${stringifyError(
+          error,
+        )}`,
+      ),
+    );
+  });
 }
