@@ -21,6 +21,8 @@ export interface ApplicationState {
   resources: ApplicationResource[];
   /** Objects that left Git but still live in the cluster with our tracking id. */
   stale: StaleObject[];
+  /** Keys of rendered objects the owner's grant refuses: nothing live of them is shown. */
+  refused: Set<string>;
   /** What the application applied, as last read from or written to the database. */
   inventory?: Inventory;
   /** Serialises all work on one application. */
@@ -65,6 +67,7 @@ export class ApplicationRegistry {
           comparisons: new Map(),
           resources: [],
           stale: [],
+          refused: new Set(),
           queue: Promise.resolve(),
           automation: initialAutomation(),
         };

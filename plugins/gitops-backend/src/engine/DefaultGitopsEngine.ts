@@ -174,7 +174,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
     const name = state.spec.destination.cluster;
     return readDiff(
       state,
-      this.caches.has(name) ? this.cluster(name) : undefined,
+      this.caches.has(name) ? this.clusterFor(state) : undefined,
     );
   }
 

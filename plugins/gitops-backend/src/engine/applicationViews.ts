@@ -7,8 +7,10 @@ import { sortForApply } from '../apply/syncOrder';
 import { resourceDiff } from '../diff/resourceDiff';
 import type { ClusterCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
+import { objectKey } from '../kube/kubeObject';
 import { childKindsOf, liveChildren } from '../kube/liveChildren';
 import type { ApplicationState } from './ApplicationRegistry';
+import type { PlanAuthorization } from './authorizePlan';
 import { planSync } from './planSync';
 
 /**
@@ -20,7 +22,10 @@ export async function readResources(
   cache: ClusterCache | undefined,
   healthChecks: GitopsHealthCheck[],
 ): Promise<ApplicationResource[]> {
-  const kinds = childKindsOf(state.resources);
+  // Controllers' objects are looked up under the application's own objects
+  // only, never under one its owner's grant refuses.
+  const roots = state.resources.filter(r => !state.refused.has(objectKey(r)));
+  const kinds = childKindsOf(roots);
   if (!cache || kinds.length === 0) return state.resources;
   // Controllers' objects are watched from the first time someone looks at an
   // application that has them.
@@ -31,7 +36,7 @@ export async function readResources(
   return [
     ...state.resources,
     ...liveChildren(
-      state.resources,
+      roots,
       (apiVersion, kind) => cache.list(apiVersion, kind),
       healthChecks,
     ),
@@ -45,11 +50,17 @@ export async function readResources(
  */
 export async function readDiff(
   state: ApplicationState,
-  cluster: { client: ClusterClient; cache: ClusterCache } | undefined,
+  cluster:
+    | {
+        client: ClusterClient;
+        cache: ClusterCache;
+        authorization: PlanAuthorization;
+      }
+    | undefined,
 ): Promise<ResourceDiff[]> {
   const { rendered } = state;
   if (!rendered || !cluster) return [];
-  const { cache, client } = cluster;
+  const { cache, client, authorization } = cluster;
   const plan = await planSync({
     applicationId: state.spec.id,
     rendered,
@@ -65,6 +76,7 @@ export async function readDiff(
     dryRun: object => client.apply(object, { dryRun: true }),
     dryRunMissing: true,
     recordFailures: true,
+    authorization,
   });
   const byObject = new Map(plan.objects.map(p => [p.object, p]));
   const diffs: ResourceDiff[] = [];
@@ -72,7 +84,7 @@ export async function readDiff(
     const planned = byObject.get(object)!;
     if (planned.action === 'unchanged') continue;
     // Where the API server refuses the object (e.g. its namespace does not
-    // exist yet), the manifest itself is shown.
+    // exist yet), or the owner's grant does, the manifest itself is shown.
     const diff = resourceDiff(planned.live, planned.expected ?? object);
     if (diff) diffs.push(diff);
   }

@@ -1,5 +1,5 @@
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
-import type { KubeObject } from '../kube/kubeObject';
+import { KubeObject, splitApiVersion } from '../kube/kubeObject';
 import { Grant, ObjectScope, checkOwnership, checkTenancy } from '../tenancy';
 
 /** What the platform granted one application, and how to ask its cluster about kinds. */
@@ -16,6 +16,12 @@ export interface PlanVerdict {
   refusal?: string;
   /** Live objects without a tracking id that the sync takes over. */
   adopted: ResourceRef[];
+  /**
+   * Why each refused object is refused, by position in the objects given.
+   * Nothing of a refused object's live version may be shown: it may not be
+   * the application's to see.
+   */
+  refused: Map<number, string>;
 }
 
 /**
@@ -53,9 +59,34 @@ export async function authorizePlan(input: {
     desired: input.objects.map(o => o.object),
     live: object => lives.get(object),
   });
+  const refused = new Map<number, string>();
+  input.objects.forEach(({ object }, index) => {
+    const { group } = splitApiVersion(object.apiVersion);
+    const name = object.metadata.name;
+    const violation =
+      tenancy.violations.find(
+        v =>
+          !v.object ||
+          (v.object.kind === object.kind &&
+            v.object.group === group &&
+            v.object.name === name &&
+            (v.object.namespace === '' ||
+              v.object.namespace ===
+                (object.metadata.namespace ||
+                  authorization.destinationNamespace))),
+      )?.reason ??
+      ownership.conflicts.find(
+        c =>
+          c.object.kind === object.kind &&
+          c.object.name === name &&
+          c.object.namespace === (object.metadata.namespace ?? ''),
+      )?.reason;
+    if (violation) refused.set(index, violation);
+  });
   return {
     refusal: tenancy.message ?? ownership.message,
     adopted: ownership.adopted,
+    refused,
   };
 }
 

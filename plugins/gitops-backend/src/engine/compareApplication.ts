@@ -93,7 +93,9 @@ export async function compareApplication(input: {
   });
 
   const resources: ApplicationResource[] = plan.objects.map(planned => {
-    const health = objectHealth(planned.live, healthChecks);
+    const health = planned.refused
+      ? { status: 'Unknown' as const, message: `Refused: ${planned.refused}` }
+      : objectHealth(planned.live, healthChecks);
     return {
       ...resourceRef(planned.object),
       sync: planned.action === 'unchanged' ? 'Synced' : 'OutOfSync',

@@ -29,6 +29,11 @@ export interface PlannedObject {
   expected?: KubeObject;
   /** Why the object could not be planned (`failed`). */
   message?: string;
+  /**
+   * Why the owner's grant refuses this object; its live version is then
+   * neither kept nor shown.
+   */
+  refused?: string;
 }
 
 /** An object that left Git but still lives in the cluster with this application's tracking id. */
@@ -133,7 +138,8 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
         })),
         authorization: input.authorization,
       })
-    : { adopted: [] };
+    : { adopted: [], refused: new Map<number, string>() };
+  const { refused, ...judgement } = verdict;
   const dryRun = verdict.refusal ? undefined : input.dryRun;
 
   // 3. Each object against its live version.
@@ -194,7 +200,14 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
     }
   };
   const objects = await Promise.all(
-    rendered.objects.map((object, i) => {
+    rendered.objects.map(async (object, i) => {
+      const reason = refused.get(i);
+      if (reason !== undefined) {
+        const key = keyOfObject(object);
+        const desiredHash = rendered.hashes.get(key) ?? stableStringify(object);
+        const action: PlannedAction = 'update';
+        return { object, key, desiredHash, action, refused: reason };
+      }
       const { failure, live } = lives[i];
       if (failure !== undefined) {
         const key = keyOfObject(object);
@@ -222,5 +235,5 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
       stale.push({ entry, live });
     }
   }
-  return { objects, stale, comparisons, ...verdict };
+  return { objects, stale, comparisons, ...judgement };
 }

@@ -80,6 +80,9 @@ export async function recordComparison(
     }
     state.resources = comparison.resources;
     state.stale = comparison.plan.stale;
+    state.refused = new Set(
+      comparison.plan.objects.filter(p => p.refused).map(p => p.key),
+    );
     const { facts } = state;
     if (
       comparison.synced &&
