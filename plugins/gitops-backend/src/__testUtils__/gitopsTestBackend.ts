@@ -82,6 +82,10 @@ const memberships: Record<string, string[]> = {
   'user:default/mallory': ['user:default/mallory'],
 };
 const blockedReaders = new Set(['user:default/eve']);
+/** Users a catalog policy keeps from reading `web` (and so its deployments). */
+const catalogHidden: Record<string, string[]> = {
+  'user:default/trent': ['component:default/web'],
+};
 
 /**
  * Permission decisions as Mooring's default policy makes them: services are
@@ -96,6 +100,14 @@ function decide(
   const principal = credentials.principal as any;
   if (principal.type === 'service') return { result: AuthorizeResult.ALLOW };
   const user = principal.userEntityRef as string;
+  if (req.permission.name === 'catalog.entity.read') {
+    const ref = (req as { resourceRef?: string }).resourceRef ?? '';
+    return {
+      result: catalogHidden[user]?.includes(ref)
+        ? AuthorizeResult.DENY
+        : AuthorizeResult.ALLOW,
+    };
+  }
   if (req.permission.name === 'gitops.application.read') {
     return {
       result: blockedReaders.has(user)
@@ -252,6 +264,7 @@ export const alice = mockCredentials.user.header('user:default/alice');
 export const bob = mockCredentials.user.header('user:default/bob');
 export const mallory = mockCredentials.user.header('user:default/mallory');
 export const eve = mockCredentials.user.header('user:default/eve');
+export const trent = mockCredentials.user.header('user:default/trent');
 export const service = mockCredentials.service.header();
 
 export const PROD = 'component~default~payments~prod';

@@ -8,6 +8,7 @@ import {
   AuthorizeResult,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   gitopsApplicationReadPermission,
   gitopsApplicationSyncPermission,
@@ -16,7 +17,9 @@ import {
 /**
  * Mooring's permissions are resource permissions on the application's catalog
  * entity, so the policy can decide by ownership. Every route and action asks
- * here.
+ * here. Reading an application (its status, diff, resources and history)
+ * also takes reading its entity in the catalog (`catalog.entity.read`), so
+ * whoever may not see an entity sees none of its deployments.
  */
 export class ApplicationAccess {
   constructor(
@@ -37,14 +40,18 @@ export class ApplicationAccess {
       return new Set();
     }
     const decisions = await this.permissions.authorize(
-      refs.map(resourceRef => ({
-        permission: gitopsApplicationReadPermission,
-        resourceRef,
-      })),
+      refs.flatMap(resourceRef => [
+        { permission: gitopsApplicationReadPermission, resourceRef },
+        { permission: catalogEntityReadPermission, resourceRef },
+      ]),
       { credentials },
     );
     return new Set(
-      refs.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
+      refs.filter(
+        (_, i) =>
+          decisions[2 * i].result === AuthorizeResult.ALLOW &&
+          decisions[2 * i + 1].result === AuthorizeResult.ALLOW,
+      ),
     );
   }
 
@@ -53,12 +60,12 @@ export class ApplicationAccess {
     credentials: BackstageCredentials,
     application: { id: string; entityRef: string },
   ): Promise<void> {
-    await this.require(
-      credentials,
+    for (const permission of [
       gitopsApplicationReadPermission,
-      application,
-      'read',
-    );
+      catalogEntityReadPermission,
+    ]) {
+      await this.require(credentials, permission, application, 'read');
+    }
   }
 
   /** Throws `NotAllowedError` unless the caller may sync, roll back or refresh the application. */

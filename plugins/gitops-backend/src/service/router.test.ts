@@ -6,6 +6,7 @@ import {
   broken,
   component,
   eve,
+  trent,
   GitopsTestBackend,
   mallory,
   payments,
@@ -139,6 +140,26 @@ describe('gitops REST API', () => {
       .set('Authorization', eve);
     expect(one.status).toBe(403);
     expect(one.body.error.name).toBe('NotAllowedError');
+  });
+
+  it('shows no deployment of an entity the caller may not read in the catalog', async () => {
+    const list = await t
+      .http()
+      .get('/api/gitops/applications')
+      .set('Authorization', trent);
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((a: { id: string }) => a.id)).not.toContain(WEB);
+    expect(list.body.items.map((a: { id: string }) => a.id)).toContain(PROD);
+    for (const path of ['', '/diff', '/resources', '/history']) {
+      const res = await t
+        .http()
+        .get(`/api/gitops/applications/${WEB}${path}`)
+        .set('Authorization', trent);
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain(
+        'catalog.entity.read on component:default/web is denied',
+      );
+    }
   });
 
   it('needs a Backstage token', async () => {
@@ -397,7 +418,8 @@ describe('many applications', () => {
       expect(res.status).toBe(200);
       expect(res.body.items).toHaveLength(1000);
       expect(t.authorizeCalls).toHaveLength(1);
-      expect(t.authorizeCalls[0]).toHaveLength(1000);
+      // Reading the application and reading its entity, for each.
+      expect(t.authorizeCalls[0]).toHaveLength(2000);
     } finally {
       await t.backend.stop();
     }
