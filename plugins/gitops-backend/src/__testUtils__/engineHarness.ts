@@ -50,6 +50,12 @@ export function clusterClient(sim: KubeSim) {
     async replace(object: KubernetesObject) {
       return api.replace(object);
     },
+    async create(object: KubernetesObject) {
+      return api.create(object) as Promise<any>;
+    },
+    async delete(object: KubernetesObject) {
+      return api.delete(object);
+    },
   };
 }
 
@@ -60,18 +66,28 @@ export function spec(
   overrides: Partial<ApplicationSpec['policy']> & {
     namespace?: string;
     revision?: string;
+    /** The entity's owner (`spec.owner`), whose grant the application gets. */
+    owner?: string;
+    cluster?: string;
   } = {},
 ): ApplicationSpec {
   return {
     id,
     entityRef: `component:default/${id}`,
+    ...(overrides.owner ? { owner: overrides.owner } : {}),
     target: 'default',
     source: { repoUrl, path, revision: overrides.revision ?? 'main' },
-    destination: { cluster: 'dev', namespace: overrides.namespace ?? id },
+    destination: {
+      cluster: overrides.cluster ?? 'dev',
+      namespace: overrides.namespace ?? id,
+    },
     policy: {
       sync: overrides.sync ?? 'manual',
       prune: overrides.prune ?? false,
       selfHeal: overrides.selfHeal ?? false,
+      ...(overrides.pruneOnRemove !== undefined
+        ? { pruneOnRemove: overrides.pruneOnRemove }
+        : {}),
     },
   };
 }
@@ -82,7 +98,18 @@ export async function createTestEngine(options: {
   database: Knex;
   leaseTtlMs?: number;
   maxRuns?: number;
-  extraClusters?: { name: string; url: string }[];
+  /**
+   * More clusters: unreachable ones by default; with `serviceAccountToken`
+   * and `caData` (e.g. the same kube-sim under another name) reachable.
+   */
+  extraClusters?: {
+    name: string;
+    url: string;
+    serviceAccountToken?: string;
+    caData?: string;
+  }[];
+  /** `gitops.tenancy` (e.g. `{ rules: [...] }`); absent gives the default grant. */
+  tenancy?: unknown;
 }) {
   const workingDirectory = tempDir('engine-work');
   const engine = await createGitopsEngine({
@@ -95,12 +122,19 @@ export async function createTestEngine(options: {
             serviceAccountToken: options.sim.adminToken,
             caData: options.sim.caData,
           },
-          ...(options.extraClusters ?? []).map(c => ({
-            ...c,
-            serviceAccountToken: 'none',
-            skipTLSVerify: true,
-          })),
+          ...(options.extraClusters ?? []).map(c =>
+            c.caData
+              ? c
+              : {
+                  ...c,
+                  serviceAccountToken: c.serviceAccountToken ?? 'none',
+                  skipTLSVerify: true,
+                },
+          ),
         ],
+        ...(options.tenancy !== undefined
+          ? { tenancy: options.tenancy as any }
+          : {}),
         allowedRepos: ['file:///tmp/**', 'git://127.0.0.1:*/**'],
         history: { maxRunsPerApplication: options.maxRuns ?? 100 },
       },

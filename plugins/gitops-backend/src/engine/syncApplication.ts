@@ -136,8 +136,14 @@ export async function syncApplication(
       authorization,
     });
     if (plan.refusal) throw new SyncStageError('Failed', plan.refusal);
-    // 3. The destination namespace, when an object lives in it.
-    if (needsDestinationNamespace(spec, rendered.objects)) {
+    // 3. The destination namespace, when an object lives in it. Not when the
+    //    grant's service account is impersonated: it lives in that namespace,
+    //    so the namespace exists, and a Role of the namespace cannot let it
+    //    read the (cluster-scoped) Namespace object.
+    if (
+      !authorization.grant.serviceAccount &&
+      needsDestinationNamespace(spec, rendered.objects)
+    ) {
       await stage('Failed', () =>
         client.ensureNamespace(spec.destination.namespace),
       );
