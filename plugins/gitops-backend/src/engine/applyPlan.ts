@@ -9,7 +9,7 @@ import {
   mergeInventory,
   staleEntries,
 } from '../apply/inventory';
-import { applySteps, sortForApply } from '../apply/syncOrder';
+import { applySteps, sortForDelete } from '../apply/syncOrder';
 import { sameObject } from '../diff/normalize';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { KubeObject, describeObject, resourceRef } from '../kube/kubeObject';
@@ -178,7 +178,7 @@ export async function pruneObjects(input: {
   for (const entry of input.entries) {
     byObject.set(refOfEntry(entry) as KubeObject, entry);
   }
-  for (const object of sortForApply([...byObject.keys()]).reverse()) {
+  for (const object of sortForDelete([...byObject.keys()])) {
     const entry = byObject.get(object)!;
     const change = changeOf(entry);
     try {
