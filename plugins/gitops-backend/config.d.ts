@@ -27,7 +27,8 @@ export interface Config {
      * Path to a kubeconfig file; each of its contexts becomes a cluster named
      * after the context. Relative paths are resolved from the backend's
      * working directory. Read again when the catalog checks annotations, so
-     * contexts added later are seen.
+     * contexts added later are seen. A file that does not exist is logged as
+     * a warning (the backend still starts, knowing no clusters from it).
      */
     kubeconfig?: string;
 
