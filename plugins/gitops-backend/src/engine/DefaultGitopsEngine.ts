@@ -6,11 +6,9 @@ import type {
   SyncRun,
 } from '@mooring/plugin-gitops-common';
 import pLimit from 'p-limit';
-import { ClusterCache } from '../kube/ClusterCache';
-import type { ClusterClient, ClusterError } from '../kube/ClusterClient';
-import { UNOWNED, grantFor, impersonatedUser } from '../tenancy';
 import { KubeObject, trackedApplicationId } from '../kube/kubeObject';
 import { ApplicationRegistry, ApplicationState } from './ApplicationRegistry';
+import { ClusterAccess } from './ClusterAccess';
 import {
   StatusFacts,
   applicationOf,
@@ -21,7 +19,6 @@ import { readDiff, readResources } from './applicationViews';
 import {
   DefaultGitopsEngineOptions,
   EngineContext,
-  SyncStageError,
   errorMessage,
 } from './engineContext';
 
@@ -54,9 +51,7 @@ import type {
  */
 export class DefaultGitopsEngine implements GitopsEngine {
   private readonly registry = new ApplicationRegistry();
-  private readonly caches = new Map<string, ClusterCache>();
-  /** Clients that impersonate a grant's service account, by cluster and user. */
-  private readonly impersonating = new Map<string, ClusterClient>();
+  private readonly clusters: ClusterAccess;
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly recorder: RunRecorder;
   private readonly context: EngineContext;
@@ -69,11 +64,12 @@ export class DefaultGitopsEngine implements GitopsEngine {
       leaseTtlMs: options.leaseTtlMs ?? 60_000,
       maxRunsPerApplication: options.maxRunsPerApplication,
     });
-    for (const [name, client] of options.clusters) {
-      const onChange = (_: unknown, object: KubeObject) =>
-        this.onLiveChange(object);
-      this.caches.set(name, new ClusterCache(client, options.logger, onChange));
-    }
+    this.clusters = new ClusterAccess({
+      clients: options.clusters,
+      logger: options.logger,
+      tenancy: options.tenancy,
+      onLiveChange: object => this.onLiveChange(object),
+    });
     this.context = {
       logger: options.logger,
       store: options.store,
@@ -82,8 +78,8 @@ export class DefaultGitopsEngine implements GitopsEngine {
       healthChecks: options.healthChecks,
       recorder: this.recorder,
       applyConcurrency: options.applyConcurrency ?? 8,
-      cluster: (name, impersonate) => this.cluster(name, impersonate),
-      clusterFor: state => this.clusterFor(state),
+      cluster: (name, impersonate) => this.clusters.cluster(name, impersonate),
+      clusterFor: state => this.clusters.clusterFor(state.spec),
       update: (state, facts) => this.update(state, facts),
       emit: event => this.emit(event),
       toApplication: state => this.toApplication(state),
@@ -115,16 +111,12 @@ export class DefaultGitopsEngine implements GitopsEngine {
     const states = this.registry.all();
     for (const state of states) clearTimeout(state.evaluateTimer);
     await Promise.allSettled(states.map(s => s.queue));
-    await Promise.all([...this.caches.values()].map(cache => cache.stop()));
+    await this.clusters.stop();
   }
 
   /** Requests sent to all clusters so far (for the benchmark). */
   apiRequestCount(): number {
-    let total = 0;
-    for (const client of this.options.clusters.values()) {
-      total += client.requestCount;
-    }
-    return total;
+    return this.clusters.requestCount();
   }
 
   // ------------------------------------------------------------ public API
@@ -164,17 +156,17 @@ export class DefaultGitopsEngine implements GitopsEngine {
     const state = this.registry.get(id);
     return readResources(
       state,
-      this.caches.get(state.spec.destination.cluster),
+      this.clusters.cacheOf(state.spec.destination.cluster),
       this.options.healthChecks,
     );
   }
 
   async getDiff(id: string): Promise<ResourceDiff[]> {
     const state = this.registry.get(id);
-    const name = state.spec.destination.cluster;
+    const configured = this.clusters.cacheOf(state.spec.destination.cluster);
     return readDiff(
       state,
-      this.caches.has(name) ? this.clusterFor(state) : undefined,
+      configured ? this.clusters.clusterFor(state.spec) : undefined,
     );
   }
 
@@ -349,58 +341,6 @@ export class DefaultGitopsEngine implements GitopsEngine {
       this.update(state, { syncedRevision: stored.syncedRevision });
     }
     return state.inventory;
-  }
-
-  private cluster(name: string, impersonate?: string) {
-    const admin = this.options.clusters.get(name);
-    const cache = this.caches.get(name);
-    if (!admin || !cache) {
-      throw new SyncStageError(
-        'Error',
-        `Cluster "${name}" is not configured; add it to gitops.clusters`,
-      );
-    }
-    if (!impersonate) return { client: admin, cache };
-    const key = `${name}\n${impersonate}`;
-    let client = this.impersonating.get(key);
-    if (!client) {
-      client = admin.impersonating(impersonate);
-      this.impersonating.set(key, client);
-    }
-    return { client, cache };
-  }
-
-  /** The application's cluster, as the grant of its owner lets it use it. */
-  private clusterFor(state: ApplicationState) {
-    const { spec } = state;
-    const grant = grantFor(this.options.tenancy, {
-      owner: spec.owner || UNOWNED,
-      cluster: spec.destination.cluster,
-      destinationNamespace: spec.destination.namespace,
-      repoUrl: spec.source.repoUrl,
-    });
-    const admin = this.cluster(spec.destination.cluster).client;
-    const scopeOf = async (apiVersion: string, kind: string) => {
-      try {
-        const { namespaced } = await admin.resourceOf(apiVersion, kind);
-        return namespaced ? ('Namespaced' as const) : ('Cluster' as const);
-      } catch (error) {
-        if ((error as ClusterError).code === 404) return undefined;
-        throw error;
-      }
-    };
-    return {
-      ...this.cluster(
-        spec.destination.cluster,
-        impersonatedUser(grant, spec.destination.namespace),
-      ),
-      authorization: {
-        grant,
-        cluster: spec.destination.cluster,
-        destinationNamespace: spec.destination.namespace,
-        scopeOf,
-      },
-    };
   }
 
   /** Records new facts; the status follows, and listeners hear of visible changes. */

@@ -1,6 +1,12 @@
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
 import { KubeObject, splitApiVersion } from '../kube/kubeObject';
-import { Grant, ObjectScope, checkOwnership, checkTenancy } from '../tenancy';
+import {
+  Grant,
+  ObjectScope,
+  checkOwnership,
+  checkTenancy,
+  clusterAllowed,
+} from '../tenancy';
 
 /** What the platform granted one application, and how to ask its cluster about kinds. */
 export interface PlanAuthorization {
@@ -36,6 +42,18 @@ export async function authorizePlan(input: {
   authorization: PlanAuthorization;
 }): Promise<PlanVerdict> {
   const { authorization } = input;
+  if (!clusterAllowed(authorization.grant, authorization.cluster)) {
+    // Judged without asking the cluster anything.
+    const { message } = checkTenancy({
+      objects: [],
+      grant: authorization.grant,
+      cluster: authorization.cluster,
+      destinationNamespace: authorization.destinationNamespace,
+      scopeOf: () => undefined,
+    });
+    const refused = new Map(input.objects.map((_, i) => [i, message!]));
+    return { refusal: message, adopted: [], refused };
+  }
   const kinds = new Map<string, { apiVersion: string; kind: string }>();
   for (const { object } of input.objects) {
     kinds.set(`${object.apiVersion}/${object.kind}`, object);

@@ -10,6 +10,7 @@ import { objectHealth } from '../health/objectHealth';
 import type { ClusterCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { resourceRef } from '../kube/kubeObject';
+import { clusterAllowed } from '../tenancy';
 import { Comparison, SyncPlan, planSync, refOfEntry } from './planSync';
 import type { PlanAuthorization } from './authorizePlan';
 import type { RenderedRevision } from './renderRevision';
@@ -72,10 +73,16 @@ export async function compareApplication(input: {
   authorization?: PlanAuthorization;
 }): Promise<ApplicationComparison> {
   const { cache, client, rendered, healthChecks } = input;
-  await watchKinds(cache, [
-    ...rendered.objects,
-    ...input.inventory.map(refOfEntry),
-  ]);
+  const { authorization } = input;
+  const mayUseCluster =
+    !authorization ||
+    clusterAllowed(authorization.grant, authorization.cluster);
+  if (mayUseCluster) {
+    await watchKinds(cache, [
+      ...rendered.objects,
+      ...input.inventory.map(refOfEntry),
+    ]);
+  }
   const plan = await planSync({
     applicationId: input.applicationId,
     rendered,

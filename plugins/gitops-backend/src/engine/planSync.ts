@@ -4,6 +4,7 @@ import type { InventoryEntry } from '../apply/inventory';
 import { sameObject, stableStringify } from '../diff/normalize';
 import { KubeObject, isTrackedBy, keyOfObject } from '../kube/kubeObject';
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
+import { clusterAllowed } from '../tenancy';
 import { PlanAuthorization, authorizePlan } from './authorizePlan';
 import type { RenderedRevision } from './renderRevision';
 
@@ -115,10 +116,15 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
   const comparisons = new Map<string, Comparison>();
   const limit = pLimit(input.concurrency ?? 8);
 
-  // 1. The live objects (a failed read fails the plan, or that object).
+  // 1. The live objects (a failed read fails the plan, or that object);
+  //    a cluster the owner may not use is not even read.
+  const clusterRefused =
+    input.authorization &&
+    !clusterAllowed(input.authorization.grant, input.authorization.cluster);
   const lives = await Promise.all(
     rendered.objects.map(object =>
       limit(async () => {
+        if (clusterRefused) return { live: undefined };
         try {
           return { live: await input.live(object) };
         } catch (error) {
@@ -226,10 +232,9 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
 
   // 4. What left Git and is still this application's.
   const stale: StaleObject[] = [];
-  for (const entry of staleEntries(
-    input.inventory,
-    inventoryOf(rendered.objects),
-  )) {
+  for (const entry of clusterRefused
+    ? []
+    : staleEntries(input.inventory, inventoryOf(rendered.objects))) {
     const live = await input.live(refOfEntry(entry)).catch(() => undefined);
     if (live && isTrackedBy(input.applicationId, live)) {
       stale.push({ entry, live });

@@ -1,0 +1,116 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { ClusterCache } from '../kube/ClusterCache';
+import type { ClusterClient, ClusterError } from '../kube/ClusterClient';
+import type { KubeObject } from '../kube/kubeObject';
+import { TenancyRule, UNOWNED, grantFor, impersonatedUser } from '../tenancy';
+import type { PlanAuthorization } from './authorizePlan';
+import { SyncStageError } from './engineContext';
+import type { ApplicationSpec } from './types';
+
+/**
+ * The configured clusters: one client and one watch cache each, and the
+ * clients that impersonate a grant's service account. Hands each
+ * application its cluster as its owner's grant lets it use it.
+ */
+export class ClusterAccess {
+  private readonly caches = new Map<string, ClusterCache>();
+  /** Clients that impersonate a grant's service account, by cluster and user. */
+  private readonly impersonating = new Map<string, ClusterClient>();
+
+  constructor(
+    private readonly options: {
+      clients: Map<string, ClusterClient>;
+      logger: LoggerService;
+      tenancy?: TenancyRule[];
+      /** A live change to any watched object. */
+      onLiveChange(object: KubeObject): void;
+    },
+  ) {
+    for (const [name, client] of options.clients) {
+      this.caches.set(
+        name,
+        new ClusterCache(client, options.logger, (_, object) =>
+          options.onLiveChange(object),
+        ),
+      );
+    }
+  }
+
+  cacheOf(name: string): ClusterCache | undefined {
+    return this.caches.get(name);
+  }
+
+  /**
+   * The client and watch cache of a configured cluster; throws a
+   * `SyncStageError` for others. The client impersonates `impersonate` when given.
+   */
+  cluster(name: string, impersonate?: string) {
+    const admin = this.options.clients.get(name);
+    const cache = this.caches.get(name);
+    if (!admin || !cache) {
+      throw new SyncStageError(
+        'Error',
+        `Cluster "${name}" is not configured; add it to gitops.clusters`,
+      );
+    }
+    if (!impersonate) return { client: admin, cache };
+    const key = `${name}\n${impersonate}`;
+    let client = this.impersonating.get(key);
+    if (!client) {
+      client = admin.impersonating(impersonate);
+      this.impersonating.set(key, client);
+    }
+    return { client, cache };
+  }
+
+  /** The application's cluster, as the grant of its owner lets it use it. */
+  clusterFor(spec: ApplicationSpec): {
+    client: ClusterClient;
+    cache: ClusterCache;
+    authorization: PlanAuthorization;
+  } {
+    const { cluster, namespace } = spec.destination;
+    const grant = grantFor(this.options.tenancy, {
+      owner: spec.owner || UNOWNED,
+      cluster,
+      destinationNamespace: namespace,
+      repoUrl: spec.source.repoUrl,
+    });
+    // Discovery (a kind's scope) is asked with Mooring's own credentials.
+    const admin = this.cluster(cluster).client;
+    const scopeOf = async (apiVersion: string, kind: string) => {
+      try {
+        const { namespaced } = await admin.resourceOf(apiVersion, kind);
+        return namespaced ? ('Namespaced' as const) : ('Cluster' as const);
+      } catch (error) {
+        if ((error as ClusterError).code === 404) return undefined;
+        throw error;
+      }
+    };
+    return {
+      ...this.cluster(cluster, impersonatedUser(grant, namespace)),
+      authorization: {
+        grant,
+        cluster,
+        destinationNamespace: namespace,
+        scopeOf,
+      },
+    };
+  }
+
+  /** Requests sent to all clusters so far (for the benchmark). */
+  requestCount(): number {
+    let total = 0;
+    for (const client of this.options.clients.values()) {
+      total += client.requestCount;
+    }
+    for (const client of this.impersonating.values()) {
+      total += client.requestCount;
+    }
+    return total;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.caches.values()].map(cache => cache.stop()));
+  }
+}
