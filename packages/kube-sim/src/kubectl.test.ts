@@ -688,6 +688,39 @@ spec:
     ).toContain('configmap/kube-root-ca.crt');
     const bad = await kubectl.run([...as('not-a-token'), 'get', 'configmaps']);
     expect(bad.stderr).toContain('Unauthorized');
+
+    // A request for one Namespace is in that namespace: a RoleBinding there
+    // may grant reading it, and grants nothing about any other.
+    await kubectl.ok([
+      'create',
+      'role',
+      'ns-reader',
+      '-n',
+      'team',
+      '--verb=get',
+      '--resource=namespaces',
+    ]);
+    await kubectl.ok([
+      'create',
+      'rolebinding',
+      'deployer-sees-team',
+      '-n',
+      'team',
+      '--role=ns-reader',
+      '--serviceaccount=team:deployer',
+    ]);
+    expect(
+      await kubectl.ok([...as(token), 'get', 'namespace', 'team', '-o', 'name']),
+    ).toBe('namespace/team\n');
+    const other = await kubectl.run([
+      ...as(token),
+      'get',
+      'namespace',
+      'default',
+    ]);
+    expect(other.stderr).toContain(
+      'namespaces "default" is forbidden: User "system:serviceaccount:team:deployer" cannot get resource "namespaces" in API group "" in the namespace "default"',
+    );
   });
 
   it('deletes what a namespace holds with it, and collects garbage by ownerReferences', async () => {

@@ -495,7 +495,12 @@ export class ApiHandler {
       group: type.group,
       resource: type.resource,
       subresource,
-      namespace,
+      // As the real API server does, a request for one Namespace counts as
+      // in that namespace, so a RoleBinding there may grant reading it.
+      namespace:
+        type.group === '' && type.resource === 'namespaces' && name
+          ? name
+          : namespace,
       name,
     };
     if (!authorize(this.cluster.store, user, attrs)) {
