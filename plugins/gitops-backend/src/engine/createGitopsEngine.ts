@@ -116,6 +116,7 @@ export async function createGitopsEngine(
     renderers: [
       ...(options.renderers ?? []),
       ...defaultRenderers({
+        config,
         allowRemoteBases:
           config.getOptionalBoolean('gitops.kustomize.allowRemoteBases') ??
           false,

@@ -7,6 +7,11 @@ import type {
   RenderRequest,
 } from '@mooring/plugin-gitops-node';
 import { isInside } from './pathSafety';
+import {
+  DEFAULT_RENDER_LIMITS,
+  RenderLimitError,
+  RenderLimits,
+} from './renderLimits';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -124,24 +129,58 @@ function collectObject(
   out.push(object as KubeObject);
 }
 
-/** Every `.yaml`, `.yml` and `.json` file below the folder, multi-document, in path order. */
-export const plainYamlRenderer: GitopsRenderer = {
-  name: 'yaml',
-  async canRender() {
-    return true;
-  },
-  async render(request: RenderRequest) {
-    const files = await listManifestFiles(
-      request.directory,
-      request.repositoryRoot,
-    );
-    const objects: KubeObject[] = [];
-    for (const file of files) {
-      const text = await fs.readFile(file, 'utf8');
-      objects.push(
-        ...parseManifests(text, path.relative(request.repositoryRoot, file)),
+const plainYamlRenderers = new WeakSet<GitopsRenderer>();
+
+/** True for a renderer made by {@link createPlainYamlRenderer}. */
+export function isPlainYamlRenderer(renderer: GitopsRenderer): boolean {
+  return plainYamlRenderers.has(renderer);
+}
+
+/**
+ * Every `.yaml`, `.yml` and `.json` file below the folder, multi-document, in
+ * path order. Sizes are checked with `stat` before a file is read, so an
+ * oversized manifest is refused without being loaded.
+ */
+export function createPlainYamlRenderer(
+  limits: RenderLimits = DEFAULT_RENDER_LIMITS,
+): GitopsRenderer {
+  const renderer: GitopsRenderer = {
+    name: 'yaml',
+    async canRender() {
+      return true;
+    },
+    async render(request: RenderRequest) {
+      const files = await listManifestFiles(
+        request.directory,
+        request.repositoryRoot,
       );
-    }
-    return objects;
-  },
-};
+      let bytes = 0;
+      for (const file of files) {
+        bytes += (await fs.stat(file)).size;
+        if (bytes > limits.maxManifestBytes) {
+          throw new RenderLimitError(
+            'maxManifestBytes',
+            limits,
+            `The manifests up to ${path.relative(
+              request.repositoryRoot,
+              file,
+            )} hold more than ${limits.maxManifestBytes} bytes`,
+          );
+        }
+      }
+      const objects: KubeObject[] = [];
+      for (const file of files) {
+        const text = await fs.readFile(file, 'utf8');
+        objects.push(
+          ...parseManifests(text, path.relative(request.repositoryRoot, file)),
+        );
+      }
+      return objects;
+    },
+  };
+  plainYamlRenderers.add(renderer);
+  return renderer;
+}
+
+/** The plain YAML renderer with the default limits. */
+export const plainYamlRenderer: GitopsRenderer = createPlainYamlRenderer();

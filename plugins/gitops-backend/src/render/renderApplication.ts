@@ -1,6 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { GitopsRenderer } from '@mooring/plugin-gitops-node';
+import type { Config } from '@backstage/config';
+import type {
+  GitopsRenderer,
+  RenderRequest,
+} from '@mooring/plugin-gitops-node';
 import { ANNOTATION_TRACKING_ID } from '@mooring/plugin-gitops-common';
 import {
   KubeObject,
@@ -13,17 +17,92 @@ import {
 import { resolveInsideRepository } from './pathSafety';
 import { createKustomizeRenderer } from './kustomizeRenderer';
 import { createHelmRenderer } from './helmRenderer';
-import { plainYamlRenderer } from './plainYamlRenderer';
+import {
+  createPlainYamlRenderer,
+  isPlainYamlRenderer,
+} from './plainYamlRenderer';
+import {
+  DEFAULT_RENDER_LIMITS,
+  RenderLimitError,
+  RenderLimits,
+  readRenderLimits,
+} from './renderLimits';
+import { scanCheckout } from './scanCheckout';
 
-/** The built-in renderers, most specific first; plain YAML takes any folder. */
+/** The limits the built-in renderers were made with, so a render with them uses the same. */
+const limitsOfRenderer = new WeakMap<GitopsRenderer, RenderLimits>();
+
+/**
+ * The built-in renderers, most specific first; plain YAML takes any folder.
+ * With `config`, `gitops.kustomize.*` and `gitops.limits.*` are read from it;
+ * {@link renderApplication} applies those limits to any list holding these
+ * renderers.
+ */
 export function defaultRenderers(options: {
   allowRemoteBases?: boolean;
+  config?: Config;
 }): GitopsRenderer[] {
-  return [
-    createKustomizeRenderer({ allowRemoteBases: options.allowRemoteBases }),
-    createHelmRenderer(),
-    plainYamlRenderer,
+  const { config } = options;
+  const limits = config ? readRenderLimits(config) : DEFAULT_RENDER_LIMITS;
+  const renderers = [
+    createKustomizeRenderer({
+      allowRemoteBases:
+        options.allowRemoteBases ??
+        config?.getOptionalBoolean('gitops.kustomize.allowRemoteBases'),
+      allowPlugins: config?.getOptionalBoolean('gitops.kustomize.allowPlugins'),
+      allowHelmCharts: config?.getOptionalBoolean(
+        'gitops.kustomize.allowHelmCharts',
+      ),
+      limits,
+    }),
+    createHelmRenderer({
+      binary: config?.getOptionalString('gitops.helm.binary'),
+      allowedRepositories: config?.getOptionalStringArray(
+        'gitops.helm.allowedRepositories',
+      ),
+      limits,
+    }),
+    createPlainYamlRenderer(limits),
   ];
+  for (const renderer of renderers) limitsOfRenderer.set(renderer, limits);
+  return renderers;
+}
+
+function limitsFor(renderers: GitopsRenderer[]): RenderLimits {
+  for (const renderer of renderers) {
+    const limits = limitsOfRenderer.get(renderer);
+    if (limits) return limits;
+  }
+  return DEFAULT_RENDER_LIMITS;
+}
+
+/** Rejects with a limit error when `work` takes longer than `ms`. */
+async function withinTime<T>(
+  work: Promise<T>,
+  limits: RenderLimits,
+  what: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new RenderLimitError(
+            'maxRenderMs',
+            limits,
+            `Rendering ${what} took more than ${
+              limits.maxRenderMs / 1000
+            } seconds`,
+          ),
+        ),
+      limits.maxRenderMs,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface RenderedApplication {
@@ -63,7 +142,12 @@ export async function renderApplication(options: {
   namespace: string;
   applicationId: string;
   renderers: GitopsRenderer[];
+  /** Default: the limits the built-in renderers among `renderers` were made with. */
+  limits?: RenderLimits;
+  /** Passed to the renderer as they are (see `RenderRequest`). */
+  request?: Pick<RenderRequest, 'target' | 'helm' | 'clusterCapabilities'>;
 }): Promise<RenderedApplication> {
+  const limits = options.limits ?? limitsFor(options.renderers);
   const directory = await resolveInsideRepository(
     options.repositoryRoot,
     options.path.replace(/^\/+/, '') || '.',
@@ -74,18 +158,32 @@ export async function renderApplication(options: {
     );
   }
   const repositoryRoot = await fs.realpath(options.repositoryRoot);
+  // Once, before any renderer (built-in or added) reads a file.
+  await scanCheckout(repositoryRoot, limits);
   for (const renderer of options.renderers) {
     if (!(await renderer.canRender(directory))) continue;
-    const objects = await renderer.render({
-      directory,
-      repositoryRoot,
-      namespace: options.namespace,
-      applicationId: options.applicationId,
-    });
+    const objects = await withinTime(
+      renderer.render({
+        directory,
+        repositoryRoot,
+        namespace: options.namespace,
+        applicationId: options.applicationId,
+        ...options.request,
+      }),
+      limits,
+      `path "${options.path}"`,
+    );
+    if (objects.length > limits.maxObjects) {
+      throw new RenderLimitError(
+        'maxObjects',
+        limits,
+        `Path "${options.path}" renders to ${objects.length} objects`,
+      );
+    }
     return {
       renderer: renderer.name,
       selfContained:
-        renderer === plainYamlRenderer && !(await containsSymlink(directory)),
+        isPlainYamlRenderer(renderer) && !(await containsSymlink(directory)),
       objects: prepareObjects(
         objects,
         options.namespace,

@@ -10,6 +10,7 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import type { CommitInfo } from '@mooring/plugin-gitops-common';
+import { toolEnvironment } from '../render/runTool';
 import { checkRepoUrl } from './repoUrl';
 
 /** How many checked-out commits of one repository stay on disk. */
@@ -82,8 +83,14 @@ export class GitSource {
     return promise;
   }
 
-  /** Git config carrying the credentials of the Backstage integration for this URL. */
-  private async credentialConfig(repoUrl: string): Promise<string[]> {
+  /**
+   * Git config carrying the credentials of the Backstage integration for
+   * this URL: an `Authorization` header sent only to the repository's
+   * origin.
+   */
+  private async credentialConfig(
+    repoUrl: string,
+  ): Promise<Array<[string, string]>> {
     const integrations = this.options.integrations;
     if (!integrations || !/^https?:/.test(repoUrl)) return [];
     let user: string | undefined;
@@ -108,20 +115,54 @@ export class GitSource {
     }
     if (!user || !password) return [];
     const basic = Buffer.from(`${user}:${password}`).toString('base64');
-    return [`http.extraHeader=Authorization: Basic ${basic}`];
+    return [
+      [
+        `http.${new URL(repoUrl).origin}/.extraHeader`,
+        `Authorization: Basic ${basic}`,
+      ],
+    ];
   }
 
+  /** A HOME of Git's own, private to the backend, so no user config or credential store applies. */
+  private async gitHome(): Promise<string> {
+    const home = path.join(this.options.workingDirectory, 'git-home');
+    await fs.mkdir(home, { recursive: true, mode: 0o700 });
+    return home;
+  }
+
+  /**
+   * Git with a minimal environment (see `toolEnvironment`) and its config,
+   * credentials included, given through `GIT_CONFIG_*` variables: never on
+   * the command line, where every user of the host sees it in `ps`.
+   */
   private async git(repoUrl: string, baseDir?: string): Promise<SimpleGit> {
+    const config: Array<[string, string]> = [
+      ['protocol.ext.allow', 'never'],
+      ...(await this.credentialConfig(repoUrl)),
+    ];
+    const configEnv: Record<string, string> = {
+      GIT_CONFIG_COUNT: String(config.length),
+    };
+    config.forEach(([key, value], i) => {
+      configEnv[`GIT_CONFIG_KEY_${i}`] = key;
+      configEnv[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    const sshAgent = process.env.SSH_AUTH_SOCK;
     return simpleGit({
       baseDir,
       timeout: { block: this.options.timeoutMs ?? 120_000 },
-      // Only to turn the ext:: transport off, never on.
-      unsafe: { allowUnsafeProtocolOverride: true },
-      config: [
-        'protocol.ext.allow=never',
-        ...(await this.credentialConfig(repoUrl)),
-      ],
-    }).env({ ...process.env, GIT_TERMINAL_PROMPT: '0' });
+      // Set by Mooring alone, to turn the ext:: transport off and pass credentials.
+      unsafe: {
+        allowUnsafeProtocolOverride: true,
+        allowUnsafeConfigEnvCount: true,
+      },
+    }).env(
+      toolEnvironment(await this.gitHome(), {
+        GIT_TERMINAL_PROMPT: '0',
+        ...(sshAgent ? { SSH_AUTH_SOCK: sshAgent } : {}),
+        ...configEnv,
+      }),
+    );
   }
 
   private failure(
@@ -348,6 +389,7 @@ export class GitSource {
           execFile(
             'tar',
             ['-xf', archive, '-C', staging, '--no-same-owner'],
+            { env: toolEnvironment(staging) },
             error => (error ? reject(error) : resolve()),
           ),
         );
