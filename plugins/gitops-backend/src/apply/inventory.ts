@@ -12,6 +12,11 @@ export interface InventoryEntry {
    * alone an object of the same name that someone else re-created.
    */
   uid?: string;
+  /**
+   * The object existed before this application took it over; a Namespace
+   * taken over is never pruned (it would delete what others put in it).
+   */
+  adopted?: boolean;
 }
 
 /** What an application applied, so that what leaves Git can be pruned. */

@@ -32,6 +32,8 @@ export interface AppliedPlan {
   inventory: Inventory;
   /** What each applied object now is, by object key. */
   comparisons: Map<string, Comparison>;
+  /** Objects that left Git but were not pruned, and why (they stay tracked). */
+  kept: string[];
 }
 
 /**
@@ -59,6 +61,7 @@ export async function applyPlan(input: {
   const changes: ResourceChange[] = [];
   const comparisons = new Map<string, Comparison>();
   const uids = new Map<string, string>();
+  const kept: string[] = [];
   const adopted = new Set(plan.adopted.map(ref => entryKey(ref)));
   const limit = pLimit(input.concurrency);
 
@@ -120,6 +123,7 @@ export async function applyPlan(input: {
     });
     changes.push(...pruned.changes);
     survivors = pruned.survivors;
+    kept.push(...pruned.kept);
   }
   const applied = failedStep
     ? inventoryOf(
@@ -137,25 +141,49 @@ export async function applyPlan(input: {
   return {
     changes,
     failedStep,
-    inventory: mergeInventory(withUids(applied, plan.objects, uids), survivors),
+    inventory: mergeInventory(
+      recordedInventory(applied, {
+        planned: plan.objects,
+        applied: uids,
+        adopted,
+        previous: input.previousInventory,
+      }),
+      survivors,
+    ),
     comparisons,
+    kept,
   };
 }
 
 /**
- * Inventory entries with the uid of the object each names: from `applied`
- * (apply results) first, else the live object of the plan, else as recorded.
+ * Inventory entries as they are recorded: with the uid of the object each
+ * names (from `applied` apply results first, else the live object of the
+ * plan, else as recorded), and marked `adopted` when the object was taken
+ * over now or, as the same object, before.
  */
-export function withUids(
+export function recordedInventory(
   inventory: Inventory,
-  planned: Array<{ key: string; live?: KubeObject }>,
-  applied: ReadonlyMap<string, string> = new Map(),
+  sources: {
+    planned: Array<{ key: string; live?: KubeObject }>;
+    applied?: ReadonlyMap<string, string>;
+    adopted?: ReadonlySet<string>;
+    previous?: Inventory;
+  },
 ): Inventory {
-  const live = new Map(planned.map(p => [p.key, p.live?.metadata.uid]));
+  const live = new Map(sources.planned.map(p => [p.key, p.live?.metadata.uid]));
+  const before = new Map((sources.previous ?? []).map(e => [entryKey(e), e]));
   return inventory.map(entry => {
     const key = entryKey(entry);
-    const uid = applied.get(key) ?? live.get(key) ?? entry.uid;
-    return uid ? { ...entry, uid: String(uid) } : entry;
+    const uid = sources.applied?.get(key) ?? live.get(key) ?? entry.uid;
+    const earlier = before.get(key);
+    const adopted =
+      sources.adopted?.has(key) ||
+      (earlier?.adopted && uid !== undefined && earlier.uid === String(uid));
+    return {
+      ...entry,
+      ...(uid ? { uid: String(uid) } : {}),
+      ...(adopted ? { adopted: true } : {}),
+    };
   });
 }
 
@@ -170,10 +198,16 @@ export async function pruneObjects(input: {
   entries: InventoryEntry[];
   logger: LoggerService;
   mayDelete?: (live: KubeObject) => Promise<string | undefined>;
-}): Promise<{ changes: ResourceChange[]; survivors: InventoryEntry[] }> {
+}): Promise<{
+  changes: ResourceChange[];
+  survivors: InventoryEntry[];
+  /** Objects left in place although they left Git, and why. */
+  kept: string[];
+}> {
   const { client } = input;
   const changes: ResourceChange[] = [];
   const survivors: InventoryEntry[] = [];
+  const kept: string[] = [];
   const byObject = new Map<KubeObject, InventoryEntry>();
   for (const entry of input.entries) {
     byObject.set(refOfEntry(entry) as KubeObject, entry);
@@ -198,11 +232,21 @@ export async function pruneObjects(input: {
         );
         continue;
       }
+      if (entry.kind === 'Namespace' && !entry.group && entry.adopted) {
+        // It existed before this application: deleting it would delete
+        // whatever others keep in it. Forget it, never delete it.
+        input.logger.info(
+          `Not pruning ${describeObject(entry)} of ${
+            input.applicationId
+          }: it existed before the application took it over`,
+        );
+        continue;
+      }
       const refused = await input.mayDelete?.(live);
       if (refused) {
         // Outside what the owner is granted now: keep tracking it, untouched.
         survivors.push(entry);
-        changes.push({ ...change, action: 'failed', message: refused });
+        kept.push(`${describeObject(entry)}: ${refused}`);
         continue;
       }
       await client.delete(object, { uid: entry.uid });
@@ -216,5 +260,5 @@ export async function pruneObjects(input: {
       });
     }
   }
-  return { changes, survivors };
+  return { changes, survivors, kept };
 }

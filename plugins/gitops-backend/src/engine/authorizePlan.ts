@@ -1,5 +1,9 @@
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
-import { KubeObject, splitApiVersion } from '../kube/kubeObject';
+import {
+  KubeObject,
+  splitApiVersion,
+  trackedApplicationId,
+} from '../kube/kubeObject';
 import {
   Grant,
   ObjectScope,
@@ -115,8 +119,30 @@ export async function authorizePlan(input: {
  */
 export function deletionGuard(
   authorization: PlanAuthorization,
+  neighbours?: {
+    applicationId: string;
+    /** The live objects Mooring watches in a namespace. */
+    objectsIn(namespace: string): KubeObject[];
+  },
 ): (live: KubeObject) => Promise<string | undefined> {
   return async live => {
+    if (neighbours && live.kind === 'Namespace' && live.apiVersion === 'v1') {
+      const others = new Set(
+        neighbours
+          .objectsIn(live.metadata.name)
+          .map(o => trackedApplicationId(o))
+          .filter(
+            (id): id is string => !!id && id !== neighbours.applicationId,
+          ),
+      );
+      if (others.size) {
+        return `Namespace ${live.metadata.name} holds objects of ${
+          others.size === 1 ? 'application' : 'applications'
+        } ${[...others]
+          .slice(0, 3)
+          .join(', ')}; Mooring does not delete it from under them`;
+      }
+    }
     const scope = await authorization.scopeOf(live.apiVersion, live.kind);
     return checkTenancy({
       objects: [live],

@@ -13,7 +13,7 @@ import type { ClusterCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import type { GitSource } from '../source/GitSource';
 import type { GitopsStore } from '../store/GitopsStore';
-import type { TenancyRule } from '../tenancy';
+import { TenancyRule, clusterAllowed } from '../tenancy';
 import type { ApplicationState } from './ApplicationRegistry';
 import type { PlanAuthorization } from './authorizePlan';
 import type { StatusFacts } from './applicationStatus';
@@ -91,4 +91,23 @@ export interface EngineContext {
   loadInventory(state: ApplicationState, reload?: boolean): Promise<Inventory>;
   /** Compares the application with its cluster and records the outcome; false on failure. */
   compare(state: ApplicationState): Promise<boolean>;
+}
+
+/**
+ * How to ask the application's cluster for a kind's scope, when the owner
+ * may use that cluster at all (else the cluster is not asked anything).
+ */
+export function scopeFor(
+  ctx: EngineContext,
+  state: ApplicationState,
+): PlanAuthorization['scopeOf'] | undefined {
+  let authorization: PlanAuthorization;
+  try {
+    authorization = ctx.clusterFor(state).authorization;
+  } catch {
+    return undefined;
+  }
+  return clusterAllowed(authorization.grant, authorization.cluster)
+    ? authorization.scopeOf
+    : undefined;
 }

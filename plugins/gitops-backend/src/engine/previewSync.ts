@@ -4,7 +4,7 @@ import { sortForApply } from '../apply/syncOrder';
 import { changeSummary } from '../apply/changeSummary';
 import { resourceRef } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
-import type { EngineContext } from './engineContext';
+import { EngineContext, scopeFor } from './engineContext';
 import { planSync } from './planSync';
 import { renderRevision } from './renderRevision';
 import type { SyncOptions } from './types';
@@ -34,7 +34,13 @@ export async function previewSync(
     { maxAgeMs: 0 },
   );
   const commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
-  const rendered = await renderRevision(ctx, spec, sha, state.rendered);
+  const rendered = await renderRevision(
+    ctx,
+    spec,
+    sha,
+    state.rendered,
+    scopeFor(ctx, state),
+  );
   const { client, authorization } = ctx.clusterFor(state);
   const plan = await planSync({
     applicationId: spec.id,

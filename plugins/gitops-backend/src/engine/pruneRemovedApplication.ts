@@ -16,18 +16,21 @@ export async function pruneRemovedApplication(
   await ctx.recorder.withLease(spec.id, async () => {
     const inventory = await ctx.store.getInventory(spec.id);
     if (!inventory) return;
-    const { client, authorization } = ctx.clusterFor(state);
+    const { client, cache, authorization } = ctx.clusterFor(state);
     if (inventory.cluster !== spec.destination.cluster) {
       throw new Error(
         `Its objects are on cluster ${inventory.cluster}, not ${spec.destination.cluster}; delete them there by hand`,
       );
     }
-    const { changes, survivors } = await pruneObjects({
+    const { changes, survivors, kept } = await pruneObjects({
       applicationId: spec.id,
       client,
       entries: inventory.entries,
       logger: ctx.logger,
-      mayDelete: deletionGuard(authorization),
+      mayDelete: deletionGuard(authorization, {
+        applicationId: spec.id,
+        objectsIn: namespace => cache.objectsIn(namespace),
+      }),
     });
     if (survivors.length) {
       await ctx.store.saveInventory(spec.id, {
@@ -35,10 +38,10 @@ export async function pruneRemovedApplication(
         entries: survivors,
       });
       throw new Error(
-        changes
-          .filter(c => c.action === 'failed')
-          .map(c => c.message)
-          .join('; '),
+        [
+          ...changes.filter(c => c.action === 'failed').map(c => c.message),
+          ...kept,
+        ].join('; '),
       );
     }
     await ctx.store.deleteInventory(spec.id);

@@ -1,11 +1,11 @@
-import { inventoryOf } from '../apply/inventory';
-import { withUids } from './applyPlan';
+import { entryKey, inventoryOf } from '../apply/inventory';
+import { recordedInventory } from './applyPlan';
 import { sameObject } from '../diff/normalize';
 import { keyOfObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applicationStatus } from './applicationStatus';
 import { compareApplication } from './compareApplication';
-import { EngineContext, errorMessage } from './engineContext';
+import { EngineContext, errorMessage, scopeFor } from './engineContext';
 import { renderRevision } from './renderRevision';
 import { startSyncRun, syncApplication } from './syncApplication';
 import { automaticSyncDue, recordSelfHeal } from './syncPolicy';
@@ -37,7 +37,13 @@ export async function reconcileApplication(
   ctx.update(state, { targetRevision: sha });
   // 2. Render that commit (once per commit).
   try {
-    state.rendered = await renderRevision(ctx, spec, sha, state.rendered);
+    state.rendered = await renderRevision(
+      ctx,
+      spec,
+      sha,
+      state.rendered,
+      scopeFor(ctx, state),
+    );
   } catch (error) {
     const message = `Rendering ${spec.source.path} at ${sha.slice(
       0,
@@ -93,10 +99,11 @@ export async function recordComparison(
     ) {
       // The cluster already equals this commit (it touched nothing of this
       // application): it is synced without a run.
-      state.inventory = withUids(
-        inventoryOf(rendered.objects),
-        comparison.plan.objects,
-      );
+      state.inventory = recordedInventory(inventoryOf(rendered.objects), {
+        planned: comparison.plan.objects,
+        adopted: new Set(comparison.plan.adopted.map(entryKey)),
+        previous: state.inventory,
+      });
       await ctx.store.saveInventory(spec.id, {
         cluster: name,
         entries: state.inventory,

@@ -3,7 +3,12 @@ import { sortForApply } from '../apply/syncOrder';
 import { stableStringify } from '../diff/normalize';
 import { KubeObject, keyOfObject } from '../kube/kubeObject';
 import { renderApplication } from '../render/renderApplication';
+import type { ClusterClient } from '../kube/ClusterClient';
+import { clusterCapabilitiesOf } from '../render/helm/clusterCapabilities';
+import { releaseNameOf } from '../render/helm/releaseName';
 import type { GitSource } from '../source/GitSource';
+import type { ObjectScope } from '../tenancy';
+import { scopeObjects } from './scopeObjects';
 import type { ApplicationSpec } from './types';
 
 /** An application rendered at one commit. */
@@ -15,6 +20,8 @@ export interface RenderedRevision {
   hashes: Map<string, string>;
   /** The objects depend only on files below the application's path. */
   selfContained: boolean;
+  /** Some kinds were not served by the cluster when scoped: scope again. */
+  unscoped?: boolean;
 }
 
 /** The application's folder relative to the repository root; '' for the root. */
@@ -30,12 +37,31 @@ export function normalizeFolder(folder: string): string {
  * is rendered from a checkout of that folder alone.
  */
 export async function renderRevision(
-  deps: { git: GitSource; renderers: GitopsRenderer[] },
+  deps: {
+    git: GitSource;
+    renderers: GitopsRenderer[];
+    /** The destination's client, whose discovery a Helm chart sees as `.Capabilities`. */
+    cluster?: (name: string) => { client: ClusterClient };
+  },
   spec: ApplicationSpec,
   sha: string,
   previous?: RenderedRevision,
+  scopeOf?: (
+    apiVersion: string,
+    kind: string,
+  ) => Promise<ObjectScope | undefined>,
 ): Promise<RenderedRevision> {
-  if (previous?.sha === sha) return previous;
+  const scoped = (revision: RenderedRevision) =>
+    scopeOf
+      ? scopeObjects(revision, {
+          applicationId: spec.id,
+          destinationNamespace: spec.destination.namespace,
+          scopeOf,
+        })
+      : Promise.resolve(revision);
+  if (previous?.sha === sha) {
+    return previous.unscoped ? scoped(previous) : previous;
+  }
   const folder = normalizeFolder(spec.source.path);
   if (previous?.selfContained && folder) {
     const changed = await deps.git
@@ -45,7 +71,7 @@ export async function renderRevision(
       changed &&
       !changed.some(file => file === folder || file.startsWith(`${folder}/`))
     ) {
-      return { ...previous, sha };
+      return scoped({ ...previous, sha });
     }
   }
   const render = async (subPath?: string) =>
@@ -59,6 +85,20 @@ export async function renderRevision(
       namespace: spec.destination.namespace,
       applicationId: spec.id,
       renderers: deps.renderers,
+      request: {
+        target: spec.target,
+        helm: {
+          valuesFiles: spec.source.helm?.valuesFiles ?? [],
+          releaseName: releaseNameOf(spec),
+        },
+        clusterCapabilities: deps.cluster
+          ? () =>
+              clusterCapabilitiesOf(
+                spec.destination.cluster,
+                deps.cluster!(spec.destination.cluster).client.kubeConfig,
+              )
+          : undefined,
+      },
     });
   // Fall back to the whole repository when the folder turns out to need more.
   let result =
@@ -69,10 +109,10 @@ export async function renderRevision(
   const { objects, selfContained } = result;
   // Waves must parse before anything is applied.
   sortForApply(objects);
-  return {
+  return scoped({
     sha,
     objects,
     hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
     selfContained,
-  };
+  });
 }

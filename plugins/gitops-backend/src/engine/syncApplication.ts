@@ -9,7 +9,12 @@ import type { KubeObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applyPlan } from './applyPlan';
 import { deletionGuard } from './authorizePlan';
-import { EngineContext, SyncStageError, errorMessage } from './engineContext';
+import {
+  EngineContext,
+  SyncStageError,
+  errorMessage,
+  scopeFor,
+} from './engineContext';
 import { planSync } from './planSync';
 import { renderRevision } from './renderRevision';
 import { recordSyncOutcome } from './syncPolicy';
@@ -111,7 +116,13 @@ export async function syncApplication(
       );
       commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
       run.commit = commit;
-      state.rendered = await renderRevision(ctx, spec, sha, state.rendered);
+      state.rendered = await renderRevision(
+        ctx,
+        spec,
+        sha,
+        state.rendered,
+        scopeFor(ctx, state),
+      );
       return state.rendered;
     });
     // 2. Plan: what differs from the live objects (the watch cache, or the
@@ -155,7 +166,10 @@ export async function syncApplication(
       client,
       previousInventory: inventory,
       prune: options.prune ?? spec.policy.prune,
-      mayDelete: deletionGuard(authorization),
+      mayDelete: deletionGuard(authorization, {
+        applicationId: spec.id,
+        objectsIn: namespace => cache.objectsIn(namespace),
+      }),
       concurrency: ctx.applyConcurrency,
       logger: ctx.logger,
       onProgress(done, count, total) {
@@ -178,6 +192,9 @@ export async function syncApplication(
           .map(c => c.message)
           .join('; ')}`
       : changeSummary(changes);
+    if (applied.kept.length) {
+      message += `. Not pruned: ${applied.kept.slice(0, 3).join('; ')}`;
+    }
     state.inventory = applied.inventory;
     await ctx.store.saveInventory(spec.id, {
       cluster: spec.destination.cluster,

@@ -751,4 +751,118 @@ describe('the trust boundary: an owner deploys only where it was granted', () =>
       ).toBe('someone-else:/ConfigMap:payments/remove-moved');
     });
   });
+
+  it("refuses another application's cluster-scoped custom resource whose CRD the platform installed", async () => {
+    await k8s().create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'realms.platform.example.com' },
+      spec: {
+        group: 'platform.example.com',
+        scope: 'Cluster',
+        names: {
+          plural: 'realms',
+          singular: 'realm',
+          kind: 'Realm',
+          listKind: 'RealmList',
+        },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                'x-kubernetes-preserve-unknown-fields': true,
+              },
+            },
+          },
+        ],
+      },
+    } as any);
+    const realm = (owner: string) => `apiVersion: platform.example.com/v1
+kind: Realm
+metadata:
+  name: shared-realm
+spec:
+  owner: ${owner}
+`;
+    const engine = await engineFor([
+      rule({ clusterResources: ['platform.example.com/Realm'] }),
+    ]);
+    const first = repoWith('realm-b', { 'realm.yaml': realm('b') });
+    const second = repoWith('realm-a', { 'realm.yaml': realm('a') });
+    await engine.setApplications([
+      paymentsApp('realm-b', first),
+      paymentsApp('realm-a', second),
+    ]);
+    await waitFor(
+      'the Realm kind to be served',
+      async () => (await engine.refresh('realm-b')).status.sync !== 'Unknown',
+    );
+    expect((await syncAndWait(engine, 'realm-b')).phase).toBe('Succeeded');
+    const live = await k8s().get(
+      'platform.example.com/v1',
+      'Realm',
+      'shared-realm',
+    );
+    expect(live.metadata.namespace).toBeUndefined();
+    expect(live.metadata.annotations[ANNOTATION_TRACKING_ID]).toBe(
+      'realm-b:platform.example.com/Realm:/shared-realm',
+    );
+    await waitFor('the owner to see its Realm in sync', async () =>
+      (await engine.refresh('realm-b')).status.sync === 'Synced'
+        ? true
+        : undefined,
+    );
+
+    const taken = await syncAndWait(engine, 'realm-a');
+    expect(taken.phase).toBe('Failed');
+    expect(taken.message).toContain('belongs to application realm-b');
+    const after = await k8s().get(
+      'platform.example.com/v1',
+      'Realm',
+      'shared-realm',
+    );
+    expect(after.spec.owner).toBe('b');
+    expect(after.metadata.annotations[ANNOTATION_TRACKING_ID]).toMatch(
+      /^realm-b:/,
+    );
+  });
+
+  it('never prunes a Namespace it adopted, nor one that holds other applications', async () => {
+    const engine = await engineFor([
+      rule({ namespaces: ['payments', 'shared-ns'] }),
+    ]);
+    const victim = repoWith('ns-victim', {
+      'data.yaml': configMap('victim-data', { a: '1' }),
+    });
+    const taker = repoWith('ns-taker', {
+      'namespace.yaml': namespace('shared-ns'),
+      'marker.yaml': configMap('taker-marker', { a: '1' }),
+    });
+    await engine.setApplications([
+      paymentsApp('ns-victim', victim, { namespace: 'shared-ns' }),
+      paymentsApp('ns-taker', taker, { namespace: 'shared-ns', prune: true }),
+    ]);
+    // The victim's sync creates shared-ns (without a tracking id); the taker adopts it.
+    expect((await syncAndWait(engine, 'ns-victim')).phase).toBe('Succeeded');
+    const adopted = await syncAndWait(engine, 'ns-taker');
+    expect(adopted.changes).toContainEqual(
+      expect.objectContaining({ kind: 'Namespace', action: 'adopted' }),
+    );
+
+    taker.commit({ 'app/namespace.yaml': null }, 'Drop the namespace');
+    await engine.refresh('ns-taker');
+    const pruned = await syncAndWait(engine, 'ns-taker');
+    expect(pruned.phase).toBe('Succeeded');
+    expect(pruned.changes).not.toContainEqual(
+      expect.objectContaining({ kind: 'Namespace', action: 'deleted' }),
+    );
+    expect(await k8s().get('v1', 'Namespace', 'shared-ns')).toBeTruthy();
+    expect(
+      await k8s().get('v1', 'ConfigMap', 'victim-data', 'shared-ns'),
+    ).toBeTruthy();
+  });
 });

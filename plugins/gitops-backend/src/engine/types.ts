@@ -23,7 +23,10 @@ export interface ApplicationSpec {
    */
   owner?: string;
   target: string;
-  source: ApplicationSource;
+  source: ApplicationSource & {
+    /** From `mooring.dev/helm-values` and `mooring.dev/helm-release`, when the entity sets either. */
+    helm?: { valuesFiles: string[]; releaseName?: string };
+  };
   destination: ApplicationDestination;
   policy: ApplicationPolicy & {
     /** Delete the application's objects when the application is removed. */

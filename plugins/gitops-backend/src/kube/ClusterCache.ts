@@ -137,6 +137,15 @@ export class ClusterCache {
     );
   }
 
+  /** Every cached live object in a namespace, of every watched kind. */
+  objectsIn(namespace: string): KubeObject[] {
+    const found: KubeObject[] = [];
+    for (const entry of this.kinds.values()) {
+      found.push(...(entry.informer?.list(namespace) ?? []));
+    }
+    return found;
+  }
+
   async stop() {
     this.stopped = true;
     for (const entry of this.kinds.values()) {

@@ -19,6 +19,9 @@ class DiscoveringObjectApi extends KubernetesObjectApi {
   }
 }
 
+/** How long "not served" is trusted: a CRD applied since is seen soon after. */
+const NOT_SERVED_TTL_MS = 10_000;
+
 /** Status codes worth another try: conflicts, throttling and server trouble. */
 const TRANSIENT_CODES = new Set([409, 429, 500, 502, 503, 504]);
 
@@ -87,6 +90,8 @@ export class ClusterClient {
   readonly kubeConfig: KubeConfig;
   private readonly api: DiscoveringObjectApi;
   private readonly attempts: number;
+  /** Kinds found not served, until when that answer is trusted. */
+  private readonly notServed = new Map<string, number>();
   private readonly discovered = new Map<
     string,
     { plural: string; namespaced: boolean }
@@ -174,14 +179,16 @@ export class ClusterClient {
     const key = `${apiVersion}/${kind}`;
     const known = this.discovered.get(key);
     if (known) return known;
+    const missingUntil = this.notServed.get(key);
+    if (missingUntil !== undefined && Date.now() < missingUntil) {
+      throw this.notServedError(apiVersion, kind);
+    }
     const resource = await this.call(`Discovering ${apiVersion} ${kind}`, () =>
       this.api.discover(apiVersion, kind),
     );
     if (!resource) {
-      throw new ClusterError(
-        `Cluster ${this.name} does not serve ${kind} in ${apiVersion}; install its CRD first or fix apiVersion`,
-        404,
-      );
+      this.notServed.set(key, Date.now() + NOT_SERVED_TTL_MS);
+      throw this.notServedError(apiVersion, kind);
     }
     const found = { plural: resource.name, namespaced: resource.namespaced };
     this.discovered.set(key, found);
@@ -286,6 +293,13 @@ export class ClusterClient {
       if ((error as ClusterError).code === 404) return false;
       throw error;
     }
+  }
+
+  private notServedError(apiVersion: string, kind: string) {
+    return new ClusterError(
+      `Cluster ${this.name} does not serve ${kind} in ${apiVersion}; install its CRD first or fix apiVersion`,
+      404,
+    );
   }
 
   /** Creates a namespace unless it exists (not applied: Mooring does not own it). */
