@@ -11,9 +11,8 @@ import {
   gitopsRenderersExtensionPoint,
   GitopsRenderer,
 } from '@mooring/plugin-gitops-node';
-import os from 'node:os';
-import path from 'node:path';
 import { createGitopsEngine } from './engine';
+import { privateWorkingDirectory } from './source/privateWorkingDirectory';
 import { gitopsServicesDeps, startGitopsServices } from './service/startGitops';
 
 /**
@@ -43,9 +42,8 @@ export const gitopsPlugin = createBackendPlugin({
       deps: { ...gitopsServicesDeps, database: coreServices.database },
       async init({ database, ...deps }) {
         const { config, logger, scheduler, lifecycle } = deps;
-        const workingDirectory = path.join(
-          config.getOptionalString('backend.workingDirectory') ?? os.tmpdir(),
-          'mooring-gitops',
+        const workingDirectory = await privateWorkingDirectory(
+          config.getOptionalString('backend.workingDirectory'),
         );
         const engine = await createGitopsEngine({
           config,

@@ -142,7 +142,11 @@ export async function renderApplication(options: {
   namespace: string;
   applicationId: string;
   renderers: GitopsRenderer[];
-  /** Default: the limits the built-in renderers among `renderers` were made with. */
+  /**
+   * Size, file count, object count and time limits of this render. Default:
+   * the limits the built-in renderers among `renderers` were made with
+   * (which also cap the bytes each reads).
+   */
   limits?: RenderLimits;
   /** Passed to the renderer as they are (see `RenderRequest`). */
   request?: Pick<RenderRequest, 'target' | 'helm' | 'clusterCapabilities'>;

@@ -50,7 +50,7 @@ export async function scanCheckout(
   };
 
   /** What a symlink stands for; refuses one leading out or to a special file. */
-  const followLink = async (link: string): Promise<Measure> => {
+  async function followLink(link: string): Promise<Measure> {
     const refuse = (why: string) =>
       new InputError(
         `${relative(
@@ -86,9 +86,9 @@ export async function scanCheckout(
       throw refuse('leads to a device, fifo or socket');
     }
     return { files: 1, bytes: stat.size };
-  };
+  }
 
-  const measureDirectory = async (directory: string): Promise<Measure> => {
+  async function measureDirectory(directory: string): Promise<Measure> {
     const known = measured.get(directory);
     if (known) return known;
     inProgress.add(directory);
@@ -118,7 +118,7 @@ export async function scanCheckout(
     inProgress.delete(directory);
     measured.set(directory, total);
     return total;
-  };
+  }
 
   await measureDirectory(root);
 }

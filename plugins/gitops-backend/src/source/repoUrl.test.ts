@@ -29,6 +29,34 @@ describe('checkRepoUrl', () => {
     expect(() => checkRepoUrl(url, allowed)).toThrow(message);
   });
 
+  it.each([
+    ['https://evil.com?.corp/x', /holds "\?" or "#"/],
+    ['https://evil.com#.corp/x', /holds "\?" or "#"/],
+    ['https://user@evil.com/.corp/x', /not in gitops.allowedRepos/],
+    ['https://evil.com/.corp/x', /not in gitops.allowedRepos/],
+    ['https://a.corp.evil.com/x', /not in gitops.allowedRepos/],
+    ['https://bot:secret@git.corp/x', /holds a password/],
+    ['https://git.corp/team/%2e%2e/x', /"\.\." path segment/],
+    ['https://git.corp/team/../x', /"\.\." path segment/],
+    ['https://git.corp/team//x', /empty/],
+    ['https://git.corp/team%2fx', /encoded slash/],
+    ['http://git.corp/x', /not in gitops.allowedRepos/],
+  ])('matches parsed parts, so %s is refused', (url, message) => {
+    expect(() => checkRepoUrl(url, ['https://*.corp/**'])).toThrow(message);
+  });
+
+  it.each([
+    ['https://GIT.Corp/team/app.git', 'https://*.corp/**'],
+    ['https://git.corp/team/app/', 'https://*.corp/team/*'],
+    ['https://bücher.corp/app', 'https://xn--bcher-kva.corp/**'],
+    ['https://xn--bcher-kva.corp/app', 'https://bücher.corp/**'],
+    ['git@git.corp:team/app.git', 'ssh://git@git.corp/team/**'],
+    ['git://127.0.0.1:9418/apps.git', 'git://127.0.0.1:*/**'],
+    ['file:///tmp/x/repo', 'file:///tmp/**'],
+  ])('allows %s by %s', (url, pattern) => {
+    expect(() => checkRepoUrl(url, [pattern])).not.toThrow();
+  });
+
   it('refuses everything when no repository is allowed', () => {
     expect(() => checkRepoUrl('https://git.example.com/a.git', [])).toThrow(
       /allowed: none/,

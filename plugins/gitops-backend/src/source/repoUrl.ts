@@ -73,7 +73,7 @@ function normalizeHost(host: string): string {
     .toLowerCase()
     .split('.')
     .map(label =>
-      /^[\x00-\x7f]*$/.test(label) || GLOB.test(label)
+      [...label].every(c => c.charCodeAt(0) < 128) || GLOB.test(label)
         ? label
         : domainToASCII(label) || label,
     )
