@@ -1,4 +1,8 @@
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import {
   applicationId,
   EntityAnnotationError,
@@ -17,6 +21,26 @@ export interface EntityApplications {
   errors: EntityAnnotationError[];
 }
 
+/**
+ * The entity's owner as the catalog resolves `spec.owner`: kind group and the
+ * entity's own namespace unless given (`payments` on an entity in namespace
+ * `team-x` is `group:team-x/payments`); undefined when it names none.
+ */
+export function ownerOf(entity: Entity): string | undefined {
+  const owner = (entity.spec as { owner?: unknown } | undefined)?.owner;
+  if (typeof owner !== 'string' || !owner) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(owner, {
+        defaultKind: 'group',
+        defaultNamespace: entity.metadata.namespace ?? 'default',
+      }),
+    );
+  } catch {
+    return owner;
+  }
+}
+
 /** Turns an entity's annotations into application specs and errors. Pure. */
 export function entityApplications(
   entity: Entity,
@@ -29,11 +53,14 @@ export function entityApplications(
     specs: targets.map(t => ({
       id: applicationId(entityRef, t.target),
       entityRef,
-      ...(typeof entity.spec?.owner === 'string'
-        ? { owner: entity.spec.owner }
-        : {}),
+      ...(ownerOf(entity) ? { owner: ownerOf(entity) } : {}),
       target: t.target,
-      source: { repoUrl: t.repoUrl, path: t.path, revision: t.revision },
+      source: {
+        repoUrl: t.repoUrl,
+        path: t.path,
+        revision: t.revision,
+        ...(t.helm ? { helm: t.helm } : {}),
+      },
       destination: { cluster: t.cluster, namespace: t.namespace },
       policy: {
         sync: t.sync,

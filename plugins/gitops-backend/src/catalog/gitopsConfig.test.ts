@@ -104,4 +104,18 @@ describe('createTargetCheck', () => {
     );
     expect(parsed.errors[0]?.annotation).toBe('mooring.dev/namespace');
   });
+
+  it("resolves a bare owner in the entity's own namespace, as the catalog does", () => {
+    const entity = component('payments', {
+      'mooring.dev/cluster': 'dev',
+      'mooring.dev/namespace': 'payments',
+    });
+    entity.metadata.namespace = 'team-x';
+    // group:team-x/payments is not group:default/payments: it gets the default,
+    // and payments' namespace is not part of that.
+    expect(errorsOf(entity).errors[0]).toMatchObject({
+      annotation: 'mooring.dev/namespace',
+      message: expect.stringContaining('group:team-x/payments'),
+    });
+  });
 });

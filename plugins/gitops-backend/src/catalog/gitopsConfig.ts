@@ -3,6 +3,7 @@ import { readDurationFromConfig } from '@backstage/config';
 import type { HumanDuration } from '@backstage/types';
 import { readClusters } from '../kube/clusterConfig';
 import { checkRepoUrl } from '../source/repoUrl';
+import { ownerOf } from './entityApplications';
 import {
   ANNOTATION_CLUSTER,
   ANNOTATION_NAMESPACE,
@@ -72,11 +73,11 @@ export function createTargetCheck(
     const suffix = target.target === DEFAULT_TARGET ? '' : `.${target.target}`;
     // The catalog requires an owner of components; anything without one
     // gets the default grant, as an owner that no rule names.
-    const owner = (entity.spec as { owner?: unknown } | undefined)?.owner;
+    const owner = ownerOf(entity);
     let grant;
     try {
       grant = grantFor(rules, {
-        owner: typeof owner === 'string' && owner ? owner : UNOWNED,
+        owner: owner ?? UNOWNED,
         cluster: target.cluster,
         destinationNamespace: target.namespace,
         repoUrl: target.repoUrl,

@@ -81,7 +81,12 @@ export function statusEvents(
   const events: EngineEvent[] = [{ type: 'status', application }];
   const atTarget =
     after.syncedRevision && after.syncedRevision === after.targetRevision;
-  if (atTarget && before.sync === 'Synced' && after.sync === 'OutOfSync') {
+  if (
+    atTarget &&
+    !after.refusal &&
+    before.sync === 'Synced' &&
+    after.sync === 'OutOfSync'
+  ) {
     events.push({ type: 'driftDetected', application });
   } else if (
     atTarget &&

@@ -100,6 +100,7 @@ export async function authorizePlan(input: {
       ownership.conflicts.find(
         c =>
           c.object.kind === object.kind &&
+          c.object.group === group &&
           c.object.name === name &&
           c.object.namespace === (object.metadata.namespace ?? ''),
       )?.reason;

@@ -146,7 +146,10 @@ export async function syncApplication(
           : client.get(ref),
       authorization,
     });
-    if (plan.refusal) throw new SyncStageError('Failed', plan.refusal);
+    if (plan.refusal) {
+      state.automation.refusedRevision = rendered.sha;
+      throw new SyncStageError('Failed', plan.refusal);
+    }
     // 3. The destination namespace, when an object lives in it. Not when the
     //    grant's service account is impersonated: it lives in that namespace,
     //    so the namespace exists, and a Role of the namespace cannot let it

@@ -104,6 +104,31 @@ describe('automaticSyncDue', () => {
   });
 });
 
+describe('a refused sync', () => {
+  it('is not tried again automatically for the same commit while the refusal stands', () => {
+    const automation = { ...initialAutomation(), refusedRevision: 'b' };
+    const refused = { ...outOfSync('b', 'a'), refusal: 'Refused: …' };
+    const policy = spec({ sync: 'auto', selfHeal: true });
+    expect(automaticSyncDue(policy, refused, automation, 0)).toBeUndefined();
+    expect(
+      automaticSyncDue(
+        policy,
+        { ...refused, targetRevision: 'c' },
+        automation,
+        0,
+      ),
+    ).toBe('auto');
+    expect(
+      automaticSyncDue(
+        policy,
+        { ...refused, refusal: undefined },
+        automation,
+        0,
+      ),
+    ).toBe('auto');
+  });
+});
+
 describe('back-off', () => {
   it('waits 5 s, 10 s, 20 s… after failed automatic syncs, and forgets on success', () => {
     const automation = initialAutomation();

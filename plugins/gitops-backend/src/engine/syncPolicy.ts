@@ -19,6 +19,12 @@ export interface AutomationState {
   lastSelfHeal: number;
   /** After a rollback, automation leaves this target commit alone. */
   pinnedFrom?: string;
+  /**
+   * A sync of this commit was refused (the owner's grant, another
+   * application's objects): automation does not try it again while the
+   * refusal stands; a new commit or a person's sync does.
+   */
+  refusedRevision?: string;
 }
 
 export function initialAutomation(): AutomationState {
@@ -44,6 +50,7 @@ export function automaticSyncDue(
 ): 'auto' | 'self-heal' | undefined {
   const target = status.targetRevision;
   if (!target || status.sync !== 'OutOfSync') return undefined;
+  if (status.refusal && automation.refusedRevision === target) return undefined;
   if (
     spec.policy.sync === 'auto' &&
     target !== status.syncedRevision &&
@@ -79,6 +86,7 @@ export function recordSyncOutcome(
   if (succeeded) {
     automation.autoFailures = 0;
     automation.nextAutoAttempt = 0;
+    automation.refusedRevision = undefined;
   } else {
     automation.autoFailures++;
     automation.nextAutoAttempt = now + backoff(5_000, automation.autoFailures);

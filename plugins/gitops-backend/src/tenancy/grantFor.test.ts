@@ -91,18 +91,37 @@ describe('grantFor', () => {
   });
 
   it('gives an owner no rule names the default: its own namespace, nothing cluster-scoped', () => {
-    const grant = grantFor(rules, { ...app, owner: 'user:default/guest' });
+    const grant = grantFor(rules, {
+      ...app,
+      owner: 'user:default/guest',
+      destinationNamespace: 'guest-space',
+    });
     expect(grant).toEqual({
       owner: 'user:default/guest',
       rules: [],
       basis: 'unmatched',
       clusters: ['*'],
-      namespaces: ['payments'],
+      namespaces: ['guest-space'],
       clusterResources: [],
     });
     expect(describeGrant(grant)).toBe(
-      'user:default/guest may deploy to any cluster; namespace payments (the default: no gitops.tenancy rule names this owner)',
+      'user:default/guest may deploy to any cluster; namespace guest-space (the default: no gitops.tenancy rule names this owner)',
     );
+  });
+
+  it('leaves out of the default a namespace a rule grants to another owner on that cluster', () => {
+    // payments' namespaces on prod are payments' own: the guest naming one gets nothing.
+    const intruder = grantFor(rules, { ...app, owner: 'user:default/guest' });
+    expect(intruder.namespaces).toEqual([]);
+    expect(namespaceAllowed(intruder, 'payments')).toBe(false);
+    // sandbox is payments' on dev only; on prod it is anyone's default.
+    expect(
+      grantFor(rules, {
+        ...app,
+        owner: 'user:default/guest',
+        destinationNamespace: 'sandbox',
+      }).namespaces,
+    ).toEqual(['sandbox']);
   });
 
   it('gives everyone the default without gitops.tenancy', () => {

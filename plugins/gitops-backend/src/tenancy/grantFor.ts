@@ -62,7 +62,8 @@ const RESERVED_NAMESPACE = /^kube-/;
  *
  * An owner matching no rule, and every owner without `gitops.tenancy`,
  * gets the default: namespaced objects in the destination namespace and that
- * Namespace itself, on any cluster; nothing cluster-scoped.
+ * Namespace itself, on any cluster; nothing cluster-scoped. A namespace a
+ * rule grants to other owners on that cluster is not part of the default.
  *
  * Throws when the matching rules name different service accounts: which one
  * the cluster should check is then a choice only the platform can make.
@@ -78,14 +79,28 @@ export function grantFor(
       rule.owners.some(pattern => ownerMatches(pattern, owner)),
     );
   if (ownerRules.length === 0) {
+    // The default: its own namespace, unless Kubernetes reserves it or a
+    // rule gives it to another owner on this cluster by name or pattern (then
+    // it is theirs; a rule granting every namespace claims none).
+    const claimed = (rules ?? []).some(
+      rule =>
+        rule.clusters.some(pattern => globMatches(subject.cluster, pattern)) &&
+        rule.namespaces.some(
+          pattern =>
+            pattern !== '*' &&
+            pattern !== '**' &&
+            globMatches(subject.destinationNamespace, pattern),
+        ),
+    );
     return {
       owner,
       rules: [],
       basis: rules ? 'unmatched' : 'none',
       clusters: ['*'],
-      namespaces: RESERVED_NAMESPACE.test(subject.destinationNamespace)
-        ? []
-        : [subject.destinationNamespace],
+      namespaces:
+        RESERVED_NAMESPACE.test(subject.destinationNamespace) || claimed
+          ? []
+          : [subject.destinationNamespace],
       clusterResources: [],
     };
   }
