@@ -81,6 +81,34 @@ export interface Config {
        * only files inside the repository are read.
        */
       allowRemoteBases?: boolean;
+      /**
+       * Allow exec and KRM function plugins in `generators`, `transformers`
+       * and `validators` (they run programs on the backend host). Default
+       * false: only kustomize's built-in plugin configs.
+       */
+      allowPlugins?: boolean;
+      /**
+       * Allow `helmCharts` in kustomizations (kustomize then runs helm).
+       * Default false: render charts as Helm applications.
+       */
+      allowHelmCharts?: boolean;
+    };
+
+    /**
+     * Ceilings on each render, so a repository cannot exhaust the backend.
+     * Exceeding one fails the render with an error naming the key.
+     */
+    limits?: {
+      /** Bytes of all files of a checkout, counting what symlinks repeat. Default 536870912 (512 MiB). */
+      repositoryBytes?: number;
+      /** Files, folders and symlinks of a checkout, counting what symlinked folders repeat. Default 50000. */
+      files?: number;
+      /** Bytes of manifests an application reads, or of a renderer's output. Default 67108864 (64 MiB). */
+      manifestBytes?: number;
+      /** Objects one application may render to. Default 5000. */
+      objectsPerApplication?: number;
+      /** Seconds one render (kustomize, helm, plain YAML) may take. Default 120. */
+      renderSeconds?: number;
     };
 
     /**
