@@ -124,6 +124,7 @@ describe('GitopsAnnotationProcessor', () => {
     const application = {
       id: 'component~default~payments~default',
       entityRef: 'component:default/payments',
+      owner: 'group:default/guests',
       target: 'default',
       source: {
         repoUrl: annotations['mooring.dev/repo'],
@@ -156,10 +157,14 @@ describe('GitopsAnnotationProcessor', () => {
       `Target default: ${refusal}`,
     ]);
     expect(asked).toEqual(['component:default/payments']);
-    // The owner moves the target elsewhere: Mooring must get to judge that.
+    // The owner moves the target elsewhere, or the platform hands the entity
+    // to another owner: Mooring must get to judge that.
     expect(
       await run(entity({ ...annotations, 'mooring.dev/namespace': 'shop' })),
     ).toEqual([]);
+    const reowned = entity(annotations);
+    reowned.spec = { ...reowned.spec, owner: 'platform' };
+    expect(await run(reowned)).toEqual([]);
   });
 
   it('ignores a Mooring that cannot be asked', async () => {

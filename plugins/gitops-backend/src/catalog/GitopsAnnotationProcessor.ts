@@ -10,7 +10,7 @@ import {
   parseGitopsAnnotations,
   ParseGitopsAnnotationsOptions,
 } from '@mooring/plugin-gitops-common';
-import { ANNOTATION_ERROR_NAME } from './entityApplications';
+import { ANNOTATION_ERROR_NAME, ownerOf } from './entityApplications';
 
 /** An annotation error as the catalog records it on the entity. */
 export class MooringAnnotationError extends Error {
@@ -60,8 +60,14 @@ export class GitopsAnnotationProcessor implements CatalogProcessor {
       for (const app of applications) {
         const target = targets.find(t => t.target === app.target);
         // Only a refusal of what the entity asks for now: an edit that
-        // changes the target must reach Mooring, which then judges it anew.
-        if (!app.status.refusal || !target || !sameTarget(target, app)) {
+        // changes the target or the owner must reach Mooring, which then
+        // judges it anew.
+        if (
+          !app.status.refusal ||
+          !target ||
+          !sameTarget(target, app) ||
+          app.owner !== ownerOf(entity)
+        ) {
           continue;
         }
         emit({

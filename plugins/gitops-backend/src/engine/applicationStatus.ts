@@ -106,6 +106,7 @@ export function applicationOf(
   return {
     id: spec.id,
     entityRef: spec.entityRef,
+    ...(spec.owner ? { owner: spec.owner } : {}),
     target: spec.target,
     source: { ...spec.source },
     destination: { ...spec.destination },

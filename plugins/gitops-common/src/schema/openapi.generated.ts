@@ -255,6 +255,8 @@ export interface components {
       /** @description URL-safe and stable: derived from the entity ref and target. */
       id: string;
       entityRef: string;
+      /** @description The entity's owner (its spec.owner as a full entity ref), whose grant decides where the application may deploy. */
+      owner?: string;
       target: string;
       source: components['schemas']['ApplicationSource'];
       destination: components['schemas']['ApplicationDestination'];

@@ -659,6 +659,11 @@ export const spec = {
           entityRef: {
             type: 'string',
           },
+          owner: {
+            type: 'string',
+            description:
+              "The entity's owner (its spec.owner as a full entity ref), whose grant decides where the application may deploy.",
+          },
           target: {
             type: 'string',
           },
