@@ -75,6 +75,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
       store: options.store,
       git: options.git,
       renderers: options.renderers,
+      renderLimits: options.renderLimits,
       healthChecks: options.healthChecks,
       recorder: this.recorder,
       applyConcurrency: options.applyConcurrency ?? 8,

@@ -15,6 +15,7 @@ import type { Knex } from 'knex';
 import { ClusterClient } from '../kube/ClusterClient';
 import { kubeConfigForCluster, readClusters } from '../kube/clusterConfig';
 import { defaultRenderers } from '../render/renderApplication';
+import { readRenderLimits } from '../render/renderLimits';
 import { GitSource } from '../source/GitSource';
 import { DatabaseGitopsStore } from '../store/DatabaseGitopsStore';
 import { readTenancyRules } from '../tenancy';
@@ -129,5 +130,6 @@ export async function createGitopsEngine(
     maxRunsPerApplication: maxRuns,
     leaseTtlMs: options.leaseTtlMs,
     tenancy: readTenancyRules(config),
+    renderLimits: readRenderLimits(config),
   });
 }

@@ -13,6 +13,7 @@ import type { ClusterCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import type { GitSource } from '../source/GitSource';
 import type { GitopsStore } from '../store/GitopsStore';
+import type { RenderLimits } from '../render/renderLimits';
 import { TenancyRule, clusterAllowed } from '../tenancy';
 import type { ApplicationState } from './ApplicationRegistry';
 import type { PlanAuthorization } from './authorizePlan';
@@ -43,6 +44,8 @@ export interface DefaultGitopsEngineOptions {
    * application gets the default grant (its own namespace only).
    */
   tenancy?: TenancyRule[];
+  /** `gitops.limits`: what one render may read and produce. */
+  renderLimits?: RenderLimits;
 }
 
 /** A sync failure with the phase it ends the run in. */
@@ -62,6 +65,8 @@ export interface EngineContext {
   store: GitopsStore;
   git: GitSource;
   renderers: GitopsRenderer[];
+  /** `gitops.limits`: what one render may read and produce. */
+  renderLimits?: RenderLimits;
   healthChecks: GitopsHealthCheck[];
   recorder: RunRecorder;
   applyConcurrency: number;

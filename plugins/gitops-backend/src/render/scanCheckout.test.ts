@@ -136,17 +136,18 @@ describe('render limits', () => {
     ).toThrow(/gitops.limits.files must be a positive number/);
   });
 
-  it('apply what defaultRenderers read from config to every render with them', async () => {
+  it('apply the configured object count to a render', async () => {
     const root = repo({
       'app/a.yaml': CM,
       'app/b.yaml': CM.replace('cm', 'cm2'),
     });
-    const renderers = defaultRenderers({
-      config: new ConfigReader({
-        gitops: { limits: { objectsPerApplication: 1 } },
-      }),
+    const config = new ConfigReader({
+      gitops: { limits: { objectsPerApplication: 1 } },
     });
-    await expect(render(root, 'app', { renderers })).rejects.toThrow(
+    const renderers = defaultRenderers({ config });
+    await expect(
+      render(root, 'app', { renderers, limits: readRenderLimits(config) }),
+    ).rejects.toThrow(
       /Path "app" renders to 2 objects, over the limit of 1; .*gitops\.limits\.objectsPerApplication/,
     );
   });

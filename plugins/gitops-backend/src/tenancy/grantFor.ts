@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { minimatch } from 'minimatch';
+import { repoUrlAllowed } from '../source/repoUrl';
 import { ownerEntityRef } from './ownerEntityRef';
 import type { TenancyRule } from './readTenancyRules';
 
@@ -270,8 +271,9 @@ function globMatches(value: string, pattern: string): boolean {
 }
 
 // As gitops.allowedRepos is matched (see checkRepoUrl).
+/** Repository URLs compare as `gitops.allowedRepos` does: parsed, not as text. */
 function repoMatches(url: string, pattern: string): boolean {
-  return minimatch(url, pattern, { dot: true });
+  return repoUrlAllowed(url, pattern);
 }
 
 function unique(values: string[]): string[] {
