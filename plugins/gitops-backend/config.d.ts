@@ -74,6 +74,20 @@ export interface Config {
       interval?: HumanDuration | string;
     };
 
+    /** Helm rendering (`helm template`). */
+    helm?: {
+      /** Path of the helm binary (Helm 3). Default: `helm` on PATH. */
+      binary?: string;
+      /**
+       * Chart repositories a chart's dependencies may be fetched from, as
+       * globs on the URL: the scheme must be equal, host and path are matched
+       * separately, e.g. `https://charts.example.com/**` or
+       * `oci://registry.example.com/charts/*`. Default: none; dependencies
+       * must be vendored in `charts/` or be `file://` folders of the repository.
+       */
+      allowedRepositories?: string[];
+    };
+
     /** Kustomize rendering. */
     kustomize?: {
       /**

@@ -27,6 +27,20 @@ export const ANNOTATION_TARGETS = 'mooring.dev/targets';
 export const ANNOTATION_TRACKING_ID = 'mooring.dev/tracking-id';
 /** @public Sync wave of a manifest (integer, lower first). */
 export const ANNOTATION_SYNC_WAVE = 'mooring.dev/sync-wave';
+/**
+ * @public Comma-separated Helm values files, relative to the chart folder, applied in order
+ * after the chart's `values.yaml`.
+ */
+export const ANNOTATION_HELM_VALUES = 'mooring.dev/helm-values';
+/** @public Helm release name. Default: the entity name; `<name>-<target>` when the entity has targets. */
+export const ANNOTATION_HELM_RELEASE = 'mooring.dev/helm-release';
+/**
+ * @public Sync phase of a manifest that is a hook: `PreSync`, `Sync`, `PostSync`, `SyncFail` or
+ * `PostDelete`. Helm hooks (`helm.sh/hook`) are given one when rendered.
+ */
+export const ANNOTATION_HOOK = 'mooring.dev/hook';
+/** @public When a hook is deleted: `HookSucceeded`, `HookFailed` or `BeforeHookCreation`. */
+export const ANNOTATION_HOOK_DELETE_POLICY = 'mooring.dev/hook-delete-policy';
 /** @public The source-location annotation Backstage already knows. */
 export const ANNOTATION_SOURCE_LOCATION = 'backstage.io/source-location';
 

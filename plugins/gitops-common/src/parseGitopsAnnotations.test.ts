@@ -241,6 +241,69 @@ describe('isGitopsAvailable', () => {
   });
 });
 
+describe('parseGitopsAnnotations, Helm', () => {
+  const base = {
+    'mooring.dev/targets': 'staging,prod',
+    'mooring.dev/cluster.staging': 'dev',
+    'mooring.dev/cluster.prod': 'prod',
+    'mooring.dev/path': 'chart',
+    'mooring.dev/repo': 'https://git.example.com/payments.git',
+  };
+
+  it('reads values files and release name per target, in order', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        ...base,
+        'mooring.dev/helm-values': 'values-common.yaml',
+        'mooring.dev/helm-values.prod':
+          ' values-common.yaml , env/values-prod.yaml,',
+        'mooring.dev/helm-release.prod': 'payments',
+      }),
+      { clusters, checkRepo },
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.targets.map(t => [t.target, t.helm])).toEqual([
+      ['staging', { valuesFiles: ['values-common.yaml'] }],
+      [
+        'prod',
+        {
+          valuesFiles: ['values-common.yaml', 'env/values-prod.yaml'],
+          releaseName: 'payments',
+        },
+      ],
+    ]);
+  });
+
+  it('leaves helm out when no Helm annotation is set', () => {
+    const result = parseGitopsAnnotations(component(base), {
+      clusters,
+      checkRepo,
+    });
+    expect(result.targets.map(t => t.helm)).toEqual([undefined, undefined]);
+  });
+
+  it('refuses values files outside the chart and invalid release names', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        ...base,
+        'mooring.dev/helm-values.staging': '../other/values.yaml',
+        'mooring.dev/helm-values.prod': '/etc/passwd',
+        'mooring.dev/helm-release': 'Payments_API',
+        'mooring.dev/helm-release.qa': 'x',
+      }),
+      { clusters, checkRepo },
+    );
+    expect(result.targets).toEqual([]);
+    expect(result.errors.map(e => e.message)).toEqual([
+      "mooring.dev/helm-release.qa names target 'qa', which mooring.dev/targets ('staging,prod') does not list; add it there or fix the suffix",
+      "mooring.dev/helm-values.staging lists '../other/values.yaml'; values files must be relative to the chart folder, inside the repository and without '..'",
+      "mooring.dev/helm-release is 'Payments_API', which Helm does not accept as a release name; use at most 53 lower-case letters, digits, '-' and '.'",
+      "mooring.dev/helm-values.prod lists '/etc/passwd'; values files must be relative to the chart folder, inside the repository and without '..'",
+      "mooring.dev/helm-release is 'Payments_API', which Helm does not accept as a release name; use at most 53 lower-case letters, digits, '-' and '.'",
+    ]);
+  });
+});
+
 describe('applicationId', () => {
   it('is URL-safe, lower case and distinct per entity and target', () => {
     const id = applicationId('Component:Default/Payments.API_v2', 'prod');

@@ -1,6 +1,8 @@
 import type { Entity } from '@backstage/catalog-model';
 import {
   ANNOTATION_CLUSTER,
+  ANNOTATION_HELM_RELEASE,
+  ANNOTATION_HELM_VALUES,
   ANNOTATION_NAMESPACE,
   ANNOTATION_PATH,
   ANNOTATION_PREFIX,
@@ -35,6 +37,12 @@ export interface GitopsTarget {
   prune: boolean;
   selfHeal: boolean;
   pruneOnRemove: boolean;
+  /** Present when the entity sets `mooring.dev/helm-values` or `mooring.dev/helm-release`. */
+  helm?: {
+    /** Values files relative to the chart folder, in the order they apply. */
+    valuesFiles: string[];
+    releaseName?: string;
+  };
 }
 
 /**
@@ -91,6 +99,8 @@ const TARGETABLE_KEYS = [
   ANNOTATION_PRUNE,
   ANNOTATION_SELF_HEAL,
   ANNOTATION_PRUNE_ON_REMOVE,
+  ANNOTATION_HELM_VALUES,
+  ANNOTATION_HELM_RELEASE,
 ];
 
 /** Keys that onboard an entity: any of them present means it wants Mooring. */
@@ -102,6 +112,9 @@ const ONBOARDING_KEYS = [
 
 const TARGET_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Helm's own rule for release names. */
+const HELM_RELEASE_NAME =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * True when the entity carries Mooring annotations (valid or not), so that a
@@ -347,6 +360,37 @@ function readTarget(
   const selfHeal = readFlag(ANNOTATION_SELF_HEAL);
   const pruneOnRemove = readFlag(ANNOTATION_PRUNE_ON_REMOVE);
 
+  const helmValues = get(ANNOTATION_HELM_VALUES);
+  const valuesFiles = (helmValues?.value ?? '')
+    .split(',')
+    .map(file => file.trim())
+    .filter(Boolean);
+  for (const file of valuesFiles) {
+    if (
+      file.startsWith('/') ||
+      file.includes('\\') ||
+      file.split('/').some(segment => segment === '..')
+    ) {
+      fail(
+        helmValues!.key,
+        `${
+          helmValues!.key
+        } lists '${file}'; values files must be relative to the chart folder, inside the repository and without '..'`,
+      );
+    }
+  }
+  const helmRelease = get(ANNOTATION_HELM_RELEASE);
+  if (
+    helmRelease &&
+    (helmRelease.value.length > 53 ||
+      !HELM_RELEASE_NAME.test(helmRelease.value))
+  ) {
+    fail(
+      helmRelease.key,
+      `${helmRelease.key} is '${helmRelease.value}', which Helm does not accept as a release name; use at most 53 lower-case letters, digits, '-' and '.'`,
+    );
+  }
+
   if (errors.length > 0 || !cluster || !path || !repoUrl) {
     return undefined;
   }
@@ -361,6 +405,14 @@ function readTarget(
     prune,
     selfHeal,
     pruneOnRemove,
+    ...(helmValues || helmRelease
+      ? {
+          helm: {
+            valuesFiles,
+            ...(helmRelease ? { releaseName: helmRelease.value } : {}),
+          },
+        }
+      : {}),
   };
 }
 

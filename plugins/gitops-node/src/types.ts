@@ -30,6 +30,23 @@ export interface RenderRequest {
   namespace: string;
   /** The application being rendered. */
   applicationId: string;
+  /** The application's target (`default` for an entity without `mooring.dev/targets`). */
+  target?: string;
+  /** Helm settings of the application (values files relative to the chart folder, release name). */
+  helm?: { valuesFiles: string[]; releaseName: string };
+  /** What the destination cluster serves, read from its discovery on first call. */
+  clusterCapabilities?: () => Promise<ClusterCapabilities>;
+}
+
+/**
+ * What a cluster serves, as a renderer needs it (Helm's `.Capabilities`).
+ * @public
+ */
+export interface ClusterCapabilities {
+  /** Server version without vendor suffix, e.g. `v1.32.0`. */
+  kubeVersion: string;
+  /** Every served `group/version` (`v1` for the core group) and `group/version/Kind`. */
+  apiVersions: string[];
 }
 
 /**

@@ -1,18 +1,88 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type {
   GitopsRenderer,
   RenderRequest,
 } from '@mooring/plugin-gitops-node';
 import { parseManifests } from './plainYamlRenderer';
-import { findOnPath, runTool } from './runTool';
+import { resolveInsideRepository } from './pathSafety';
+import type { RenderLimits } from './renderLimits';
+import { OFFLINE_ENVIRONMENT, findOnPath, runTool } from './runTool';
+import {
+  copyForDependencyBuild,
+  planDependencies,
+} from './helm/chartDependencies';
+import { mapHelmHooks } from './helm/helmHooks';
+import { releaseNameFor } from './helm/releaseName';
+
+/** Options of the Helm renderer (`gitops.helm`). */
+export interface HelmRendererOptions {
+  /** The helm binary (`gitops.helm.binary`); `helm` on PATH when not given. */
+  binary?: string;
+  /**
+   * Chart repositories dependencies may be fetched from
+   * (`gitops.helm.allowedRepositories`): globs such as `https://charts.example.com/**`.
+   */
+  allowedRepositories?: string[];
+  /** Time and output limits of each `helm` command (`gitops.limits`). */
+  limits?: RenderLimits;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  return fs
+    .access(file, fs.constants.X_OK)
+    .then(() => true)
+    .catch(() => false);
+}
+
+/** The values files of `mooring.dev/helm-values`, each a file inside the checkout. */
+async function resolveValuesFiles(
+  request: RenderRequest,
+  where: string,
+): Promise<string[]> {
+  const files: string[] = [];
+  for (const file of request.helm?.valuesFiles ?? []) {
+    const problem = `Values file "${file}" (mooring.dev/helm-values) of ${where}`;
+    if (
+      path.isAbsolute(file) ||
+      file.split(/[\\/]/).some(segment => segment === '..')
+    ) {
+      throw new Error(
+        `${problem} must be relative to the chart folder, without '..'`,
+      );
+    }
+    let resolved: string;
+    try {
+      resolved = await resolveInsideRepository(
+        request.repositoryRoot,
+        file,
+        request.directory,
+      );
+    } catch (error) {
+      throw new Error(`${problem}: ${(error as Error).message}`);
+    }
+    if (!(await fs.stat(resolved)).isFile()) {
+      throw new Error(`${problem} is a folder; name a YAML file`);
+    }
+    files.push(resolved);
+  }
+  return files;
+}
 
 /**
- * Folders holding a `Chart.yaml`, rendered by `helm template` with the
- * chart's `values.yaml` and, when present, `values-mooring.yaml` on top.
+ * Folders holding a `Chart.yaml`, rendered by `helm template` as `helm
+ * install` would render them on the destination: the chart's `values.yaml`,
+ * then the `mooring.dev/helm-values` files in order; the release name and
+ * namespace of the target; CRDs from `crds/`; the cluster's version and APIs
+ * as `.Capabilities`. Local (`file://`) dependencies are built in a private
+ * copy of the chart; remote ones only from allowed repositories. Helm runs
+ * with a private HOME and Helm folders, no kubeconfig and no network unless
+ * a dependency must be fetched. `helm test` hooks are left out; other hooks
+ * are marked as sync hooks.
  */
 export function createHelmRenderer(
-  options: { helm?: string } = {},
+  options: HelmRendererOptions = {},
 ): GitopsRenderer {
   return {
     name: 'helm',
@@ -23,31 +93,87 @@ export function createHelmRenderer(
         .catch(() => false);
     },
     async render(request: RenderRequest) {
-      const helm = options.helm ?? findOnPath('helm');
       const where =
         path.relative(request.repositoryRoot, request.directory) || '.';
-      if (!helm) {
+      const helm = options.binary ?? findOnPath('helm');
+      if (!helm || !(await isExecutable(helm))) {
         throw new Error(
-          `${where} is a Helm chart, but the helm binary is not on PATH; install Helm 3 on the backend host`,
+          options.binary
+            ? `Application ${request.applicationId}: ${where} is a Helm chart, but the helm binary "${options.binary}" (gitops.helm.binary) is missing or not executable; point gitops.helm.binary at Helm 3`
+            : `Application ${request.applicationId}: ${where} is a Helm chart, but the helm binary is not on PATH; install Helm 3 on the backend host or set gitops.helm.binary`,
         );
       }
-      const args = [
-        'template',
-        request.applicationId.slice(0, 53).replace(/[^a-z0-9-]/g, '-'),
-        '.',
-        '--namespace',
-        request.namespace,
-      ];
-      const overrides = path.join(request.directory, 'values-mooring.yaml');
-      if (await fs.stat(overrides).catch(() => undefined)) {
-        args.push('--values', overrides);
-      }
-      const output = await runTool(helm, args, {
-        cwd: request.directory,
-      }).catch(error => {
-        throw new Error(`Helm could not render ${where}: ${error.message}`);
+      const valuesFiles = await resolveValuesFiles(request, where);
+      const plan = await planDependencies({
+        chartDirectory: request.directory,
+        repositoryRoot: request.repositoryRoot,
+        where,
+        allowedRepositories: options.allowedRepositories ?? [],
       });
-      return parseManifests(output, `${where} (helm template output)`);
+      const capabilities = await request.clusterCapabilities?.();
+
+      const work = await fs.mkdtemp(path.join(os.tmpdir(), 'mooring-helm-'));
+      try {
+        const env = {
+          HELM_CACHE_HOME: path.join(work, 'cache'),
+          HELM_CONFIG_HOME: path.join(work, 'config'),
+          HELM_DATA_HOME: path.join(work, 'data'),
+          HELM_NO_PLUGINS: '1',
+          ...(plan.fetchesRemote ? {} : OFFLINE_ENVIRONMENT),
+        };
+        const run = (args: string[], cwd: string, what: string) =>
+          runTool(helm, [...args, '--kubeconfig', '/dev/null'], {
+            cwd,
+            env,
+            limits: options.limits,
+          }).catch(error => {
+            throw new Error(
+              `Helm could not ${what} ${where}: ${(error as Error).message}`,
+            );
+          });
+
+        let chart = request.directory;
+        if (plan.build) {
+          chart = await copyForDependencyBuild({
+            repositoryRoot: request.repositoryRoot,
+            chartDirectory: request.directory,
+            localCharts: plan.localCharts,
+            destination: path.join(work, 'tree'),
+          });
+          await run(
+            [
+              'dependency',
+              'build',
+              '.',
+              ...(plan.fetchesRemote ? [] : ['--skip-refresh']),
+            ],
+            chart,
+            'build the dependencies of',
+          );
+        }
+        const args = [
+          'template',
+          request.helm?.releaseName ??
+            releaseNameFor(request.applicationId, request.target),
+          '.',
+          '--namespace',
+          request.namespace,
+          '--include-crds',
+          ...valuesFiles.flatMap(file => ['--values', file]),
+        ];
+        if (capabilities) {
+          args.push('--kube-version', capabilities.kubeVersion);
+          if (capabilities.apiVersions.length) {
+            args.push('--api-versions', capabilities.apiVersions.join(','));
+          }
+        }
+        const output = await run(args, chart, 'render');
+        return mapHelmHooks(
+          parseManifests(output, `${where} (helm template output)`),
+        );
+      } finally {
+        await fs.rm(work, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -112,8 +112,13 @@ describe('renderApplication', () => {
         path: '.',
         namespace: 'shop',
         applicationId: 'a',
-        renderers: [createHelmRenderer({ helm: undefined }), ...renderers],
+        renderers: [
+          createHelmRenderer({ binary: path.join(root, 'no-helm') }),
+          ...renderers,
+        ],
       }),
-    ).rejects.toThrow(/helm binary is not on PATH/);
+    ).rejects.toThrow(
+      /Application a: \. is a Helm chart, but the helm binary ".*no-helm" \(gitops\.helm\.binary\) is missing/,
+    );
   });
 });
