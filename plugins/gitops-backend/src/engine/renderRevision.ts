@@ -3,6 +3,7 @@ import { sortForApply } from '../apply/syncOrder';
 import { stableStringify } from '../diff/normalize';
 import { KubeObject, keyOfObject } from '../kube/kubeObject';
 import { renderApplication } from '../render/renderApplication';
+import type { RenderLimits } from '../render/renderLimits';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { clusterCapabilitiesOf } from '../render/helm/clusterCapabilities';
 import { releaseNameOf } from '../render/helm/releaseName';
@@ -40,6 +41,8 @@ export async function renderRevision(
   deps: {
     git: GitSource;
     renderers: GitopsRenderer[];
+    /** `gitops.limits`: what one render may read and produce. */
+    renderLimits?: RenderLimits;
     /** The destination's client, whose discovery a Helm chart sees as `.Capabilities`. */
     cluster?: (name: string) => { client: ClusterClient };
   },
@@ -85,6 +88,7 @@ export async function renderRevision(
       namespace: spec.destination.namespace,
       applicationId: spec.id,
       renderers: deps.renderers,
+      limits: deps.renderLimits,
       request: {
         target: spec.target,
         helm: {

@@ -865,4 +865,36 @@ spec:
       await k8s().get('v1', 'ConfigMap', 'victim-data', 'shared-ns'),
     ).toBeTruthy();
   });
+
+  it('syncs a CustomResourceDefinition and an object of its kind from one folder, when granted', async () => {
+    const engine = await engineFor([
+      rule({ clusterResources: ['CustomResourceDefinition'] }),
+    ]);
+    const repo = repoWith('crd-and-widget', {
+      'crd.yaml': crd,
+      'widget.yaml': `apiVersion: payments.example.com/v1
+kind: Widget
+metadata:
+  name: first-widget
+spec:
+  size: 3
+`,
+    });
+    await engine.setApplications([paymentsApp('widgets', repo)]);
+    // Before the sync the cluster does not serve Widget: that is no error.
+    const before = await engine.refresh('widgets');
+    expect(before.status.sync).toBe('OutOfSync');
+    const run = await syncAndWait(engine, 'widgets');
+    expect(run.phase).toBe('Succeeded');
+    expect(
+      (
+        await k8s().get(
+          'payments.example.com/v1',
+          'Widget',
+          'first-widget',
+          'payments',
+        )
+      ).spec.size,
+    ).toBe(3);
+  });
 });

@@ -183,9 +183,14 @@ export class ClusterClient {
     if (missingUntil !== undefined && Date.now() < missingUntil) {
       throw this.notServedError(apiVersion, kind);
     }
+    // A group/version the cluster does not serve at all answers 404, one it
+    // serves without the kind answers without it: both mean "not served".
     const resource = await this.call(`Discovering ${apiVersion} ${kind}`, () =>
       this.api.discover(apiVersion, kind),
-    );
+    ).catch(error => {
+      if ((error as ClusterError).code === 404) return undefined;
+      throw error;
+    });
     if (!resource) {
       this.notServed.set(key, Date.now() + NOT_SERVED_TTL_MS);
       throw this.notServedError(apiVersion, kind);

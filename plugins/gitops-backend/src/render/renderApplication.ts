@@ -29,14 +29,11 @@ import {
 } from './renderLimits';
 import { scanCheckout } from './scanCheckout';
 
-/** The limits the built-in renderers were made with, so a render with them uses the same. */
-const limitsOfRenderer = new WeakMap<GitopsRenderer, RenderLimits>();
-
 /**
  * The built-in renderers, most specific first; plain YAML takes any folder.
- * With `config`, `gitops.kustomize.*` and `gitops.limits.*` are read from it;
- * {@link renderApplication} applies those limits to any list holding these
- * renderers.
+ * With `config`, `gitops.kustomize.*`, `gitops.helm.*` and `gitops.limits.*`
+ * are read from it (the engine passes the same limits to
+ * {@link renderApplication}).
  */
 export function defaultRenderers(options: {
   allowRemoteBases?: boolean;
@@ -64,16 +61,7 @@ export function defaultRenderers(options: {
     }),
     createPlainYamlRenderer(limits),
   ];
-  for (const renderer of renderers) limitsOfRenderer.set(renderer, limits);
   return renderers;
-}
-
-function limitsFor(renderers: GitopsRenderer[]): RenderLimits {
-  for (const renderer of renderers) {
-    const limits = limitsOfRenderer.get(renderer);
-    if (limits) return limits;
-  }
-  return DEFAULT_RENDER_LIMITS;
 }
 
 /** Rejects with a limit error when `work` takes longer than `ms`. */
@@ -142,16 +130,12 @@ export async function renderApplication(options: {
   namespace: string;
   applicationId: string;
   renderers: GitopsRenderer[];
-  /**
-   * Size, file count, object count and time limits of this render. Default:
-   * the limits the built-in renderers among `renderers` were made with
-   * (which also cap the bytes each reads).
-   */
+  /** Size, file count, object count and time limits of this render (`gitops.limits`). */
   limits?: RenderLimits;
   /** Passed to the renderer as they are (see `RenderRequest`). */
   request?: Pick<RenderRequest, 'target' | 'helm' | 'clusterCapabilities'>;
 }): Promise<RenderedApplication> {
-  const limits = options.limits ?? limitsFor(options.renderers);
+  const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
   const directory = await resolveInsideRepository(
     options.repositoryRoot,
     options.path.replace(/^\/+/, '') || '.',
