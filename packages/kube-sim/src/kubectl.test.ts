@@ -710,7 +710,14 @@ spec:
       '--serviceaccount=team:deployer',
     ]);
     expect(
-      await kubectl.ok([...as(token), 'get', 'namespace', 'team', '-o', 'name']),
+      await kubectl.ok([
+        ...as(token),
+        'get',
+        'namespace',
+        'team',
+        '-o',
+        'name',
+      ]),
     ).toBe('namespace/team\n');
     const other = await kubectl.run([
       ...as(token),
