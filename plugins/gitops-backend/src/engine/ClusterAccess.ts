@@ -1,5 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { ClusterCache } from '../kube/ClusterCache';
+import { ClusterCache, LiveCache } from '../kube/ClusterCache';
+import { ImpersonatedCache } from '../kube/ImpersonatedCache';
 import type { ClusterClient, ClusterError } from '../kube/ClusterClient';
 import type { KubeObject } from '../kube/kubeObject';
 import { TenancyRule, UNOWNED, grantFor, impersonatedUser } from '../tenancy';
@@ -16,6 +17,8 @@ export class ClusterAccess {
   private readonly caches = new Map<string, ClusterCache>();
   /** Clients that impersonate a grant's service account, by cluster and user. */
   private readonly impersonating = new Map<string, ClusterClient>();
+  /** What those clients see, by cluster and user. */
+  private readonly views = new Map<string, ImpersonatedCache>();
 
   constructor(
     private readonly options: {
@@ -66,8 +69,9 @@ export class ClusterAccess {
   /** The application's cluster, as the grant of its owner lets it use it. */
   clusterFor(spec: ApplicationSpec): {
     client: ClusterClient;
-    cache: ClusterCache;
+    cache: LiveCache;
     authorization: PlanAuthorization;
+    objectsIn(namespace: string): KubeObject[];
   } {
     const { cluster, namespace } = spec.destination;
     const grant = grantFor(this.options.tenancy, {
@@ -87,8 +91,12 @@ export class ClusterAccess {
         throw error;
       }
     };
+    const user = impersonatedUser(grant, namespace);
+    const { client, cache } = this.cluster(cluster, user);
     return {
-      ...this.cluster(cluster, impersonatedUser(grant, namespace)),
+      client,
+      cache: user ? this.viewOf(cluster, user, client, namespace) : cache,
+      objectsIn: ns => this.objectsIn(cluster, ns),
       authorization: {
         grant,
         cluster,
@@ -96,6 +104,49 @@ export class ClusterAccess {
         scopeOf,
       },
     };
+  }
+
+  /**
+   * What an impersonating client may read: its own watch caches, so live
+   * reads go through the cluster's RBAC as writes do.
+   */
+  private viewOf(
+    cluster: string,
+    user: string,
+    client: ClusterClient,
+    namespace: string,
+  ): ImpersonatedCache {
+    const key = `${cluster}\n${user}`;
+    let view = this.views.get(key);
+    if (!view) {
+      const admin = this.cluster(cluster).client;
+      view = new ImpersonatedCache({
+        client,
+        defaultNamespace: namespace,
+        logger: this.options.logger,
+        onChange: (_, object) => this.options.onLiveChange(object),
+        scopeOf: async (apiVersion, kind) => {
+          try {
+            return (await admin.resourceOf(apiVersion, kind)).namespaced;
+          } catch (error) {
+            if ((error as ClusterError).code === 404) return undefined;
+            throw error;
+          }
+        },
+      });
+      this.views.set(key, view);
+    }
+    return view;
+  }
+
+  /** Every live object Mooring watches in a namespace, through any of its caches. */
+  private objectsIn(cluster: string, namespace: string): KubeObject[] {
+    const found = [...(this.caches.get(cluster)?.objectsIn(namespace) ?? [])];
+    for (const [key, view] of this.views) {
+      if (key.startsWith(`${cluster}\n`))
+        found.push(...view.objectsIn(namespace));
+    }
+    return found;
   }
 
   /** Requests sent to all clusters so far (for the benchmark). */
@@ -111,6 +162,9 @@ export class ClusterAccess {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.caches.values()].map(cache => cache.stop()));
+    await Promise.all([
+      ...[...this.caches.values()].map(cache => cache.stop()),
+      ...[...this.views.values()].map(view => view.stop()),
+    ]);
   }
 }

@@ -157,7 +157,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
     const state = this.registry.get(id);
     return readResources(
       state,
-      this.clusters.cacheOf(state.spec.destination.cluster),
+      this.clusters.cacheOf(state.spec.destination.cluster)
+        ? this.clusters.clusterFor(state.spec).cache
+        : undefined,
       this.options.healthChecks,
     );
   }

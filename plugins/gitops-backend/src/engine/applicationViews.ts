@@ -5,7 +5,7 @@ import type {
 import type { GitopsHealthCheck } from '@mooring/plugin-gitops-node';
 import { sortForApply } from '../apply/syncOrder';
 import { resourceDiff } from '../diff/resourceDiff';
-import type { ClusterCache } from '../kube/ClusterCache';
+import type { LiveCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { objectKey } from '../kube/kubeObject';
 import { childKindsOf, liveChildren } from '../kube/liveChildren';
@@ -19,7 +19,7 @@ import { planSync } from './planSync';
  */
 export async function readResources(
   state: ApplicationState,
-  cache: ClusterCache | undefined,
+  cache: LiveCache | undefined,
   healthChecks: GitopsHealthCheck[],
 ): Promise<ApplicationResource[]> {
   // Controllers' objects are looked up under the application's own objects
@@ -53,7 +53,7 @@ export async function readDiff(
   cluster:
     | {
         client: ClusterClient;
-        cache: ClusterCache;
+        cache: LiveCache;
         authorization: PlanAuthorization;
       }
     | undefined,

@@ -7,7 +7,7 @@ import type { GitopsHealthCheck } from '@mooring/plugin-gitops-node';
 import type { Inventory } from '../apply/inventory';
 import { healthSummary } from '../health/healthSummary';
 import { objectHealth } from '../health/objectHealth';
-import type { ClusterCache } from '../kube/ClusterCache';
+import type { LiveCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { resourceRef } from '../kube/kubeObject';
 import { clusterAllowed } from '../tenancy';
@@ -36,16 +36,25 @@ function errorMessage(error: unknown): string {
  * is fine; a cluster that cannot be reached is not.
  */
 export async function watchKinds(
-  cache: ClusterCache,
-  refs: Iterable<{ apiVersion: string; kind: string }>,
+  cache: LiveCache,
+  refs: Iterable<{
+    apiVersion: string;
+    kind: string;
+    metadata?: { namespace?: string };
+  }>,
 ): Promise<void> {
-  const kinds = new Map<string, [string, string]>();
-  for (const { apiVersion, kind } of refs) {
-    kinds.set(`${apiVersion}/${kind}`, [apiVersion, kind]);
+  const kinds = new Map<string, [string, string, string | undefined]>();
+  for (const { apiVersion, kind, metadata } of refs) {
+    const namespace = metadata?.namespace;
+    kinds.set(`${apiVersion}/${kind}/${namespace ?? ''}`, [
+      apiVersion,
+      kind,
+      namespace,
+    ]);
   }
   const watched = await Promise.allSettled(
-    [...kinds.values()].map(([apiVersion, kind]) =>
-      cache.watch(apiVersion, kind),
+    [...kinds.values()].map(([apiVersion, kind, namespace]) =>
+      cache.watch(apiVersion, kind, namespace),
     ),
   );
   const unwatched = watched.find(
@@ -67,7 +76,7 @@ export async function compareApplication(input: {
   rendered: RenderedRevision;
   inventory: Inventory;
   previous: ReadonlyMap<string, Comparison>;
-  cache: ClusterCache;
+  cache: LiveCache;
   client: ClusterClient;
   healthChecks: GitopsHealthCheck[];
   authorization?: PlanAuthorization;

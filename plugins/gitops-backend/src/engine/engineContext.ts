@@ -9,7 +9,8 @@ import type {
   GitopsRenderer,
 } from '@mooring/plugin-gitops-node';
 import type { Inventory } from '../apply/inventory';
-import type { ClusterCache } from '../kube/ClusterCache';
+import type { ClusterCache, LiveCache } from '../kube/ClusterCache';
+import type { KubeObject } from '../kube/kubeObject';
 import type { ClusterClient } from '../kube/ClusterClient';
 import type { GitSource } from '../source/GitSource';
 import type { GitopsStore } from '../store/GitopsStore';
@@ -85,8 +86,11 @@ export interface EngineContext {
    */
   clusterFor(state: ApplicationState): {
     client: ClusterClient;
-    cache: ClusterCache;
+    /** The live objects as the application may read them. */
+    cache: LiveCache;
     authorization: PlanAuthorization;
+    /** Every live object Mooring watches in a namespace of this cluster. */
+    objectsIn(namespace: string): KubeObject[];
   };
   /** Records new facts of an application; its status follows from them. */
   update(state: ApplicationState, facts: Partial<StatusFacts>): void;

@@ -16,7 +16,7 @@ export async function pruneRemovedApplication(
   await ctx.recorder.withLease(spec.id, async () => {
     const inventory = await ctx.store.getInventory(spec.id);
     if (!inventory) return;
-    const { client, cache, authorization } = ctx.clusterFor(state);
+    const { client, authorization, objectsIn } = ctx.clusterFor(state);
     if (inventory.cluster !== spec.destination.cluster) {
       throw new Error(
         `Its objects are on cluster ${inventory.cluster}, not ${spec.destination.cluster}; delete them there by hand`,
@@ -29,7 +29,7 @@ export async function pruneRemovedApplication(
       logger: ctx.logger,
       mayDelete: deletionGuard(authorization, {
         applicationId: spec.id,
-        objectsIn: namespace => cache.objectsIn(namespace),
+        objectsIn,
       }),
     });
     if (survivors.length) {

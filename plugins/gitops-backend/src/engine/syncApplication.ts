@@ -106,7 +106,7 @@ export async function syncApplication(
   let phase: SyncRun['phase'] = 'Succeeded';
   let message = '';
   try {
-    const { client, cache, authorization } = ctx.clusterFor(state);
+    const { client, cache, authorization, objectsIn } = ctx.clusterFor(state);
     // 1. Resolve the revision and render it.
     const rendered = await stage('Error', async () => {
       const sha = await ctx.git.resolve(
@@ -128,24 +128,27 @@ export async function syncApplication(
     // 2. Plan: what differs from the live objects (the watch cache, or the
     //    API server for kinds not watched yet), judged against the grant.
     const inventory = await ctx.loadInventory(state, true);
-    const plan = await planSync({
-      applicationId: spec.id,
-      rendered,
-      inventory,
-      previous: state.comparisons,
-      live: ref =>
-        cache.isSynced(ref.apiVersion, ref.kind)
-          ? Promise.resolve(
-              cache.get(
-                ref.apiVersion,
-                ref.kind,
-                ref.metadata.namespace,
-                ref.metadata.name,
-              ),
-            )
-          : client.get(ref),
-      authorization,
-    });
+    // A cluster that refuses a read (its RBAC) fails the sync in its words.
+    const plan = await stage('Failed', () =>
+      planSync({
+        applicationId: spec.id,
+        rendered,
+        inventory,
+        previous: state.comparisons,
+        live: ref =>
+          cache.isSynced(ref.apiVersion, ref.kind, ref.metadata.namespace)
+            ? Promise.resolve(
+                cache.get(
+                  ref.apiVersion,
+                  ref.kind,
+                  ref.metadata.namespace,
+                  ref.metadata.name,
+                ),
+              )
+            : client.get(ref),
+        authorization,
+      }),
+    );
     if (plan.refusal) {
       state.automation.refusedRevision = rendered.sha;
       throw new SyncStageError('Failed', plan.refusal);
@@ -171,7 +174,7 @@ export async function syncApplication(
       prune: options.prune ?? spec.policy.prune,
       mayDelete: deletionGuard(authorization, {
         applicationId: spec.id,
-        objectsIn: namespace => cache.objectsIn(namespace),
+        objectsIn,
       }),
       concurrency: ctx.applyConcurrency,
       logger: ctx.logger,

@@ -6,6 +6,25 @@ import { KubeObject, splitApiVersion } from './kubeObject';
 
 export type LiveChange = 'add' | 'update' | 'delete';
 
+/**
+ * Live objects as the engine reads them: the shared watch cache of a
+ * cluster, or an application's view through the service account it
+ * impersonates (see ImpersonatedCache).
+ */
+export interface LiveCache {
+  /** Watches a kind (in `namespace`, where the view is per namespace); resolves once listed. */
+  watch(apiVersion: string, kind: string, namespace?: string): Promise<void>;
+  isSynced(apiVersion: string, kind: string, namespace?: string): boolean;
+  get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined;
+  list(apiVersion: string, kind: string): readonly KubeObject[];
+  objectsIn(namespace: string): KubeObject[];
+}
+
 type Informer = ReturnType<typeof makeInformer<KubeObject>>;
 
 interface KindWatch {
@@ -25,7 +44,7 @@ interface KindWatch {
  * the kinds Mooring manages, so comparing Git with the cluster costs no API
  * call and a live edit is seen within moments.
  */
-export class ClusterCache {
+export class ClusterCache implements LiveCache {
   private readonly kinds = new Map<string, KindWatch>();
   private stopped = false;
 
@@ -33,6 +52,8 @@ export class ClusterCache {
     private readonly client: ClusterClient,
     private readonly logger: LoggerService,
     private readonly onChange: (change: LiveChange, object: KubeObject) => void,
+    /** Watch namespaced kinds in this namespace only (what a Role allows). */
+    private readonly namespace?: string,
   ) {}
 
   private static key(apiVersion: string, kind: string) {
@@ -70,18 +91,21 @@ export class ClusterCache {
     if (this.stopped) return;
     try {
       if (!entry.informer) {
-        const { plural } = await this.client.resourceOf(
+        const { plural, namespaced } = await this.client.resourceOf(
           entry.apiVersion,
           entry.kind,
         );
         const { group, version } = splitApiVersion(entry.apiVersion);
-        const path = group
-          ? `/apis/${group}/${version}/${plural}`
-          : `/api/${version}/${plural}`;
+        const namespace = namespaced ? this.namespace : undefined;
+        const prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
+        const path = namespace
+          ? `${prefix}/namespaces/${namespace}/${plural}`
+          : `${prefix}/${plural}`;
         const informer = makeInformer<KubeObject>(
           this.client.kubeConfig,
           path,
-          () => this.client.list(entry.apiVersion, entry.kind) as any,
+          () =>
+            this.client.list(entry.apiVersion, entry.kind, namespace) as any,
         );
         informer.on('add', object => this.onChange('add', object));
         informer.on('update', object => this.onChange('update', object));

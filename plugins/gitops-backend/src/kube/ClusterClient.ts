@@ -327,9 +327,13 @@ export class ClusterClient {
   }
 
   /** Lists every object of a kind, in all namespaces. */
-  async list(apiVersion: string, kind: string) {
-    return this.call(`Listing ${kind} in ${apiVersion}`, () =>
-      this.api.list<KubeObject>(apiVersion, kind),
+  /** Lists every object of a kind, in all namespaces or in `namespace`. */
+  async list(apiVersion: string, kind: string, namespace?: string) {
+    return this.call(
+      `Listing ${kind} in ${apiVersion}${
+        namespace ? ` in namespace ${namespace}` : ''
+      }`,
+      () => this.api.list<KubeObject>(apiVersion, kind, namespace),
     );
   }
 }
