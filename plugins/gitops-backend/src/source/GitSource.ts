@@ -11,6 +11,7 @@ import {
 } from '@backstage/integration';
 import type { CommitInfo } from '@mooring/plugin-gitops-common';
 import { toolEnvironment } from '../render/runTool';
+import { gitCredentialConfig } from './gitCredentialConfig';
 import { checkRepoUrl } from './repoUrl';
 
 /** How many checked-out commits of one repository stay on disk. */
@@ -83,46 +84,6 @@ export class GitSource {
     return promise;
   }
 
-  /**
-   * Git config carrying the credentials of the Backstage integration for
-   * this URL: an `Authorization` header sent only to the repository's
-   * origin.
-   */
-  private async credentialConfig(
-    repoUrl: string,
-  ): Promise<Array<[string, string]>> {
-    const integrations = this.options.integrations;
-    if (!integrations || !/^https?:/.test(repoUrl)) return [];
-    let user: string | undefined;
-    let password: string | undefined;
-    if (integrations.github.byUrl(repoUrl) && this.githubCredentials) {
-      const { token } = await this.githubCredentials.getCredentials({
-        url: repoUrl,
-      });
-      if (token) [user, password] = ['x-access-token', token];
-    } else if (integrations.gitlab.byUrl(repoUrl)) {
-      const token = integrations.gitlab.byUrl(repoUrl)?.config.token;
-      if (token) [user, password] = ['oauth2', token];
-    } else if (integrations.gitea.byUrl(repoUrl)) {
-      const config = integrations.gitea.byUrl(repoUrl)?.config;
-      if (config?.password)
-        [user, password] = [config.username ?? 'git', config.password];
-    } else if (integrations.bitbucketServer.byUrl(repoUrl)) {
-      const config = integrations.bitbucketServer.byUrl(repoUrl)?.config;
-      if (config?.token) [user, password] = ['x-token-auth', config.token];
-      else if (config?.password)
-        [user, password] = [config.username, config.password];
-    }
-    if (!user || !password) return [];
-    const basic = Buffer.from(`${user}:${password}`).toString('base64');
-    return [
-      [
-        `http.${new URL(repoUrl).origin}/.extraHeader`,
-        `Authorization: Basic ${basic}`,
-      ],
-    ];
-  }
-
   /** A HOME of Git's own, private to the backend, so no user config or credential store applies. */
   private async gitHome(): Promise<string> {
     const home = path.join(this.options.workingDirectory, 'git-home');
@@ -138,7 +99,11 @@ export class GitSource {
   private async git(repoUrl: string, baseDir?: string): Promise<SimpleGit> {
     const config: Array<[string, string]> = [
       ['protocol.ext.allow', 'never'],
-      ...(await this.credentialConfig(repoUrl)),
+      ...(await gitCredentialConfig(
+        repoUrl,
+        this.options.integrations,
+        this.githubCredentials,
+      )),
     ];
     const configEnv: Record<string, string> = {
       GIT_CONFIG_COUNT: String(config.length),
