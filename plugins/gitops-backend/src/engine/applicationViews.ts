@@ -11,7 +11,7 @@ import { objectKey } from '../kube/kubeObject';
 import { childKindsOf, liveChildren } from '../kube/liveChildren';
 import type { ApplicationState } from './ApplicationRegistry';
 import type { PlanAuthorization } from './authorizePlan';
-import { planSync } from './planSync';
+import { liveFrom, planSync } from './planSync';
 
 /**
  * The application's resources with the live ReplicaSets, Pods and Jobs that
@@ -66,13 +66,7 @@ export async function readDiff(
     rendered,
     inventory: state.inventory ?? [],
     previous: state.comparisons,
-    live: async ref =>
-      cache.get(
-        ref.apiVersion,
-        ref.kind,
-        ref.metadata.namespace,
-        ref.metadata.name,
-      ),
+    live: liveFrom(cache),
     dryRun: object => client.apply(object, { dryRun: true }),
     dryRunMissing: true,
     recordFailures: true,

@@ -11,7 +11,13 @@ import type { LiveCache } from '../kube/ClusterCache';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { resourceRef } from '../kube/kubeObject';
 import { clusterAllowed } from '../tenancy';
-import { Comparison, SyncPlan, planSync, refOfEntry } from './planSync';
+import {
+  Comparison,
+  SyncPlan,
+  liveFrom,
+  planSync,
+  refOfEntry,
+} from './planSync';
 import type { PlanAuthorization } from './authorizePlan';
 import type { RenderedRevision } from './renderRevision';
 
@@ -97,13 +103,7 @@ export async function compareApplication(input: {
     rendered,
     inventory: input.inventory,
     previous: input.previous,
-    live: async ref =>
-      cache.get(
-        ref.apiVersion,
-        ref.kind,
-        ref.metadata.namespace,
-        ref.metadata.name,
-      ),
+    live: liveFrom(cache),
     dryRun: object => client.apply(object, { dryRun: true }),
     authorization: input.authorization,
   });

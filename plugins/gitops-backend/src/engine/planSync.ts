@@ -242,3 +242,21 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
   }
   return { objects, stale, comparisons, ...judgement };
 }
+
+/** Live objects as the watch cache has them, for `PlanSyncInput.live`. */
+export function liveFrom(cache: {
+  get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): KubeObject | undefined;
+}): PlanSyncInput['live'] {
+  return async ref =>
+    cache.get(
+      ref.apiVersion,
+      ref.kind,
+      ref.metadata.namespace,
+      ref.metadata.name,
+    );
+}

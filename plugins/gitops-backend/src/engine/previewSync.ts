@@ -4,9 +4,9 @@ import { sortForApply } from '../apply/syncOrder';
 import { changeSummary } from '../apply/changeSummary';
 import { resourceRef } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
-import { EngineContext, scopeFor } from './engineContext';
+import type { EngineContext } from './engineContext';
 import { planSync } from './planSync';
-import { renderRevision } from './renderRevision';
+import { renderFor } from './renderRevision';
 import type { SyncOptions } from './types';
 
 const ACTIONS = {
@@ -34,13 +34,7 @@ export async function previewSync(
     { maxAgeMs: 0 },
   );
   const commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
-  const rendered = await renderRevision(
-    ctx,
-    spec,
-    sha,
-    state.rendered,
-    scopeFor(ctx, state),
-  );
+  const rendered = await renderFor(ctx, state, sha);
   const { client, authorization } = ctx.clusterFor(state);
   const plan = await planSync({
     applicationId: spec.id,

@@ -5,8 +5,8 @@ import { keyOfObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applicationStatus } from './applicationStatus';
 import { compareApplication } from './compareApplication';
-import { EngineContext, errorMessage, scopeFor } from './engineContext';
-import { renderRevision } from './renderRevision';
+import { EngineContext, errorMessage } from './engineContext';
+import { renderFor } from './renderRevision';
 import { startSyncRun, syncApplication } from './syncApplication';
 import { automaticSyncDue, recordSelfHeal } from './syncPolicy';
 
@@ -37,13 +37,7 @@ export async function reconcileApplication(
   ctx.update(state, { targetRevision: sha });
   // 2. Render that commit (once per commit).
   try {
-    state.rendered = await renderRevision(
-      ctx,
-      spec,
-      sha,
-      state.rendered,
-      scopeFor(ctx, state),
-    );
+    state.rendered = await renderFor(ctx, state, sha);
   } catch (error) {
     const message = `Rendering ${spec.source.path} at ${sha.slice(
       0,

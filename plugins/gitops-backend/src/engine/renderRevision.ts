@@ -10,6 +10,8 @@ import { releaseNameOf } from '../render/helm/releaseName';
 import type { GitSource } from '../source/GitSource';
 import type { ObjectScope } from '../tenancy';
 import { scopeObjects } from './scopeObjects';
+import type { ApplicationState } from './ApplicationRegistry';
+import { EngineContext, scopeFor } from './engineContext';
 import type { ApplicationSpec } from './types';
 
 /** An application rendered at one commit. */
@@ -119,4 +121,22 @@ export async function renderRevision(
     hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
     selfContained,
   });
+}
+
+/**
+ * An application rendered at `sha`, as the engine renders it: from what it
+ * rendered before, with its objects in the scope its cluster serves them.
+ */
+export function renderFor(
+  ctx: EngineContext,
+  state: ApplicationState,
+  sha: string,
+): Promise<RenderedRevision> {
+  return renderRevision(
+    ctx,
+    state.spec,
+    sha,
+    state.rendered,
+    scopeFor(ctx, state),
+  );
 }

@@ -9,14 +9,9 @@ import type { KubeObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applyPlan } from './applyPlan';
 import { deletionGuard } from './authorizePlan';
-import {
-  EngineContext,
-  SyncStageError,
-  errorMessage,
-  scopeFor,
-} from './engineContext';
-import { planSync } from './planSync';
-import { renderRevision } from './renderRevision';
+import { EngineContext, SyncStageError, errorMessage } from './engineContext';
+import { liveFrom, planSync } from './planSync';
+import { renderFor } from './renderRevision';
 import { recordSyncOutcome } from './syncPolicy';
 import type { ApplicationSpec, SyncOptions } from './types';
 
@@ -116,13 +111,7 @@ export async function syncApplication(
       );
       commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
       run.commit = commit;
-      state.rendered = await renderRevision(
-        ctx,
-        spec,
-        sha,
-        state.rendered,
-        scopeFor(ctx, state),
-      );
+      state.rendered = await renderFor(ctx, state, sha);
       return state.rendered;
     });
     // 2. Plan: what differs from the live objects (the watch cache, or the
@@ -137,14 +126,7 @@ export async function syncApplication(
         previous: state.comparisons,
         live: ref =>
           cache.isSynced(ref.apiVersion, ref.kind, ref.metadata.namespace)
-            ? Promise.resolve(
-                cache.get(
-                  ref.apiVersion,
-                  ref.kind,
-                  ref.metadata.namespace,
-                  ref.metadata.name,
-                ),
-              )
+            ? liveFrom(cache)(ref)
             : client.get(ref),
         authorization,
       }),

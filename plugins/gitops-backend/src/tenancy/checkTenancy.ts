@@ -8,6 +8,7 @@ import {
   grantedSummary,
   namespaceAllowed,
 } from './grantFor';
+import { reasonList } from './reasonList';
 
 /** Whether a kind lives in namespaces, as the cluster's discovery says. */
 export type ObjectScope = 'Namespaced' | 'Cluster';
@@ -45,9 +46,6 @@ export interface TenancyCheck {
   /** For the run and the app status when anything is refused; `undefined` when all is allowed. */
   message?: string;
 }
-
-/** How many objects a refusal message names before "and N more". */
-const NAMED_IN_MESSAGE = 3;
 
 /**
  * Judges everything a sync would touch against the owner's grant, before
@@ -193,14 +191,7 @@ function refused(
   violations: TenancyViolation[],
   granted: string,
 ): TenancyCheck {
-  const named = violations.slice(0, NAMED_IN_MESSAGE).map(v => v.reason);
-  const more = violations.length - named.length;
-  const list =
-    more > 0
-      ? `${named.join('; ')}; and ${more} more ${
-          more === 1 ? 'object' : 'objects'
-        }`
-      : named.join('; ');
+  const list = reasonList(violations.map(v => v.reason));
   return {
     violations,
     message: `Refused: ${list} (granted: ${granted}). Nothing was applied.`,

@@ -7,6 +7,7 @@ import {
   resourceRef,
   trackedApplicationId,
 } from '../kube/kubeObject';
+import { reasonList } from './reasonList';
 
 /** A desired object that already lives in the cluster as another application's. */
 export interface OwnershipConflict {
@@ -33,8 +34,6 @@ export interface CheckOwnershipInput {
   /** The live object of a desired one, if it exists. */
   live(object: KubeObject): KubeObject | undefined;
 }
-
-const NAMED_IN_MESSAGE = 3;
 
 /**
  * No takeover: a desired object that lives in the cluster with another
@@ -65,14 +64,7 @@ export function checkOwnership(input: CheckOwnershipInput): OwnershipCheck {
     }
   }
   if (!conflicts.length) return { conflicts, adopted };
-  const named = conflicts.slice(0, NAMED_IN_MESSAGE).map(c => c.reason);
-  const more = conflicts.length - named.length;
-  const list =
-    more > 0
-      ? `${named.join('; ')}; and ${more} more ${
-          more === 1 ? 'object' : 'objects'
-        }`
-      : named.join('; ');
+  const list = reasonList(conflicts.map(c => c.reason));
   return {
     conflicts,
     adopted,
