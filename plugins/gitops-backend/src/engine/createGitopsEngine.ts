@@ -96,6 +96,7 @@ export async function createGitopsEngine(
     allowedRepos: config.getOptionalStringArray('gitops.allowedRepos') ?? [],
     integrations: options.urlReaderIntegrations,
     logger,
+    limits: readRenderLimits(config),
   });
   const concurrency =
     config.getOptionalNumber('gitops.reconcile.concurrency') ?? 4;

@@ -97,6 +97,57 @@ describe('GitSource', () => {
     expect(await onDisk()).toEqual([true, false, false, true, true, true]);
   });
 
+  it('refuses a checkout over the size or file limit before writing it', async () => {
+    const big = new TestRepo(root, 'big.git');
+    const sha = big.commit(
+      {
+        'app/large.yaml': `data: "${'x'.repeat(5000)}"\n`,
+        'app/a.yaml': 'a: 1\n',
+        'app/b.yaml': 'b: 1\n',
+      },
+      'Large',
+    );
+    const workingDirectory = tempDir('work-limits');
+    const limited = (limits: {
+      maxRepositoryBytes: number;
+      maxFiles: number;
+    }) =>
+      new GitSource({
+        workingDirectory,
+        allowedRepos: [`file://${root}/**`],
+        logger: mockServices.logger.mock(),
+        limits,
+      });
+    await expect(
+      limited({ maxRepositoryBytes: 1000, maxFiles: 100 }).checkout(
+        big.fileUrl,
+        sha,
+      ),
+    ).rejects.toThrow(
+      /holds 50\d\d bytes, over the limit of 1000; .*gitops\.limits\.repositoryBytes/,
+    );
+    await expect(
+      limited({ maxRepositoryBytes: 1e9, maxFiles: 2 }).checkout(
+        big.fileUrl,
+        sha,
+        'app',
+      ),
+    ).rejects.toThrow(
+      /holds 3 files, over the limit of 2; .*gitops\.limits\.files/,
+    );
+    // Nothing of it was written.
+    expect(
+      fs.readdirSync(path.join(workingDirectory, 'trees'), { recursive: true }),
+    ).toEqual(
+      expect.not.arrayContaining([expect.stringContaining('large.yaml')]),
+    );
+    const dir = await limited({
+      maxRepositoryBytes: 1e9,
+      maxFiles: 100,
+    }).checkout(big.fileUrl, sha);
+    expect(fs.existsSync(path.join(dir, 'app/large.yaml'))).toBe(true);
+  });
+
   it('names unknown revisions and unreachable servers', async () => {
     const git = source();
     await expect(git.resolve(repo.fileUrl, 'nope')).rejects.toThrow(

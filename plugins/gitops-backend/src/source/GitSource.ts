@@ -10,6 +10,7 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import type { CommitInfo } from '@mooring/plugin-gitops-common';
+import { RenderLimitError, RenderLimits } from '../render/renderLimits';
 import { toolEnvironment } from '../render/runTool';
 import { gitCredentialConfig } from './gitCredentialConfig';
 import { checkRepoUrl } from './repoUrl';
@@ -55,6 +56,8 @@ export class GitSource {
       integrations?: ScmIntegrations;
       logger: LoggerService;
       timeoutMs?: number;
+      /** Checked before a checkout is written: total bytes and files. */
+      limits?: Pick<RenderLimits, 'maxRepositoryBytes' | 'maxFiles'>;
     },
   ) {
     if (options.integrations) {
@@ -342,6 +345,7 @@ export class GitSource {
       const archive = `${staging}.tar`;
       try {
         const git = await this.git(repoUrl, this.repoDir(repoUrl));
+        await this.checkSize(git, sha, subPath);
         await git.raw([
           'archive',
           '--format=tar',
@@ -361,6 +365,7 @@ export class GitSource {
         await fs.rename(staging, dir);
       } catch (error) {
         await fs.rm(staging, { recursive: true, force: true });
+        if (error instanceof RenderLimitError) throw error;
         throw this.failure(repoUrl, `check out ${sha} of`, error);
       } finally {
         await fs.rm(archive, { force: true });
@@ -376,6 +381,49 @@ export class GitSource {
   }
 
   /** Keeps a checkout among the `keep` most recent of its kind, removing the oldest. */
+  /**
+   * Refuses a tree over `gitops.limits` from what Git knows of it (sizes and
+   * entries), before a byte of it is written to disk.
+   */
+  private async checkSize(git: SimpleGit, sha: string, subPath?: string) {
+    const limits = this.options.limits;
+    if (!limits) return;
+    const listing = await git.raw([
+      'ls-tree',
+      '-r',
+      '-l',
+      '-z',
+      sha,
+      ...(subPath ? ['--', subPath] : []),
+    ]);
+    let files = 0;
+    let bytes = 0;
+    for (const entry of listing.split('\0')) {
+      if (!entry) continue;
+      files++;
+      // "<mode> <type> <object> <size>\t<path>"; size is "-" for submodules.
+      const size = Number(entry.split('\t')[0].trim().split(/\s+/)[3]);
+      if (Number.isFinite(size)) bytes += size;
+    }
+    const where = subPath
+      ? `${subPath} at ${sha.slice(0, 7)}`
+      : sha.slice(0, 7);
+    if (files > limits.maxFiles) {
+      throw new RenderLimitError(
+        'maxFiles',
+        limits as RenderLimits,
+        `The checkout of ${where} holds ${files} files`,
+      );
+    }
+    if (bytes > limits.maxRepositoryBytes) {
+      throw new RenderLimitError(
+        'maxRepositoryBytes',
+        limits as RenderLimits,
+        `The checkout of ${where} holds ${bytes} bytes`,
+      );
+    }
+  }
+
   private remember(repoHash: string, name: string, keep: number) {
     const listKey = `${repoHash}/${keep}`;
     let recent = this.trees.get(listKey);
