@@ -86,6 +86,25 @@ export interface Config {
        * must be vendored in `charts/` or be `file://` folders of the repository.
        */
       allowedRepositories?: string[];
+      /**
+       * Credentials of chart repositories. A dependency from an allowed
+       * repository is fetched with the credentials of the entry whose `url`
+       * covers its repository (same scheme and host, path prefix on whole
+       * segments; the longest wins). They reach helm only in its private
+       * repositories file, never on a command line or in its environment.
+       * OCI registries with credentials are not supported yet.
+       */
+      repositories?: Array<{
+        /** The repository, or a prefix of its URL, e.g. `https://charts.example.com/private`. */
+        url: string;
+        /** Username of HTTP basic authentication; give it with `password`. */
+        username?: string;
+        /**
+         * Password or token of HTTP basic authentication; give it with `username`.
+         * @visibility secret
+         */
+        password?: string;
+      }>;
     };
 
     /** Kustomize rendering. */

@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type {
   ClusterCapabilities,
   RenderRequest,
@@ -53,6 +54,105 @@ function render(
     clusterCapabilities: async () => cluster,
     ...request,
   });
+}
+
+interface ChartRepository {
+  url: string;
+  folder: string;
+  requests: Array<{ path: string; authorized: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A chart repository of our own on 127.0.0.1 serving the `library` chart,
+ * made by helm package + helm repo index; with credentials, it answers 401
+ * to requests without them, as a private repository does.
+ */
+async function serveChartRepository(credentials?: {
+  username: string;
+  password: string;
+}): Promise<ChartRepository> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-helm-repo-'));
+  const run = (...args: string[]) =>
+    execFileSync(helm!, args, {
+      env: { PATH: process.env.PATH, HOME: folder },
+      stdio: 'pipe',
+    });
+  run(
+    'package',
+    path.join(TESTDATA, 'local-dependency', 'library'),
+    '-d',
+    folder,
+  );
+  const expected =
+    credentials &&
+    `Basic ${Buffer.from(
+      `${credentials.username}:${credentials.password}`,
+    ).toString('base64')}`;
+  const requests: ChartRepository['requests'] = [];
+  const server = http.createServer((req, res) => {
+    const authorized =
+      expected !== undefined && req.headers.authorization === expected;
+    requests.push({ path: req.url ?? '', authorized });
+    if (expected && !authorized) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="charts"' }).end();
+      return;
+    }
+    const file = path.join(folder, path.basename(req.url ?? ''));
+    if (!fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200).end(fs.readFileSync(file));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${
+    (server.address() as AddressInfo).port
+  }/charts`;
+  run('repo', 'index', folder, '--url', url);
+  return {
+    url,
+    folder,
+    requests,
+    close: async () => {
+      await new Promise(resolve => server.close(resolve));
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A chart of the checkout depending on `library` from `url`. */
+function writeFetchingChart(name: string, url: string) {
+  const chart = path.join(repositoryRoot, name);
+  fs.mkdirSync(chart);
+  fs.writeFileSync(
+    path.join(chart, 'Chart.yaml'),
+    `apiVersion: v2\nname: ${name}\nversion: 0.1.0\ndependencies:\n  - name: library\n    version: 0.2.0\n    repository: ${url}\n`,
+  );
+}
+
+/**
+ * A helm that logs each command line, its environment and the mode of the
+ * repositories file, then runs the real helm.
+ */
+function loggingHelm(folder: string): { binary: string; log: string } {
+  const log = path.join(folder, 'helm.log');
+  const binary = path.join(folder, 'helm');
+  fs.writeFileSync(
+    binary,
+    `#!/bin/sh
+{
+  printf 'argv:'; printf ' %s' "$@"; printf '\\n'
+  env
+  if [ -f "$HELM_REPOSITORY_CONFIG" ]; then
+    printf 'repositories file mode: %s\\n' "$(stat -c %a "$HELM_REPOSITORY_CONFIG")"
+  fi
+} >> '${log}'
+exec '${helm}' "$@"
+`,
+    { mode: 0o755 },
+  );
+  return { binary, log };
 }
 
 function byName(objects: Array<{ metadata: { name: string } }>) {
@@ -233,39 +333,9 @@ describe('createHelmRenderer, with the real helm', () => {
   });
 
   it('fetches a dependency from an allowed repository', async () => {
-    // A chart repository of our own on 127.0.0.1, made by helm package + helm repo index.
-    const served = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-helm-repo-'));
-    const run = (...args: string[]) =>
-      execFileSync(helm!, args, {
-        env: { PATH: process.env.PATH, HOME: served },
-        stdio: 'pipe',
-      });
-    run(
-      'package',
-      path.join(TESTDATA, 'local-dependency', 'library'),
-      '-d',
-      served,
-    );
-    const server = http.createServer((req, res) => {
-      const file = path.join(served, path.basename(req.url ?? ''));
-      if (!fs.existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200).end(fs.readFileSync(file));
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/charts`;
+    const repository = await serveChartRepository();
     try {
-      run('repo', 'index', served, '--url', url);
-      const chart = path.join(repositoryRoot, 'fetching');
-      fs.mkdirSync(chart);
-      fs.writeFileSync(
-        path.join(chart, 'Chart.yaml'),
-        `apiVersion: v2\nname: fetching\nversion: 0.1.0\ndependencies:\n  - name: library\n    version: 0.2.0\n    repository: ${url}\n`,
-      );
+      writeFetchingChart('fetching', repository.url);
       await expect(render('fetching')).rejects.toThrow(
         /dependency "library" comes from http:\/\/127\.0\.0\.1:\d+\/charts, which gitops\.helm\.allowedRepositories does not list \(allowed: none\)/,
       );
@@ -278,9 +348,144 @@ describe('createHelmRenderer, with the real helm', () => {
       );
       expect(byName(objects)).toEqual(['library']);
     } finally {
-      server.close();
-      fs.rmSync(served, { recursive: true, force: true });
+      await repository.close();
     }
+  });
+
+  describe('a repository that needs credentials', () => {
+    const password = 'Sup3r-s3cret-chart-password';
+    let repository: ChartRepository;
+    let wrapper: { binary: string; log: string };
+
+    beforeAll(async () => {
+      repository = await serveChartRepository({ username: 'ci', password });
+      wrapper = loggingHelm(repository.folder);
+      writeFetchingChart('private', repository.url);
+    });
+
+    afterAll(async () => {
+      await repository?.close();
+    });
+
+    const options = (
+      repositories: HelmRendererOptions['repositories'],
+    ): HelmRendererOptions => ({
+      binary: wrapper.binary,
+      allowedRepositories: ['http://127.0.0.1:*/charts'],
+      repositories,
+    });
+
+    it('is refused by the repository without credentials, naming it and where to give them', async () => {
+      const error: Error = await render('private', {}, options(undefined)).then(
+        () => {
+          throw new Error('rendered without credentials');
+        },
+        e => e,
+      );
+      expect(error.message).toMatch(
+        /^Helm could not build the dependencies of private: helm could not download the index of the chart repository http:\/\/127\.0\.0\.1:\d+\/charts \(the repository refused the request or could not be reached\); http:\/\/127\.0\.0\.1:\d+\/charts was fetched without credentials: if it needs them, an administrator gives them in gitops\.helm\.repositories$/,
+      );
+      expect(error.message).not.toContain(password);
+    });
+
+    it('keeps a wrong password out of the error', async () => {
+      const wrong = 'Wr0ng-but-still-secret';
+      const error: Error = await render(
+        'private',
+        {},
+        options([{ url: repository.url, username: 'ci', password: wrong }]),
+      ).then(
+        () => {
+          throw new Error('rendered with a wrong password');
+        },
+        e => e,
+      );
+      expect(error.message).toMatch(
+        /^Helm could not build the dependencies of private: helm could not download the index of the chart repository http:\/\/127\.0\.0\.1:\d+\/charts \(the repository refused the request or could not be reached\); check the credentials gitops\.helm\.repositories gives for http:\/\/127\.0\.0\.1:\d+\/charts$/,
+      );
+      expect(error.message).not.toContain(wrong);
+      expect(error.message).not.toContain(
+        Buffer.from(`ci:${wrong}`).toString('base64'),
+      );
+    });
+
+    it('fetches the dependency with the credentials of the entry covering its URL, never on a command line or in the environment', async () => {
+      fs.writeFileSync(wrapper.log, '');
+      const served = repository.requests.length;
+      const objects = await render(
+        'private',
+        {},
+        options([
+          // The host's root covers /charts; another host's entry is not used.
+          {
+            url: repository.url.replace(/\/charts$/, ''),
+            username: 'ci',
+            password,
+          },
+          { url: 'http://localhost/charts', username: 'other', password: 'x' },
+        ]),
+      );
+      expect(byName(objects)).toEqual(['library']);
+      // The index and the chart archive were fetched signed in.
+      expect(repository.requests.slice(served)).toEqual(
+        expect.arrayContaining([
+          { path: '/charts/index.yaml', authorized: true },
+          { path: '/charts/library-0.2.0.tgz', authorized: true },
+        ]),
+      );
+      const log = fs.readFileSync(wrapper.log, 'utf8');
+      expect(log).toContain('argv: dependency build .');
+      expect(log).toContain('argv: template');
+      expect(log).toContain('repositories file mode: 600');
+      expect(log).not.toContain(password);
+      expect(log).not.toContain(
+        Buffer.from(`ci:${password}`).toString('base64'),
+      );
+    });
+
+    it('fetches the versions a Chart.lock pins with the credentials too', async () => {
+      const chart = path.join(repositoryRoot, 'private-locked');
+      fs.cpSync(path.join(repositoryRoot, 'private'), chart, {
+        recursive: true,
+      });
+      // Lock the chart as its authors would: helm dependency update, signed in.
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-helm-lock-'));
+      try {
+        const repositories = path.join(home, 'repositories.yaml');
+        fs.writeFileSync(
+          repositories,
+          `repositories:\n  - name: private\n    url: ${repository.url}\n    username: ci\n    password: ${password}\n`,
+        );
+        // Not execFileSync: the repository is served by this process.
+        await promisify(execFile)(helm!, ['dependency', 'update', chart], {
+          env: {
+            PATH: process.env.PATH,
+            HOME: home,
+            HELM_CONFIG_HOME: home,
+            HELM_CACHE_HOME: path.join(home, 'cache'),
+            HELM_REPOSITORY_CONFIG: repositories,
+          },
+        });
+      } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+      fs.rmSync(path.join(chart, 'charts'), { recursive: true });
+      expect(fs.readFileSync(path.join(chart, 'Chart.lock'), 'utf8')).toContain(
+        'version: 0.2.0',
+      );
+      const served = repository.requests.length;
+      const objects = await render(
+        'private-locked',
+        {},
+        options([{ url: repository.url, username: 'ci', password }]),
+      );
+      expect(byName(objects)).toEqual(['library']);
+      expect(repository.requests.slice(served)).toContainEqual({
+        path: '/charts/library-0.2.0.tgz',
+        authorized: true,
+      });
+      expect(fs.existsSync(path.join(chart, 'charts'))).toBe(false);
+    });
   });
 
   it('names the application and the binary when helm is missing', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,15 @@ import {
 } from './helm/chartDependencies';
 import { mapHelmHooks } from './helm/helmHooks';
 import { releaseNameFor } from './helm/releaseName';
+import {
+  checkRepositoryConfig,
+  HelmRepositoryConfig,
+  signInsFor,
+  withoutCredentials,
+  writeRepositoriesFile,
+} from './helm/repositoryCredentials';
+
+export type { HelmRepositoryConfig } from './helm/repositoryCredentials';
 
 /** Options of the Helm renderer (`gitops.helm`). */
 export interface HelmRendererOptions {
@@ -25,6 +35,13 @@ export interface HelmRendererOptions {
    * (`gitops.helm.allowedRepositories`): globs such as `https://charts.example.com/**`.
    */
   allowedRepositories?: string[];
+  /**
+   * Credentials of chart repositories (`gitops.helm.repositories`): an
+   * allowed dependency whose repository the `url` of an entry covers (same
+   * scheme and host, path prefix on whole segments) is fetched with its
+   * username and password, given to helm in its private repositories file.
+   */
+  repositories?: HelmRepositoryConfig[];
   /** Time and output limits of each `helm` command (`gitops.limits`). */
   limits?: RenderLimits;
 }
@@ -71,12 +88,69 @@ async function resolveValuesFiles(
 }
 
 /**
+ * `helm dependency build` only prints why a repository's index could not be
+ * downloaded (401, unreachable) as a warning, then fails with "no cached
+ * repository for <name>"; this names the repository instead. Helm names a
+ * repository it is not configured with `helm-manager-<sha256 of its URL>`,
+ * and Mooring's entries are `mooring-<n>` in the order of `signedIn`.
+ */
+function explainMissingIndex(
+  message: string,
+  remoteRepositories: readonly string[],
+  signedIn: readonly string[],
+): string {
+  const match = /no cached repository for (\S+) found/.exec(message);
+  if (!match) return message;
+  const name = match[1];
+  const url =
+    signedIn[Number(/^mooring-(\d+)$/.exec(name)?.[1] ?? 0) - 1] ??
+    remoteRepositories.find(
+      candidate =>
+        `helm-manager-${createHash('sha256')
+          .update(candidate)
+          .digest('hex')}` === name,
+    );
+  if (!url) return message;
+  return `helm could not download the index of the chart repository ${url} (the repository refused the request or could not be reached)`;
+}
+
+/**
+ * When a repository refused helm (401, 403), names the repositories that
+ * were fetched without credentials and where to give them.
+ */
+function refusalHint(
+  message: string,
+  remoteRepositories: readonly string[],
+  signedIn: readonly string[],
+): string {
+  if (
+    !/\b(401|403)\b|unauthori[sz]ed|forbidden|the repository refused/i.test(
+      message,
+    )
+  ) {
+    return '';
+  }
+  const anonymous = remoteRepositories.filter(url => !signedIn.includes(url));
+  return anonymous.length
+    ? `; ${anonymous.join(', ')} ${
+        anonymous.length === 1 ? 'was' : 'were'
+      } fetched without credentials: if ${
+        anonymous.length === 1 ? 'it needs' : 'they need'
+      } them, an administrator gives them in gitops.helm.repositories`
+    : `; check the credentials gitops.helm.repositories gives for ${signedIn.join(
+        ', ',
+      )}`;
+}
+
+/**
  * Folders holding a `Chart.yaml`, rendered by `helm template` as `helm
  * install` would render them on the destination: the chart's `values.yaml`,
  * then the `mooring.dev/helm-values` files in order; the release name and
  * namespace of the target; CRDs from `crds/`; the cluster's version and APIs
  * as `.Capabilities`. Local (`file://`) dependencies are built in a private
- * copy of the chart; remote ones only from allowed repositories. Helm runs
+ * copy of the chart; remote ones only from allowed repositories, with the
+ * credentials of `gitops.helm.repositories` in helm's private repositories
+ * file (never on its command line or in its environment). Helm runs
  * with a private HOME and Helm folders, no kubeconfig and no network unless
  * a dependency must be fetched. `helm test` hooks are left out; other hooks
  * are marked as sync hooks.
@@ -84,6 +158,8 @@ async function resolveValuesFiles(
 export function createHelmRenderer(
   options: HelmRendererOptions = {},
 ): GitopsRenderer {
+  const repositories = options.repositories ?? [];
+  checkRepositoryConfig(repositories);
   return {
     name: 'helm',
     async canRender(directory) {
@@ -110,14 +186,23 @@ export function createHelmRenderer(
         where,
         allowedRepositories: options.allowedRepositories ?? [],
       });
+      const signIns = signInsFor(plan.remoteRepositories, repositories, where);
       const capabilities = await request.clusterCapabilities?.();
 
       const work = await fs.mkdtemp(path.join(os.tmpdir(), 'mooring-helm-'));
       try {
+        const configHome = path.join(work, 'config');
+        const repositoryConfig = path.join(configHome, 'repositories.yaml');
         const env = {
           HELM_CACHE_HOME: path.join(work, 'cache'),
-          HELM_CONFIG_HOME: path.join(work, 'config'),
+          HELM_CONFIG_HOME: configHome,
           HELM_DATA_HOME: path.join(work, 'data'),
+          HELM_REPOSITORY_CONFIG: repositoryConfig,
+          HELM_REGISTRY_CONFIG: path.join(
+            configHome,
+            'registry',
+            'config.json',
+          ),
           HELM_NO_PLUGINS: '1',
           ...(plan.fetchesRemote ? {} : OFFLINE_ENVIRONMENT),
         };
@@ -127,8 +212,17 @@ export function createHelmRenderer(
             env,
             limits: options.limits,
           }).catch(error => {
+            const message = explainMissingIndex(
+              withoutCredentials((error as Error).message, signIns),
+              plan.remoteRepositories,
+              signIns.map(s => s.url),
+            );
             throw new Error(
-              `Helm could not ${what} ${where}: ${(error as Error).message}`,
+              `Helm could not ${what} ${where}: ${message}${refusalHint(
+                message,
+                plan.remoteRepositories,
+                signIns.map(s => s.url),
+              )}`,
             );
           });
 
@@ -140,6 +234,9 @@ export function createHelmRenderer(
             localCharts: plan.localCharts,
             destination: path.join(work, 'tree'),
           });
+          if (signIns.length) {
+            await writeRepositoriesFile(repositoryConfig, signIns);
+          }
           await run(
             [
               'dependency',

@@ -57,6 +57,13 @@ export function defaultRenderers(options: {
       allowedRepositories: config?.getOptionalStringArray(
         'gitops.helm.allowedRepositories',
       ),
+      repositories: config
+        ?.getOptionalConfigArray('gitops.helm.repositories')
+        ?.map(entry => ({
+          url: entry.getString('url'),
+          username: entry.getOptionalString('username'),
+          password: entry.getOptionalString('password'),
+        })),
       limits,
     }),
     createPlainYamlRenderer(limits),

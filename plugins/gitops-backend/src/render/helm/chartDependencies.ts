@@ -22,6 +22,8 @@ export interface DependencyPlan {
   localCharts: string[];
   /** True when a dependency comes from an allowed remote repository. */
   fetchesRemote: boolean;
+  /** The allowed remote repositories dependencies come from, as the chart names them. */
+  remoteRepositories: string[];
 }
 
 async function readYaml(file: string, where: string): Promise<any> {
@@ -111,10 +113,15 @@ export async function planDependencies(options: {
       missing.push(dependency);
   }
   if (missing.length === 0) {
-    return { build: false, localCharts: [], fetchesRemote: false };
+    return {
+      build: false,
+      localCharts: [],
+      fetchesRemote: false,
+      remoteRepositories: [],
+    };
   }
   const localCharts: string[] = [];
-  let fetchesRemote = false;
+  const remoteRepositories: string[] = [];
   for (const dependency of dependencies) {
     const { repository } = dependency;
     const named = `${where}/Chart.yaml: dependency "${dependency.name}"`;
@@ -164,9 +171,16 @@ export async function planDependencies(options: {
         }); vendor it into charts/ (helm dependency build, then commit charts/) or ask an administrator to allow the repository`,
       );
     }
-    fetchesRemote = true;
+    if (!remoteRepositories.includes(repository)) {
+      remoteRepositories.push(repository);
+    }
   }
-  return { build: true, localCharts, fetchesRemote };
+  return {
+    build: true,
+    localCharts,
+    fetchesRemote: remoteRepositories.length > 0,
+    remoteRepositories,
+  };
 }
 
 /**
