@@ -11,6 +11,7 @@ import {
 } from '@backstage/integration';
 import type { CommitInfo } from '@mooring/plugin-gitops-common';
 import { RenderLimitError, RenderLimits } from '../render/renderLimits';
+import { checkCheckoutSize } from './checkCheckoutSize';
 import { toolEnvironment } from '../render/runTool';
 import { gitCredentialConfig } from './gitCredentialConfig';
 import { checkRepoUrl } from './repoUrl';
@@ -345,7 +346,9 @@ export class GitSource {
       const archive = `${staging}.tar`;
       try {
         const git = await this.git(repoUrl, this.repoDir(repoUrl));
-        await this.checkSize(git, sha, subPath);
+        if (this.options.limits) {
+          await checkCheckoutSize(git, sha, subPath, this.options.limits);
+        }
         await git.raw([
           'archive',
           '--format=tar',
@@ -381,49 +384,6 @@ export class GitSource {
   }
 
   /** Keeps a checkout among the `keep` most recent of its kind, removing the oldest. */
-  /**
-   * Refuses a tree over `gitops.limits` from what Git knows of it (sizes and
-   * entries), before a byte of it is written to disk.
-   */
-  private async checkSize(git: SimpleGit, sha: string, subPath?: string) {
-    const limits = this.options.limits;
-    if (!limits) return;
-    const listing = await git.raw([
-      'ls-tree',
-      '-r',
-      '-l',
-      '-z',
-      sha,
-      ...(subPath ? ['--', subPath] : []),
-    ]);
-    let files = 0;
-    let bytes = 0;
-    for (const entry of listing.split('\0')) {
-      if (!entry) continue;
-      files++;
-      // "<mode> <type> <object> <size>\t<path>"; size is "-" for submodules.
-      const size = Number(entry.split('\t')[0].trim().split(/\s+/)[3]);
-      if (Number.isFinite(size)) bytes += size;
-    }
-    const where = subPath
-      ? `${subPath} at ${sha.slice(0, 7)}`
-      : sha.slice(0, 7);
-    if (files > limits.maxFiles) {
-      throw new RenderLimitError(
-        'maxFiles',
-        limits as RenderLimits,
-        `The checkout of ${where} holds ${files} files`,
-      );
-    }
-    if (bytes > limits.maxRepositoryBytes) {
-      throw new RenderLimitError(
-        'maxRepositoryBytes',
-        limits as RenderLimits,
-        `The checkout of ${where} holds ${bytes} bytes`,
-      );
-    }
-  }
-
   private remember(repoHash: string, name: string, keep: number) {
     const listKey = `${repoHash}/${keep}`;
     let recent = this.trees.get(listKey);
