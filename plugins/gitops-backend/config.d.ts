@@ -91,8 +91,9 @@ export interface Config {
        * repository is fetched with the credentials of the entry whose `url`
        * covers its repository (same scheme and host, path prefix on whole
        * segments; the longest wins). They reach helm only in its private
-       * repositories file, never on a command line or in its environment.
-       * OCI registries with credentials are not supported yet.
+       * repositories file (`https://`) or registry config file (`oci://`,
+       * one set of credentials per registry host), never on a command line
+       * or in its environment.
        */
       repositories?: Array<{
         /** The repository, or a prefix of its URL, e.g. `https://charts.example.com/private`. */

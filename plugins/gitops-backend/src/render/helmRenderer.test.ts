@@ -1,10 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import type {
   ClusterCapabilities,
   RenderRequest,
@@ -121,6 +123,139 @@ async function serveChartRepository(credentials?: {
   };
 }
 
+interface OciRegistry {
+  /** `oci://127.0.0.1:<port>/charts`, where the `library` chart is. */
+  url: string;
+  folder: string;
+  requests: Array<{ method: string; path: string; authorized: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A minimal OCI distribution registry on 127.0.0.1 serving the `library`
+ * chart (helm package) as `charts/library:0.2.0`, as Helm pushes charts: an
+ * OCI image manifest whose config is the Chart.yaml as JSON and whose one
+ * layer is the chart archive. It answers 401 to requests without the
+ * credentials, as a private registry does.
+ */
+async function serveOciRegistry(credentials: {
+  username: string;
+  password: string;
+}): Promise<OciRegistry> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-helm-oci-'));
+  const library = path.join(TESTDATA, 'local-dependency', 'library');
+  execFileSync(helm!, ['package', library, '-d', folder], {
+    env: { PATH: process.env.PATH, HOME: folder },
+    stdio: 'pipe',
+  });
+  const metadata = parse(
+    fs.readFileSync(path.join(library, 'Chart.yaml'), 'utf8'),
+  );
+  const blobs = new Map<string, { type: string; bytes: Buffer }>();
+  const descriptor = (type: string, bytes: Buffer) => {
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    blobs.set(digest, { type, bytes });
+    return { mediaType: type, digest, size: bytes.length };
+  };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: descriptor(
+        'application/vnd.cncf.helm.config.v1+json',
+        Buffer.from(JSON.stringify(metadata)),
+      ),
+      layers: [
+        descriptor(
+          'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+          fs.readFileSync(path.join(folder, `library-${metadata.version}.tgz`)),
+        ),
+      ],
+    }),
+  );
+  const manifestDigest = `sha256:${createHash('sha256')
+    .update(manifest)
+    .digest('hex')}`;
+  const expected = `Basic ${Buffer.from(
+    `${credentials.username}:${credentials.password}`,
+  ).toString('base64')}`;
+  const requests: OciRegistry['requests'] = [];
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const url = req.url?.split('?')[0] ?? '';
+    const authorized = req.headers.authorization === expected;
+    requests.push({ method, path: url, authorized });
+    if (!authorized) {
+      res
+        .writeHead(401, {
+          'WWW-Authenticate': 'Basic realm="test"',
+          'Content-Type': 'application/json',
+        })
+        .end(
+          JSON.stringify({
+            errors: [{ code: 'UNAUTHORIZED', message: 'sign in' }],
+          }),
+        );
+      return;
+    }
+    const send = (type: string, bytes: Buffer, digest?: string) => {
+      res.writeHead(200, {
+        'Content-Type': type,
+        'Content-Length': bytes.length,
+        ...(digest ? { 'Docker-Content-Digest': digest } : {}),
+      });
+      res.end(method === 'HEAD' ? undefined : bytes);
+    };
+    if (url === '/v2/' || url === '/v2') {
+      send('application/json', Buffer.from('{}'));
+      return;
+    }
+    const match =
+      /^\/v2\/(.+)\/(tags\/list|manifests\/[^/]+|blobs\/[^/]+)$/.exec(url);
+    if (match?.[1] === 'charts/library') {
+      const [kind, reference] = match[2].split('/');
+      if (kind === 'tags') {
+        send(
+          'application/json',
+          Buffer.from(
+            JSON.stringify({ name: match[1], tags: [metadata.version] }),
+          ),
+        );
+        return;
+      }
+      if (
+        kind === 'manifests' &&
+        (reference === metadata.version || reference === manifestDigest)
+      ) {
+        send(
+          'application/vnd.oci.image.manifest.v1+json',
+          manifest,
+          manifestDigest,
+        );
+        return;
+      }
+      const blob = kind === 'blobs' ? blobs.get(reference) : undefined;
+      if (blob) {
+        send(blob.type, blob.bytes, reference);
+        return;
+      }
+    }
+    res
+      .writeHead(404, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ errors: [{ code: 'NOT_FOUND', message: url }] }));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `oci://127.0.0.1:${(server.address() as AddressInfo).port}/charts`,
+    folder,
+    requests,
+    close: async () => {
+      await new Promise(resolve => server.close(resolve));
+      fs.rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A chart of the checkout depending on `library` from `url`. */
 function writeFetchingChart(name: string, url: string) {
   const chart = path.join(repositoryRoot, name);
@@ -146,6 +281,9 @@ function loggingHelm(folder: string): { binary: string; log: string } {
   env
   if [ -f "$HELM_REPOSITORY_CONFIG" ]; then
     printf 'repositories file mode: %s\\n' "$(stat -c %a "$HELM_REPOSITORY_CONFIG")"
+  fi
+  if [ -f "$HELM_REGISTRY_CONFIG" ]; then
+    printf 'registry config mode: %s\\n' "$(stat -c %a "$HELM_REGISTRY_CONFIG")"
   fi
 } >> '${log}'
 exec '${helm}' "$@"
@@ -485,6 +623,81 @@ describe('createHelmRenderer, with the real helm', () => {
         authorized: true,
       });
       expect(fs.existsSync(path.join(chart, 'charts'))).toBe(false);
+    });
+  });
+
+  describe('an OCI registry that needs credentials', () => {
+    const password = 'Sup3r-s3cret-registry-password';
+    const base64 = Buffer.from(`ci:${password}`).toString('base64');
+    let registry: OciRegistry;
+    let wrapper: { binary: string; log: string };
+
+    beforeAll(async () => {
+      registry = await serveOciRegistry({ username: 'ci', password });
+      wrapper = loggingHelm(registry.folder);
+      writeFetchingChart('private-oci', registry.url);
+    });
+
+    afterAll(async () => {
+      await registry?.close();
+    });
+
+    const options = (
+      repositories: HelmRendererOptions['repositories'],
+    ): HelmRendererOptions => ({
+      binary: wrapper.binary,
+      allowedRepositories: ['oci://127.0.0.1:*/charts'],
+      repositories,
+    });
+
+    it('is refused by the registry without credentials, naming it and where to give them', async () => {
+      const error: Error = await render(
+        'private-oci',
+        {},
+        options(undefined),
+      ).then(
+        () => {
+          throw new Error('rendered without credentials');
+        },
+        e => e,
+      );
+      expect(error.message).toMatch(
+        /^Helm could not build the dependencies of private-oci: .*oci:\/\/127\.0\.0\.1:\d+\/charts was fetched without credentials: if it needs them, an administrator gives them in gitops\.helm\.repositories$/s,
+      );
+      expect(error.message).toContain(registry.url.replace(/^oci:\/\//, ''));
+      expect(error.message).not.toContain(password);
+      expect(error.message).not.toContain(base64);
+    });
+
+    it('pulls the dependency with the credentials in a private registry config, never on a command line or in the environment', async () => {
+      fs.writeFileSync(wrapper.log, '');
+      const served = registry.requests.length;
+      const objects = await render(
+        'private-oci',
+        {},
+        options([
+          {
+            url: registry.url.replace(/\/charts$/, ''),
+            username: 'ci',
+            password,
+          },
+        ]),
+      );
+      expect(byName(objects)).toEqual(['library']);
+      const blobs = registry.requests
+        .slice(served)
+        .filter(r => r.path.includes('/blobs/'));
+      expect(blobs.length).toBeGreaterThan(0);
+      expect(blobs.every(r => r.authorized)).toBe(true);
+      const log = fs.readFileSync(wrapper.log, 'utf8');
+      expect(log).toMatch(/argv: dependency build \. --plain-http/);
+      expect(log).toContain('argv: template');
+      expect(log).toContain('registry config mode: 600');
+      expect(log).not.toContain(password);
+      expect(log).not.toContain(base64);
+      const registryConfig = /^HELM_REGISTRY_CONFIG=(.*)$/m.exec(log)?.[1];
+      expect(registryConfig).toMatch(/registry\/config\.json$/);
+      expect(fs.existsSync(registryConfig!)).toBe(false);
     });
   });
 

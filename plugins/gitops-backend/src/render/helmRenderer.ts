@@ -19,10 +19,16 @@ import { releaseNameFor } from './helm/releaseName';
 import {
   checkRepositoryConfig,
   HelmRepositoryConfig,
+  isOciRegistry,
   signInsFor,
   withoutCredentials,
   writeRepositoriesFile,
 } from './helm/repositoryCredentials';
+import {
+  isLoopbackRegistry,
+  registryAuths,
+  writeRegistryConfig,
+} from './helm/registryCredentials';
 
 export type { HelmRepositoryConfig } from './helm/repositoryCredentials';
 
@@ -39,7 +45,8 @@ export interface HelmRendererOptions {
    * Credentials of chart repositories (`gitops.helm.repositories`): an
    * allowed dependency whose repository the `url` of an entry covers (same
    * scheme and host, path prefix on whole segments) is fetched with its
-   * username and password, given to helm in its private repositories file.
+   * username and password, given to helm in its private repositories file
+   * (`https://`) or registry config file (`oci://`).
    */
   repositories?: HelmRepositoryConfig[];
   /** Time and output limits of each `helm` command (`gitops.limits`). */
@@ -115,7 +122,8 @@ function explainMissingIndex(
 }
 
 /**
- * When a repository refused helm (401, 403), names the repositories that
+ * When a repository or registry refused helm (401, 403, "pull access
+ * denied" of an OCI registry), names the repositories that
  * were fetched without credentials and where to give them.
  */
 function refusalHint(
@@ -124,7 +132,7 @@ function refusalHint(
   signedIn: readonly string[],
 ): string {
   if (
-    !/\b(401|403)\b|unauthori[sz]ed|forbidden|the repository refused/i.test(
+    !/\b(401|403)\b|unauthori[sz]ed|forbidden|the repository refused|access denied|authorization failed/i.test(
       message,
     )
   ) {
@@ -150,7 +158,8 @@ function refusalHint(
  * as `.Capabilities`. Local (`file://`) dependencies are built in a private
  * copy of the chart; remote ones only from allowed repositories, with the
  * credentials of `gitops.helm.repositories` in helm's private repositories
- * file (never on its command line or in its environment). Helm runs
+ * file or, for OCI registries, its private registry config file (never on
+ * its command line or in its environment). Helm runs
  * with a private HOME and Helm folders, no kubeconfig and no network unless
  * a dependency must be fetched. `helm test` hooks are left out; other hooks
  * are marked as sync hooks.
@@ -186,23 +195,31 @@ export function createHelmRenderer(
         where,
         allowedRepositories: options.allowedRepositories ?? [],
       });
-      const signIns = signInsFor(plan.remoteRepositories, repositories, where);
+      const signIns = signInsFor(plan.remoteRepositories, repositories);
+      const chartRepositorySignIns = signIns.filter(
+        signIn => !isOciRegistry(signIn.url),
+      );
+      const registrySignIns = registryAuths(signIns, where);
+      const registries = plan.remoteRepositories.filter(isOciRegistry);
+      // Helm pulls from an OCI registry over TLS; plain HTTP only when every
+      // registry of the chart is on the backend host itself (loopback).
+      // Production registries use TLS, and no credentials may cross a
+      // network unencrypted.
+      const plainHttp =
+        registries.length > 0 && registries.every(isLoopbackRegistry);
       const capabilities = await request.clusterCapabilities?.();
 
       const work = await fs.mkdtemp(path.join(os.tmpdir(), 'mooring-helm-'));
       try {
         const configHome = path.join(work, 'config');
         const repositoryConfig = path.join(configHome, 'repositories.yaml');
+        const registryConfig = path.join(configHome, 'registry', 'config.json');
         const env = {
           HELM_CACHE_HOME: path.join(work, 'cache'),
           HELM_CONFIG_HOME: configHome,
           HELM_DATA_HOME: path.join(work, 'data'),
           HELM_REPOSITORY_CONFIG: repositoryConfig,
-          HELM_REGISTRY_CONFIG: path.join(
-            configHome,
-            'registry',
-            'config.json',
-          ),
+          HELM_REGISTRY_CONFIG: registryConfig,
           HELM_NO_PLUGINS: '1',
           ...(plan.fetchesRemote ? {} : OFFLINE_ENVIRONMENT),
         };
@@ -215,7 +232,7 @@ export function createHelmRenderer(
             const message = explainMissingIndex(
               withoutCredentials((error as Error).message, signIns),
               plan.remoteRepositories,
-              signIns.map(s => s.url),
+              chartRepositorySignIns.map(s => s.url),
             );
             throw new Error(
               `Helm could not ${what} ${where}: ${message}${refusalHint(
@@ -234,8 +251,14 @@ export function createHelmRenderer(
             localCharts: plan.localCharts,
             destination: path.join(work, 'tree'),
           });
-          if (signIns.length) {
-            await writeRepositoriesFile(repositoryConfig, signIns);
+          if (chartRepositorySignIns.length) {
+            await writeRepositoriesFile(
+              repositoryConfig,
+              chartRepositorySignIns,
+            );
+          }
+          if (registrySignIns.size) {
+            await writeRegistryConfig(registryConfig, registrySignIns);
           }
           await run(
             [
@@ -243,6 +266,7 @@ export function createHelmRenderer(
               'build',
               '.',
               ...(plan.fetchesRemote ? [] : ['--skip-refresh']),
+              ...(plainHttp ? ['--plain-http'] : []),
             ],
             chart,
             'build the dependencies of',

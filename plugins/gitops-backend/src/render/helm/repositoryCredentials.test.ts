@@ -79,7 +79,6 @@ describe('signInsFor', () => {
           'https://public.example.com/charts',
         ],
         entries,
-        'app',
       ),
     ).toEqual([
       {
@@ -90,13 +89,16 @@ describe('signInsFor', () => {
     ]);
   });
 
-  it('refuses an OCI registry with credentials, without showing them', () => {
-    const attempt = () =>
-      signInsFor(['oci://registry.example.com/charts/redis'], entries, 'app');
-    expect(attempt).toThrow(
-      'app/Chart.yaml: a dependency comes from oci://registry.example.com/charts/redis, an OCI registry that gitops.helm.repositories gives credentials for (oci://registry.example.com/charts); credentials for OCI registries are not supported yet',
-    );
-    expect(attempt).not.toThrow(/pd/);
+  it('signs in to an OCI registry an entry covers', () => {
+    expect(
+      signInsFor(['oci://registry.example.com/charts/redis'], entries),
+    ).toEqual([
+      {
+        url: 'oci://registry.example.com/charts/redis',
+        username: 'd',
+        password: 'pd',
+      },
+    ]);
   });
 });
 

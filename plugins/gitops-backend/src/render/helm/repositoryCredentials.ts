@@ -91,26 +91,24 @@ export interface RepositorySignIn {
 /**
  * The repositories among `repositories` (the remote ones a chart's
  * dependencies come from) that `gitops.helm.repositories` has credentials
- * for. An `oci://` registry with credentials is refused: signing in to one
- * needs `helm registry login`, which Mooring does not do yet.
+ * for: chart repositories (`https://`) and OCI registries (`oci://`) alike.
  */
 export function signInsFor(
   repositories: readonly string[],
   entries: readonly HelmRepositoryConfig[],
-  where: string,
 ): RepositorySignIn[] {
   const signIns: RepositorySignIn[] = [];
   for (const url of new Set(repositories)) {
     const entry = repositoryConfigFor(url, entries);
     if (!entry?.username || !entry.password) continue;
-    if (url.toLowerCase().startsWith('oci://')) {
-      throw new Error(
-        `${where}/Chart.yaml: a dependency comes from ${url}, an OCI registry that gitops.helm.repositories gives credentials for (${entry.url}); credentials for OCI registries are not supported yet: vendor the chart into charts/, or allow anonymous pulls from the registry and remove its credentials`,
-      );
-    }
     signIns.push({ url, username: entry.username, password: entry.password });
   }
   return signIns;
+}
+
+/** True for an `oci://` address. */
+export function isOciRegistry(url: string): boolean {
+  return url.toLowerCase().startsWith('oci://');
 }
 
 /**
