@@ -162,6 +162,11 @@ describe('GitopsAnnotationProcessor', () => {
     expect(
       await run(entity({ ...annotations, 'mooring.dev/namespace': 'shop' })),
     ).toEqual([]);
+    expect(
+      await run(
+        entity({ ...annotations, 'mooring.dev/helm-release': 'renamed' }),
+      ),
+    ).toEqual([]);
     const reowned = entity(annotations);
     reowned.spec = { ...reowned.spec, owner: 'platform' };
     expect(await run(reowned)).toEqual([]);

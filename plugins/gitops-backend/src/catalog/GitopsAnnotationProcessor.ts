@@ -89,6 +89,8 @@ function sameTarget(target: GitopsTarget, app: Application): boolean {
     target.namespace === app.destination.namespace &&
     target.repoUrl === app.source.repoUrl &&
     target.path === app.source.path &&
-    target.revision === app.source.revision
+    target.revision === app.source.revision &&
+    JSON.stringify(target.helm ?? null) ===
+      JSON.stringify(app.source.helm ?? null)
   );
 }

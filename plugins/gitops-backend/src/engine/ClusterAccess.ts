@@ -149,6 +149,31 @@ export class ClusterAccess {
     return found;
   }
 
+  /**
+   * Stops the views through service accounts that none of `specs` uses any
+   * more (the application went away, or its grant changed).
+   */
+  async retainViews(specs: ApplicationSpec[]): Promise<void> {
+    const used = new Set<string>();
+    for (const spec of specs) {
+      try {
+        const grant = grantFor(this.options.tenancy, {
+          owner: spec.owner || UNOWNED,
+          cluster: spec.destination.cluster,
+          destinationNamespace: spec.destination.namespace,
+          repoUrl: spec.source.repoUrl,
+        });
+        const user = impersonatedUser(grant, spec.destination.namespace);
+        if (user) used.add(`${spec.destination.cluster}\n${user}`);
+      } catch {
+        // A spec whose grant cannot be computed uses no view.
+      }
+    }
+    const unused = [...this.views].filter(([key]) => !used.has(key));
+    for (const [key] of unused) this.views.delete(key);
+    await Promise.all(unused.map(([, view]) => view.stop()));
+  }
+
   /** Requests sent to all clusters so far (for the benchmark). */
   requestCount(): number {
     let total = 0;

@@ -124,6 +124,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
 
   async setApplications(specs: ApplicationSpec[]): Promise<void> {
     const { changed, removed } = this.registry.replace(specs);
+    await this.clusters.retainViews(specs);
     for (const state of removed.filter(s => s.spec.policy.pruneOnRemove)) {
       this.registry
         .enqueue(state, () => pruneRemovedApplication(this.context, state))

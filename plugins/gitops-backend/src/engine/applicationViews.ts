@@ -29,8 +29,15 @@ export async function readResources(
   if (!cache || kinds.length === 0) return state.resources;
   // Controllers' objects are watched from the first time someone looks at an
   // application that has them.
+  // In each namespace the application's objects live in (a view through a
+  // service account watches per namespace).
+  const namespaces = [...new Set(roots.map(r => r.namespace).filter(Boolean))];
   const watched = await Promise.allSettled(
-    kinds.map(([apiVersion, kind]) => cache.watch(apiVersion, kind)),
+    kinds.flatMap(([apiVersion, kind]) =>
+      (namespaces.length ? namespaces : [undefined]).map(namespace =>
+        cache.watch(apiVersion, kind, namespace),
+      ),
+    ),
   );
   if (watched.some(r => r.status === 'rejected')) return state.resources;
   return [

@@ -32,7 +32,7 @@ export interface AppliedPlan {
   inventory: Inventory;
   /** What each applied object now is, by object key. */
   comparisons: Map<string, Comparison>;
-  /** Objects that left Git but were not pruned, and why (they stay tracked). */
+  /** Objects that left Git but were left in place, and why (no longer tracked). */
   kept: string[];
 }
 
@@ -244,9 +244,10 @@ export async function pruneObjects(input: {
       }
       const refused = await input.mayDelete?.(live);
       if (refused) {
-        // Outside what the owner is granted now: keep tracking it, untouched.
-        survivors.push(entry);
-        kept.push(`${describeObject(entry)}: ${refused}`);
+        // Not the application's to delete now (outside its grant, or holding
+        // others' objects): leave it in place and stop tracking it, so it is
+        // neither deleted later nor shown as waiting for a prune forever.
+        kept.push(refused);
         continue;
       }
       await client.delete(object, { uid: entry.uid });

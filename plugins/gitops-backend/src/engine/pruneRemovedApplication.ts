@@ -38,15 +38,17 @@ export async function pruneRemovedApplication(
         entries: survivors,
       });
       throw new Error(
-        [
-          ...changes.filter(c => c.action === 'failed').map(c => c.message),
-          ...kept,
-        ].join('; '),
+        changes
+          .filter(c => c.action === 'failed')
+          .map(c => c.message)
+          .join('; '),
       );
     }
     await ctx.store.deleteInventory(spec.id);
     ctx.logger.info(
-      `Deleted ${changes.length} object(s) of removed application ${spec.id}`,
+      `Deleted ${changes.length} object(s) of removed application ${spec.id}${
+        kept.length ? `; left in place: ${kept.join('; ')}` : ''
+      }`,
     );
   });
 }

@@ -181,7 +181,9 @@ export async function syncApplication(
           .join('; ')}`
       : changeSummary(changes);
     if (applied.kept.length) {
-      message += `. Not pruned: ${applied.kept.slice(0, 3).join('; ')}`;
+      message += `. Left in place and no longer tracked: ${applied.kept
+        .slice(0, 3)
+        .join('; ')}`;
     }
     state.inventory = applied.inventory;
     await ctx.store.saveInventory(spec.id, {

@@ -900,4 +900,44 @@ spec:
       ).spec.size,
     ).toBe(3);
   });
+
+  it("leaves in place, untracked, a Namespace it created that now holds another application's objects", async () => {
+    const engine = await engineFor([
+      rule({
+        namespaces: ['payments', 'own-ns'],
+        clusterResources: ['Namespace'],
+      }),
+    ]);
+    const owner = repoWith('ns-owner', {
+      'namespace.yaml': namespace('own-ns'),
+      'marker.yaml': configMap('owner-marker', { a: '1' }),
+    });
+    const guest = repoWith('ns-guest', {
+      'data.yaml': configMap('guest-data', { a: '1' }),
+    });
+    await engine.setApplications([
+      paymentsApp('ns-owner', owner, { namespace: 'own-ns', prune: true }),
+      paymentsApp('ns-guest', guest, { namespace: 'own-ns' }),
+    ]);
+    expect((await syncAndWait(engine, 'ns-owner')).phase).toBe('Succeeded');
+    expect((await syncAndWait(engine, 'ns-guest')).phase).toBe('Succeeded');
+
+    owner.commit({ 'app/namespace.yaml': null }, 'Drop the namespace');
+    await engine.refresh('ns-owner');
+    const pruned = await syncAndWait(engine, 'ns-owner');
+    expect(pruned.phase).toBe('Succeeded');
+    expect(pruned.message).toContain(
+      'Left in place and no longer tracked: Namespace own-ns holds objects of application ns-guest',
+    );
+    expect(await k8s().get('v1', 'Namespace', 'own-ns')).toBeTruthy();
+    expect(
+      await k8s().get('v1', 'ConfigMap', 'guest-data', 'own-ns'),
+    ).toBeTruthy();
+    // Not waiting for a prune that never comes.
+    await waitFor('the owner to be Synced', async () =>
+      (await engine.refresh('ns-owner')).status.sync === 'Synced'
+        ? true
+        : undefined,
+    );
+  });
 });

@@ -113,6 +113,9 @@ describe('grantFor', () => {
     // payments' namespaces on prod are payments' own: the guest naming one gets nothing.
     const intruder = grantFor(rules, { ...app, owner: 'user:default/guest' });
     expect(intruder.namespaces).toEqual([]);
+    expect(describeGrant(intruder)).toContain(
+      'namespace payments is granted to other owners',
+    );
     expect(namespaceAllowed(intruder, 'payments')).toBe(false);
     // sandbox is payments' on dev only; on prod it is anyone's default.
     expect(

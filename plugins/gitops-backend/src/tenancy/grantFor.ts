@@ -43,6 +43,8 @@ export interface Grant {
   repos?: string[];
   /** The service account (in the destination namespace) its requests impersonate. */
   serviceAccount?: string;
+  /** The default grant left out this namespace: rules give it to other owners. */
+  claimed?: string;
 }
 
 /**
@@ -103,6 +105,7 @@ export function grantFor(
           ? []
           : [subject.destinationNamespace],
       clusterResources: [],
+      ...(claimed ? { claimed: subject.destinationNamespace } : {}),
     };
   }
 
@@ -237,7 +240,9 @@ export function describeGrant(grant: Grant): string {
     case 'none':
       return `${words} (the default without gitops.tenancy: its own namespace only)`;
     case 'unmatched':
-      return `${words} (the default: no gitops.tenancy rule names this owner)`;
+      return grant.claimed
+        ? `${words} (the default: no gitops.tenancy rule names this owner, and namespace ${grant.claimed} is granted to other owners)`
+        : `${words} (the default: no gitops.tenancy rule names this owner)`;
     default:
       return words;
   }

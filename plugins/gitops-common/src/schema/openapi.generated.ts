@@ -220,6 +220,11 @@ export interface components {
       path: string;
       /** @description Branch, tag or commit as asked for; empty means the remote's default branch. */
       revision: string;
+      /** @description For a Helm chart, the values files (mooring.dev/helm-values) and release name (mooring.dev/helm-release) asked for. */
+      helm?: {
+        valuesFiles: string[];
+        releaseName?: string;
+      };
     };
     /** @description Where an application's objects go. */
     ApplicationDestination: {

@@ -567,6 +567,23 @@ export const spec = {
             description:
               "Branch, tag or commit as asked for; empty means the remote's default branch.",
           },
+          helm: {
+            type: 'object',
+            description:
+              'For a Helm chart, the values files (mooring.dev/helm-values) and release name (mooring.dev/helm-release) asked for.',
+            required: ['valuesFiles'],
+            properties: {
+              valuesFiles: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              releaseName: {
+                type: 'string',
+              },
+            },
+          },
         },
       },
       ApplicationDestination: {
