@@ -128,7 +128,12 @@ export class ClusterCache implements LiveCache {
     entry.synced = false;
     entry.lastError = `Cannot watch ${entry.kind} on cluster ${this.client.name}: ${message}`;
     if (this.stopped || entry.retryTimer) return;
-    const delayMs = entry.retryDelays.next();
+    // A watch the cluster forbids (RBAC of an impersonated service account)
+    // will not start working in seconds: ask again once a minute at most.
+    const backoffMs = entry.retryDelays.next();
+    const delayMs = /forbidden|\b403\b/i.test(message)
+      ? Math.max(backoffMs, 60_000)
+      : backoffMs;
     this.logger.debug(`${entry.lastError}; retrying in ${delayMs} ms`);
     entry.retryTimer = setTimeout(() => {
       entry.retryTimer = undefined;

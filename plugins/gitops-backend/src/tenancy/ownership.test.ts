@@ -69,6 +69,36 @@ describe('checkOwnership', () => {
   });
 });
 
+describe('platform guardrails', () => {
+  it('refuses to take over a quota or network policy that exists without Mooring', () => {
+    const quota: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'team-quota', namespace: 'payments', uid: 'q-1' },
+      spec: { hard: { pods: '10' } },
+    };
+    const policy: KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny-all', namespace: 'payments', uid: 'n-1' },
+      spec: { podSelector: {} },
+    };
+    const result = checkOwnership({
+      applicationId: APP,
+      desired: [desired(quota), desired(policy)],
+      live: object => (object.kind === 'ResourceQuota' ? quota : policy),
+    });
+    expect(result.adopted).toEqual([]);
+    expect(result.conflicts.map(c => c.object.kind)).toEqual([
+      'ResourceQuota',
+      'NetworkPolicy',
+    ]);
+    expect(result.message).toBe(
+      'Refused: ResourceQuota team-quota in namespace payments exists and is not managed by Mooring; quotas, limit ranges, network policies and RBAC the platform put there are never taken over; NetworkPolicy deny-all in namespace payments exists and is not managed by Mooring; quotas, limit ranges, network policies and RBAC the platform put there are never taken over. Remove them from Git, or ask the platform team. Nothing was applied.',
+    );
+  });
+});
+
 describe('prunable', () => {
   it('prunes an object this application applied and still tracks', () => {
     expect(

@@ -13,8 +13,11 @@ import { reasonList } from './reasonList';
 export interface OwnershipConflict {
   /** The object, as it lives in the cluster. */
   object: ResourceRef;
-  /** The id of the application whose tracking id the live object carries. */
-  ownerApplicationId: string;
+  /**
+   * The id of the application whose tracking id the live object carries;
+   * undefined for a platform guardrail that exists without Mooring.
+   */
+  ownerApplicationId?: string;
   /** A sentence for people naming the other application. */
   reason: string;
 }
@@ -36,6 +39,19 @@ export interface CheckOwnershipInput {
 }
 
 /**
+ * Kinds a platform puts into a team's namespace to fence it in. One that
+ * exists without a tracking id is the platform's: never taken over, or a
+ * team could lift its own quota or network policy by declaring it in Git.
+ */
+const GUARDRAIL_KINDS = new Set([
+  '/ResourceQuota',
+  '/LimitRange',
+  'networking.k8s.io/NetworkPolicy',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/RoleBinding',
+]);
+
+/**
  * No takeover: a desired object that lives in the cluster with another
  * application's `mooring.dev/tracking-id` is a conflict, and any conflict
  * refuses the sync (server-side apply with force would otherwise re-stamp it
@@ -51,7 +67,17 @@ export function checkOwnership(input: CheckOwnershipInput): OwnershipCheck {
     if (!live) continue;
     const owner = trackedApplicationId(live);
     if (owner === undefined) {
-      adopted.push(resourceRef(live));
+      const ref = resourceRef(live);
+      if (GUARDRAIL_KINDS.has(`${ref.group}/${ref.kind}`)) {
+        conflicts.push({
+          object: ref,
+          reason: `${describeObject(
+            ref,
+          )} exists and is not managed by Mooring; quotas, limit ranges, network policies and RBAC the platform put there are never taken over`,
+        });
+      } else {
+        adopted.push(ref);
+      }
     } else if (owner !== input.applicationId) {
       const ref = resourceRef(live);
       conflicts.push({
@@ -68,9 +94,13 @@ export function checkOwnership(input: CheckOwnershipInput): OwnershipCheck {
   return {
     conflicts,
     adopted,
-    message: `Refused: ${list}. Mooring never takes over another application's objects: remove ${
-      conflicts.length === 1 ? 'it' : 'them'
-    } from one of the two applications. Nothing was applied.`,
+    message: conflicts.some(c => c.ownerApplicationId)
+      ? `Refused: ${list}. Mooring never takes over another application's objects: remove ${
+          conflicts.length === 1 ? 'it' : 'them'
+        } from one of the two applications. Nothing was applied.`
+      : `Refused: ${list}. Remove ${
+          conflicts.length === 1 ? 'it' : 'them'
+        } from Git, or ask the platform team. Nothing was applied.`,
   };
 }
 
