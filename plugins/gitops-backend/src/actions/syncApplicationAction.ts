@@ -1,5 +1,5 @@
 import { auditedMutation } from '../service/auditedMutation';
-import { operationOf } from '../service/operationOf';
+import { startSync } from '../service/operationOf';
 import type { GitopsActionOptions } from './GitopsActionOptions';
 import {
   applicationSelectorFields,
@@ -60,19 +60,8 @@ export function registerSyncApplicationAction(options: GitopsActionOptions) {
           dryRun: input.dryRun ?? null,
         },
         findApplication: () => selectApplication(engine, input),
-        mutate: async ({ application, initiatedBy }) => {
-          const run = await engine.sync(application.id, {
-            revision: input.revision,
-            prune: input.prune,
-            dryRun: input.dryRun,
-            initiatedBy,
-          });
-          return operationOf(run, {
-            dryRun: input.dryRun ?? false,
-            prune: input.prune ?? application.policy.prune,
-            initiatedBy,
-          });
-        },
+        mutate: ({ application, initiatedBy }) =>
+          startSync(engine, application, input, initiatedBy),
         resultMeta: op => ({ runId: op.runId }),
       });
       return {

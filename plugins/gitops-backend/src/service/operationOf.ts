@@ -1,4 +1,9 @@
-import type { Operation, SyncRun } from '@mooring/plugin-gitops-common';
+import type {
+  Application,
+  Operation,
+  SyncRun,
+} from '@mooring/plugin-gitops-common';
+import type { GitopsEngine } from '../engine/types';
 
 /** The operation a run stands for, as the API and the actions report it. */
 export function operationOf(
@@ -18,4 +23,27 @@ export function operationOf(
     prune: defaults.prune,
     changes: run.changes,
   };
+}
+
+/**
+ * Starts a sync (or a dry run) of an application as the REST API and the
+ * actions do, and answers with its operation.
+ */
+export async function startSync(
+  engine: Pick<GitopsEngine, 'sync'>,
+  application: Application,
+  request: { revision?: string; prune?: boolean; dryRun?: boolean },
+  initiatedBy: string,
+): Promise<Operation> {
+  const run = await engine.sync(application.id, {
+    revision: request.revision,
+    prune: request.prune,
+    dryRun: request.dryRun,
+    initiatedBy,
+  });
+  return operationOf(run, {
+    dryRun: request.dryRun ?? false,
+    prune: request.prune ?? application.policy.prune,
+    initiatedBy,
+  });
 }

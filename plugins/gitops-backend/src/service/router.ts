@@ -15,7 +15,7 @@ import type { ApplicationAccess } from './ApplicationAccess';
 import { applicationsOfEntity } from './applicationsOfEntity';
 import { auditedMutation, AuditedMutationOptions } from './auditedMutation';
 import { normalizeEntityRef } from './normalizeEntityRef';
-import { operationOf } from './operationOf';
+import { operationOf, startSync } from './operationOf';
 
 export interface RouterOptions {
   engine: GitopsEngine;
@@ -124,19 +124,8 @@ export async function createRouter(
       req,
       'application-sync',
       { ...body },
-      async ({ application, initiatedBy }) => {
-        const run = await engine.sync(application.id, {
-          revision: body.revision,
-          prune: body.prune,
-          dryRun: body.dryRun,
-          initiatedBy,
-        });
-        return operationOf(run, {
-          dryRun: body.dryRun ?? false,
-          prune: body.prune ?? application.policy.prune,
-          initiatedBy,
-        });
-      },
+      ({ application, initiatedBy }) =>
+        startSync(engine, application, body, initiatedBy),
       op => ({ runId: op.runId }),
     );
     res.status(body.dryRun ? 200 : 202).json({ operation });
