@@ -18,6 +18,14 @@ export class MooringAnnotationError extends Error {
 }
 
 /**
+ * A sync Mooring refuses, as the catalog records it on the entity. Not an
+ * annotation error: the application's status already says it on its page.
+ */
+export class MooringSyncRefusedError extends Error {
+  name = 'MooringSyncRefused';
+}
+
+/**
  * Checks `mooring.dev/*` annotations while the catalog processes an entity and
  * reports each problem on the entity's processing status, where its owners see
  * it. Like any processing error, it keeps the catalog on the entity's last
@@ -73,7 +81,7 @@ export class GitopsAnnotationProcessor implements CatalogProcessor {
         emit({
           type: 'error',
           location,
-          error: new MooringAnnotationError(
+          error: new MooringSyncRefusedError(
             `Target ${app.target}: ${app.status.refusal}`,
           ),
         });

@@ -119,7 +119,11 @@ export async function compareApplication(input: {
       healthMessage: health.message,
     };
   });
-  const health = worstHealth(resources.map(r => r.health));
+  // An object the grant refuses was never applied: it says nothing of how
+  // healthy what runs is (the refusal itself is the status message).
+  const health = worstHealth(
+    resources.filter((_, i) => !plan.objects[i].refused).map(r => r.health),
+  );
   for (const { entry, live } of plan.stale) {
     resources.push({
       ...entry,

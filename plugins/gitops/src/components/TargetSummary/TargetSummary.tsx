@@ -54,6 +54,10 @@ export function TargetSummary(props: {
   const behind =
     status.targetRevision && syncedSha && status.targetRevision !== syncedSha;
 
+  const failed =
+    operation && (operation.phase === 'Failed' || operation.phase === 'Error')
+      ? operation
+      : undefined;
   return (
     <Box
       component="section"
@@ -119,13 +123,13 @@ export function TargetSummary(props: {
           <OperationProgressBar operation={operation} />
         </Box>
       ) : null}
-      {operation &&
-      (operation.phase === 'Failed' || operation.phase === 'Error') ? (
+      {failed ? (
         <Alert severity="error" style={{ marginTop: 8 }}>
-          Last sync {operation.phase.toLowerCase()}: {operation.message}
+          Last sync {failed.phase.toLowerCase()}: {failed.message}
         </Alert>
       ) : null}
-      {status.message ? (
+      {/* A refusal is both the status and the failed sync: say it once. */}
+      {status.message && !(failed && failed.message === status.message) ? (
         <Alert
           severity={
             status.sync === 'Unknown' || status.health === 'Unknown'
