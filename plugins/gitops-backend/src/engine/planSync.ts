@@ -108,8 +108,8 @@ function messageOf(error: unknown): string {
  * Decides, object by object, what a sync of `rendered` would change. Costs no
  * API call when neither Git nor the cluster changed since `previous`; a
  * changed object costs one dry run. With an authorization, the plan is
- * judged against the owner's grant first, and a refused plan sends no dry
- * run at all.
+ * judged against the owner's grant first, and no object it refuses is sent
+ * to the server, not even as a dry run.
  */
 export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
   const { rendered, previous } = input;
@@ -146,7 +146,9 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
       })
     : { adopted: [], refused: new Map<number, string>() };
   const { refused, ...judgement } = verdict;
-  const dryRun = verdict.refusal ? undefined : input.dryRun;
+  // Objects the grant refuses are never sent to the server (not even as a
+  // dry run); the others still are, so their diff is what the server makes.
+  const { dryRun } = input;
 
   // 3. Each object against its live version.
   const planOne = async (
