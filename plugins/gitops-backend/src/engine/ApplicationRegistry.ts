@@ -28,6 +28,11 @@ export interface ApplicationState {
   /** Serialises all work on one application. */
   queue: Promise<unknown>;
   syncing?: SyncRun;
+  /**
+   * Aborted to terminate the running sync (`syncing`): the sync stops at its
+   * next step or wait and ends Failed with the abort's reason.
+   */
+  abort?: AbortController;
   evaluateTimer?: NodeJS.Timeout;
   automation: AutomationState;
   removed?: boolean;

@@ -6,7 +6,9 @@ import { KubeObject, isTrackedBy, keyOfObject } from '../kube/kubeObject';
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
 import { clusterAllowed } from '../tenancy';
 import { PlanAuthorization, authorizePlan } from './authorizePlan';
+import { withoutIgnoredFields } from './ignoreRules';
 import type { RenderedRevision } from './renderRevision';
+import type { IgnoreDifferenceRule } from './types';
 
 /** What the engine last learned comparing one desired object with the cluster. */
 export interface Comparison {
@@ -79,6 +81,8 @@ export interface PlanSyncInput {
   concurrency?: number;
   /** The owner's grant: when given, the plan is judged against it (see `authorizePlan`). */
   authorization?: PlanAuthorization;
+  /** Fields neither compared nor sent (see `withoutIgnoredFields`). */
+  ignoreDifferences?: readonly IgnoreDifferenceRule[];
 }
 
 /** Names one object, as the cluster client takes it. */
@@ -152,11 +156,19 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
 
   // 3. Each object against its live version.
   const planOne = async (
-    object: KubeObject,
+    rendered_: KubeObject,
     live: KubeObject | undefined,
   ): Promise<PlannedObject> => {
+    const object = withoutIgnoredFields(
+      rendered_,
+      live,
+      input.ignoreDifferences,
+    );
     const key = keyOfObject(object);
-    const desiredHash = rendered.hashes.get(key) ?? stableStringify(object);
+    const desiredHash =
+      object === rendered_
+        ? rendered.hashes.get(key) ?? stableStringify(object)
+        : stableStringify(object);
     const planned = { object, key, desiredHash };
     try {
       if (!live) {

@@ -56,6 +56,7 @@ export async function startSyncRun(
   );
   if (!run) return undefined;
   state.syncing = run;
+  state.abort = new AbortController();
   ctx.update(state, { operation: runOperation(state.spec, run, options) });
   return run;
 }
@@ -211,6 +212,7 @@ export async function syncApplication(
     });
   } finally {
     state.syncing = undefined;
+    state.abort = undefined;
   }
   recordSyncOutcome(state.automation, phase === 'Succeeded', Date.now());
   ctx.update(state, { operation: runOperation(spec, run, options) });

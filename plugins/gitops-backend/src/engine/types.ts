@@ -32,6 +32,33 @@ export interface ApplicationSpec {
     /** Delete the application's objects when the application is removed. */
     pruneOnRemove?: boolean;
   };
+  /**
+   * From `mooring.dev/ignore-differences` (JSON list): fields of live objects
+   * that are neither compared nor sent (see `engine/ignoreRules.ts`).
+   */
+  ignoreDifferences?: IgnoreDifferenceRule[];
+}
+
+/** One rule of `mooring.dev/ignore-differences` or `gitops.ignoreDifferences`. */
+export interface IgnoreDifferenceRule {
+  /** API group; '' is the core group; absent or '*' matches every group. */
+  group?: string;
+  /** Kind; '*' matches every kind. */
+  kind: string;
+  name?: string;
+  namespace?: string;
+  /** RFC 6901 pointers of fields to ignore, e.g. `/spec/replicas`. */
+  jsonPointers?: string[];
+  /** Ignore every field of the live object these field managers own. */
+  managedFieldsManagers?: string[];
+}
+
+/** Names one object of an application, as a selective sync lists them. */
+export interface ObjectSelector {
+  group?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
 }
 
 /** Options of a sync started by a person, automation or the engine itself. */
@@ -41,6 +68,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** A user entity ref, or 'auto' / 'webhook' / 'self-heal'. */
   initiatedBy: string;
+  /** Selective sync: only these objects; hooks do not run and nothing is pruned. */
+  resources?: ObjectSelector[];
 }
 
 /** Something the engine tells the outside world (notifications, signals). */

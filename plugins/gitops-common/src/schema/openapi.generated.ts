@@ -142,6 +142,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/applications/{id}/terminate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Stop the running operation (needs gitops.application.sync). */
+    post: operations['TerminateApplicationOperation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/applications/{id}/suspend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pause auto-sync and self-heal (needs gitops.application.sync); persisted and audited. */
+    post: operations['SuspendApplication'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/applications/{id}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resume auto-sync and self-heal (needs gitops.application.sync), also after a rollback pinned the application to an older revision. */
+    post: operations['ResumeApplication'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhook': {
     parameters: {
       query?: never;
@@ -186,6 +237,50 @@ export interface components {
       prune?: boolean;
       /** @description Compute what would change without changing anything. */
       dryRun?: boolean;
+      /** @description Sync only these objects (selective sync); hooks do not run and nothing is pruned. */
+      resources?: components['schemas']['ResourceSelector'][];
+    };
+    /** @description Names one object of an application. */
+    ResourceSelector: {
+      group?: string;
+      kind: string;
+      namespace?: string;
+      name: string;
+    };
+    /** @description Body of `POST /applications/{id}/suspend` and `/resume`. */
+    AutomationRequest: {
+      /** @description Why, as the card and the audit log show it. */
+      reason?: string;
+    };
+    /** @description What automation does for this application and why not, when it does nothing. */
+    Automation: {
+      /** @description Auto-sync and self-heal are paused by a person. */
+      suspended: boolean;
+      reason?: string;
+      /** @description Who suspended it (a user entity ref). */
+      by?: string;
+      /** @description When it was suspended or pinned. */
+      at?: string;
+      /** @description After a rollback: the commit the application stays at; automation leaves newer commits alone until resumed. */
+      pinnedRevision?: string;
+      pinnedBy?: string;
+      /** @description Why a sync window keeps automation (or manual syncs) waiting now, e.g. "deny window 'freeze' (0 22 * * *, 8h) until 06:00 UTC". */
+      window?: string;
+      /** @description A sync window refuses manual syncs now too. */
+      manualSyncBlocked?: boolean;
+    };
+    /** @description One phase and wave of a sync, with its timing. */
+    SyncStep: {
+      /** @enum {string} */
+      phase: 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
+      wave: number;
+      startedAt: string;
+      /** @description When every object of the step was Healthy (hooks complete). */
+      healthyAt?: string;
+      finishedAt?: string;
+      objects?: number;
+      /** @description What the step waits for, or why it failed. */
+      message?: string;
     };
     /** @description Body of `POST /applications/{id}/rollback`. */
     RollbackRequest: {
@@ -254,6 +349,7 @@ export interface components {
       /** @description Why syncing this application is refused (an object outside what the platform granted its owner, or one that belongs to another application); nothing is applied while it is set. */
       refusal?: string;
       operation?: components['schemas']['Operation'];
+      automation?: components['schemas']['Automation'];
     };
     /** @description One target of one catalog entity, deployed from Git to a cluster. */
     Application: {
@@ -287,6 +383,12 @@ export interface components {
         total: number;
       };
       changes?: components['schemas']['ResourceChange'][];
+      /** @description Phases and waves so far, in order, with timing. */
+      steps?: components['schemas']['SyncStep'][];
+      /** @description What the running sync waits for now (a wave's health, a hook). */
+      waitingFor?: string;
+      /** @description The objects a selective sync is limited to. */
+      resources?: components['schemas']['ResourceSelector'][];
     };
     /** @description Names one Kubernetes object. */
     ResourceRef: {
@@ -336,9 +438,11 @@ export interface components {
       message: string;
       dryRun?: boolean;
       changes: components['schemas']['ResourceChange'][];
+      /** @description Phases and waves of the sync, in order, with timing. */
+      steps?: components['schemas']['SyncStep'][];
     };
     /**
-     * @description What a sync did to one object; `adopted` is an existing object without a tracking id that the application took over.
+     * @description What a sync did to one object; `adopted` is an existing object without a tracking id that the application took over. `replaced` was replaced (Replace=true) or deleted and created again (Force=true); `kept` left Git but stays (Prune=false, Delete=false); `succeeded` is a hook that ran to completion.
      * @enum {string}
      */
     ChangeAction:
@@ -347,7 +451,10 @@ export interface components {
       | 'unchanged'
       | 'deleted'
       | 'failed'
-      | 'adopted';
+      | 'adopted'
+      | 'replaced'
+      | 'kept'
+      | 'succeeded';
     ResourceChange: {
       kind: string;
       namespace: string;
@@ -355,6 +462,14 @@ export interface components {
       action: components['schemas']['ChangeAction'];
       /** @description Why it failed, when it did. */
       message?: string;
+      group?: string;
+      /**
+       * @description The hook phase when the object is a hook (PreSync, Sync, PostSync, SyncFail, PostDelete).
+       * @enum {string}
+       */
+      hook?: 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail' | 'PostDelete';
+      /** @description The sync wave the object was applied in. */
+      wave?: number;
     };
     /** @enum {string} */
     SyncStatus: 'Synced' | 'OutOfSync' | 'Unknown';
@@ -615,6 +730,92 @@ export interface operations {
           'application/json': components['schemas']['Application'];
         };
       };
+      403: components['responses']['ErrorResponse'];
+      404: components['responses']['ErrorResponse'];
+    };
+  };
+  TerminateApplicationOperation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The application id, e.g. `component~default~payments~prod`. */
+        id: components['parameters']['id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The operation is being stopped; it ends Failed, saying who stopped it. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationResponse'];
+        };
+      };
+      403: components['responses']['ErrorResponse'];
+      404: components['responses']['ErrorResponse'];
+      409: components['responses']['ErrorResponse'];
+    };
+  };
+  SuspendApplication: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The application id, e.g. `component~default~payments~prod`. */
+        id: components['parameters']['id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['AutomationRequest'];
+      };
+    };
+    responses: {
+      /** @description The application, suspended. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Application'];
+        };
+      };
+      400: components['responses']['ErrorResponse'];
+      403: components['responses']['ErrorResponse'];
+      404: components['responses']['ErrorResponse'];
+    };
+  };
+  ResumeApplication: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The application id, e.g. `component~default~payments~prod`. */
+        id: components['parameters']['id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['AutomationRequest'];
+      };
+    };
+    responses: {
+      /** @description The application, automation resumed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Application'];
+        };
+      };
+      400: components['responses']['ErrorResponse'];
       403: components['responses']['ErrorResponse'];
       404: components['responses']['ErrorResponse'];
     };

@@ -20,7 +20,10 @@ const ORDER: ChangeAction[] = [
   'created',
   'adopted',
   'configured',
+  'replaced',
   'deleted',
+  'kept',
+  'succeeded',
   'failed',
 ];
 
@@ -31,6 +34,9 @@ const PREVIEW_HEADING: Record<ChangeAction, string> = {
   deleted: 'Will be deleted',
   failed: 'Would fail',
   unchanged: 'Unchanged',
+  replaced: 'Will be replaced',
+  kept: 'Will be left in place',
+  succeeded: 'Hooks that will run',
 };
 
 const RESULT_HEADING: Record<ChangeAction, string> = {
@@ -40,6 +46,9 @@ const RESULT_HEADING: Record<ChangeAction, string> = {
   deleted: 'Deleted',
   failed: 'Failed',
   unchanged: 'Unchanged',
+  replaced: 'Replaced',
+  kept: 'Left in place',
+  succeeded: 'Hooks run',
 };
 
 /** One-line summary, e.g. "2 to create, 1 to change, 0 to delete". */

