@@ -51,6 +51,18 @@ export interface Config {
      */
     allowedRepos?: string[];
 
+    /** How long a sync waits. */
+    sync?: {
+      /**
+       * For one sync wave (or hook) to become Healthy before the sync fails
+       * (and runs its SyncFail hooks). Default 5 minutes; an object such as
+       * `{ minutes: 5 }` or an ISO 8601 duration such as `PT5M`.
+       */
+      waveTimeout?: HumanDuration | string;
+      /** For a whole sync, hooks and waves included. Default 30 minutes. */
+      timeout?: HumanDuration | string;
+    };
+
     /** Sync history. */
     history?: {
       /** Sync runs kept per application; older ones are deleted. Default 100. */

@@ -79,6 +79,11 @@ export class DefaultGitopsEngine implements GitopsEngine {
       healthChecks: options.healthChecks,
       recorder: this.recorder,
       applyConcurrency: options.applyConcurrency ?? 8,
+      syncTimeouts: {
+        waveMs: options.syncTimeouts?.waveMs ?? 5 * 60_000,
+        totalMs: options.syncTimeouts?.totalMs ?? 30 * 60_000,
+      },
+      ignoreDifferences: options.ignoreDifferences ?? [],
       cluster: (name, impersonate) => this.clusters.cluster(name, impersonate),
       clusterFor: state => this.clusters.clusterFor(state.spec),
       update: (state, facts) => this.update(state, facts),

@@ -5,6 +5,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import type { ScmIntegrations } from '@backstage/integration';
+import { durationToMilliseconds } from '@backstage/types';
 import type { HumanDuration } from '@backstage/types';
 import type {
   GitopsClusterSupplier,
@@ -51,9 +52,12 @@ export type StartableGitopsEngine = GitopsEngine & {
   stop(): Promise<void>;
 };
 
-function readInterval(config: Config): HumanDuration {
-  const key = 'gitops.reconcile.interval';
-  if (!config.has(key)) return { minutes: 3 };
+function readDuration(
+  config: Config,
+  key: string,
+  fallback: HumanDuration,
+): HumanDuration {
+  if (!config.has(key)) return fallback;
   try {
     return readDurationFromConfig(config, { key });
   } catch (error) {
@@ -63,6 +67,25 @@ function readInterval(config: Config): HumanDuration {
       }; use e.g. { minutes: 3 } or 'PT3M'`,
     );
   }
+}
+
+function readInterval(config: Config): HumanDuration {
+  return readDuration(config, 'gitops.reconcile.interval', { minutes: 3 });
+}
+
+function readSyncTimeouts(config: Config) {
+  const waveMs = durationToMilliseconds(
+    readDuration(config, 'gitops.sync.waveTimeout', { minutes: 5 }),
+  );
+  const totalMs = durationToMilliseconds(
+    readDuration(config, 'gitops.sync.timeout', { minutes: 30 }),
+  );
+  if (waveMs <= 0 || totalMs <= 0) {
+    throw new Error(
+      'gitops.sync.waveTimeout and gitops.sync.timeout must be positive',
+    );
+  }
+  return { waveMs, totalMs };
 }
 
 /**
@@ -132,5 +155,6 @@ export async function createGitopsEngine(
     leaseTtlMs: options.leaseTtlMs,
     tenancy: readTenancyRules(config),
     renderLimits: readRenderLimits(config),
+    syncTimeouts: readSyncTimeouts(config),
   });
 }

@@ -20,7 +20,7 @@ import type { ApplicationState } from './ApplicationRegistry';
 import type { PlanAuthorization } from './authorizePlan';
 import type { StatusFacts } from './applicationStatus';
 import type { RunRecorder } from './RunRecorder';
-import type { EngineEvent } from './types';
+import type { EngineEvent, IgnoreDifferenceRule } from './types';
 
 /** What the default engine is built from (see createGitopsEngine). */
 export interface DefaultGitopsEngineOptions {
@@ -47,6 +47,18 @@ export interface DefaultGitopsEngineOptions {
   tenancy?: TenancyRule[];
   /** `gitops.limits`: what one render may read and produce. */
   renderLimits?: RenderLimits;
+  /** `gitops.sync.waveTimeout` and `gitops.sync.timeout` (see `SyncTimeouts`). */
+  syncTimeouts?: Partial<SyncTimeouts>;
+  /** `gitops.ignoreDifferences`: rules for every application, before its own. */
+  ignoreDifferences?: IgnoreDifferenceRule[];
+}
+
+/** How long a sync waits. */
+export interface SyncTimeouts {
+  /** For one wave (or hook) to become Healthy before the sync fails. */
+  waveMs: number;
+  /** For the whole sync, hooks and waves included. */
+  totalMs: number;
 }
 
 /** A sync failure with the phase it ends the run in. */
@@ -71,6 +83,9 @@ export interface EngineContext {
   healthChecks: GitopsHealthCheck[];
   recorder: RunRecorder;
   applyConcurrency: number;
+  syncTimeouts: SyncTimeouts;
+  /** `gitops.ignoreDifferences`: rules for every application, before its own. */
+  ignoreDifferences: IgnoreDifferenceRule[];
   /**
    * The client and watch cache of a configured cluster; throws a
    * `SyncStageError` for others. The client impersonates `impersonate` when given.
