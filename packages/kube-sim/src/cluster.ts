@@ -41,6 +41,7 @@ import {
   strategicMerge,
 } from './strategicMerge';
 import { deepClone, deepEqual, isPlainObject, KubeObject } from './types';
+import { immutableFieldChanges } from './immutableFields';
 import { validateObject } from './validation';
 
 /** Options every write takes. */
@@ -694,6 +695,9 @@ export class Cluster {
     applyDefaults(type.kind, next, this.allocate);
     if (type.kind === 'CustomResourceDefinition') this.prepareCrd(next, live);
     const causes = validateObject(next);
+    if (live) {
+      causes.push(...immutableFieldChanges(type.group, type.kind, live, next));
+    }
     if (causes.length > 0)
       throw invalid(type.kind, meta.name ?? '', causes, type.group);
     if (live && hasGeneration(type) && specChanged(live, next)) {

@@ -35,12 +35,25 @@ export const ANNOTATION_HELM_VALUES = 'mooring.dev/helm-values';
 /** @public Helm release name. Default: the entity name; `<name>-<target>` when the entity has targets. */
 export const ANNOTATION_HELM_RELEASE = 'mooring.dev/helm-release';
 /**
+ * @public JSON list of fields Mooring neither compares nor applies, e.g.
+ * `[{"group":"apps","kind":"Deployment","jsonPointers":["/spec/replicas"]}]` or
+ * `[{"kind":"*","managedFieldsManagers":["kube-controller-manager"]}]`.
+ */
+export const ANNOTATION_IGNORE_DIFFERENCES = 'mooring.dev/ignore-differences';
+/**
  * @public Sync phase of a manifest that is a hook: `PreSync`, `Sync`, `PostSync`, `SyncFail` or
  * `PostDelete`. Helm hooks (`helm.sh/hook`) are given one when rendered.
  */
 export const ANNOTATION_HOOK = 'mooring.dev/hook';
 /** @public When a hook is deleted: `HookSucceeded`, `HookFailed` or `BeforeHookCreation`. */
 export const ANNOTATION_HOOK_DELETE_POLICY = 'mooring.dev/hook-delete-policy';
+/**
+ * @public Per-object sync options, comma-separated: `Prune=false`, `Delete=false`,
+ * `Replace=true`, `Force=true`, `SkipDryRunOnMissingResource=true`.
+ */
+export const ANNOTATION_SYNC_OPTIONS = 'mooring.dev/sync-options';
+/** @public Per-object compare options: `IgnoreExtraneous`. */
+export const ANNOTATION_COMPARE_OPTIONS = 'mooring.dev/compare-options';
 /** @public The source-location annotation Backstage already knows. */
 export const ANNOTATION_SOURCE_LOCATION = 'backstage.io/source-location';
 

@@ -110,6 +110,10 @@ export async function createTestEngine(options: {
   }[];
   /** `gitops.tenancy` (e.g. `{ rules: [...] }`); absent gives the default grant. */
   tenancy?: unknown;
+  /** `gitops.sync` (waveTimeout, timeout). */
+  sync?: unknown;
+  /** More `gitops` config, merged in as it is. */
+  gitops?: Record<string, unknown>;
 }) {
   const workingDirectory = tempDir('engine-work');
   const engine = await createGitopsEngine({
@@ -137,6 +141,8 @@ export async function createTestEngine(options: {
           : {}),
         allowedRepos: ['file:///tmp/**', 'git://127.0.0.1:*/**'],
         history: { maxRunsPerApplication: options.maxRuns ?? 100 },
+        ...(options.sync !== undefined ? { sync: options.sync as any } : {}),
+        ...(options.gitops as any),
       },
     }),
     logger: mockServices.logger.mock(),

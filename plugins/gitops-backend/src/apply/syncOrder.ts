@@ -1,5 +1,5 @@
-import { ANNOTATION_SYNC_WAVE } from '@mooring/plugin-gitops-common';
 import { KubeObject, groupOf } from '../kube/kubeObject';
+import { syncWaveOf } from './syncAnnotations';
 
 /**
  * Kinds in the order they are applied within a wave (as Helm and Argo CD do):
@@ -45,16 +45,9 @@ const KIND_ORDER = [
 
 const kindRank = new Map(KIND_ORDER.map((kind, index) => [kind, index]));
 
-/** The object's sync wave; 0 when absent. Throws on a value that is not an integer. */
+/** The object's sync wave (Mooring's or Argo CD's spelling); 0 when absent. Throws on a value that is not an integer. */
 export function syncWave(object: KubeObject): number {
-  const value = object.metadata.annotations?.[ANNOTATION_SYNC_WAVE];
-  if (value === undefined || value === '') return 0;
-  if (!/^-?\d+$/.test(value.trim())) {
-    throw new Error(
-      `${object.kind} ${object.metadata.name} has ${ANNOTATION_SYNC_WAVE}: "${value}", which is not an integer`,
-    );
-  }
-  return Number(value.trim());
+  return syncWaveOf(object);
 }
 
 /** CRDs and Namespaces go before everything, as everything else may need them. */
@@ -77,7 +70,9 @@ function compareObjects(a: KubeObject, b: KubeObject): number {
       (kindRank.get(b.kind) ?? KIND_ORDER.length) ||
     a.kind.localeCompare(b.kind) ||
     (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
-    a.metadata.name.localeCompare(b.metadata.name)
+    (a.metadata.name ?? a.metadata.generateName ?? '').localeCompare(
+      b.metadata.name ?? b.metadata.generateName ?? '',
+    )
   );
 }
 
@@ -107,4 +102,27 @@ export function applySteps(objects: KubeObject[]): KubeObject[][] {
     previous = step;
   }
   return steps;
+}
+
+/**
+ * Groups sorted objects by wave: each group is applied (kind by kind, see
+ * `applySteps`) and must be Healthy before the next starts. CRDs and
+ * Namespaces form a group of their own before the first wave.
+ */
+export function waveGroups(
+  objects: KubeObject[],
+): Array<{ wave: number; objects: KubeObject[] }> {
+  const groups: Array<{ wave: number; key: string; objects: KubeObject[] }> =
+    [];
+  for (const object of sortForApply(objects)) {
+    const wave = syncWave(object);
+    const key = `${stage(object)}/${wave}`;
+    const last = groups[groups.length - 1];
+    if (last?.key === key) last.objects.push(object);
+    else groups.push({ wave, key, objects: [object] });
+  }
+  return groups.map(({ wave, objects: members }) => ({
+    wave,
+    objects: members,
+  }));
 }

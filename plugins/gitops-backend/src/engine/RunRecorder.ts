@@ -114,6 +114,7 @@ export class RunRecorder {
       await this.store.finishRun(run.id, {
         ...result,
         finishedAt: run.finishedAt,
+        ...(run.steps?.length ? { steps: run.steps } : {}),
       });
       await this.store.trimRuns(
         applicationId,

@@ -1,4 +1,4 @@
-import type { ResourceChange } from '@mooring/plugin-gitops-common';
+import type { ResourceChange, SyncStep } from '@mooring/plugin-gitops-common';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import pLimit from 'p-limit';
 import {
@@ -9,11 +9,38 @@ import {
   mergeInventory,
   staleEntries,
 } from '../apply/inventory';
-import { applySteps, sortForDelete } from '../apply/syncOrder';
+import {
+  HookPhase,
+  hookPhases,
+  liveSyncOptions,
+  objectSyncOptions,
+} from '../apply/syncAnnotations';
+import {
+  applySteps,
+  sortForDelete,
+  syncWave,
+  waveGroups,
+} from '../apply/syncOrder';
 import { sameObject } from '../diff/normalize';
+import { objectHealth } from '../health/objectHealth';
+import type { HealthAssessment } from '../health/types';
 import type { ClusterClient } from '../kube/ClusterClient';
-import { KubeObject, describeObject, resourceRef } from '../kube/kubeObject';
+import {
+  KubeObject,
+  describeObject,
+  groupOf,
+  resourceRef,
+} from '../kube/kubeObject';
 import { prunable } from '../tenancy';
+import type { SyncTimeouts } from './engineContext';
+import {
+  SyncInterrupted,
+  Waiter,
+  checkAborted,
+  hooksOf,
+  runHook,
+  waitUntil,
+} from './hookRunner';
 import { Comparison, SyncPlan, refOfEntry } from './planSync';
 
 function errorMessage(error: unknown): string {
@@ -27,23 +54,31 @@ function changeOf(ref: { kind: string; namespace: string; name: string }) {
 /** The outcome of applying a plan: what was done, and what the application now tracks. */
 export interface AppliedPlan {
   changes: ResourceChange[];
-  /** True when a step failed, so later steps (and prune) did not run. */
+  /** True when a step failed (an object, a hook, a wave's health, time), so later steps (and prune) did not run. */
   failedStep: boolean;
+  /** Why the sync failed beyond its failed changes (a wave, the time, a termination). */
+  failure?: string;
+  /** The sync was terminated. */
+  terminated?: boolean;
   inventory: Inventory;
   /** What each applied object now is, by object key. */
   comparisons: Map<string, Comparison>;
   /** Objects that left Git but were left in place, and why (no longer tracked). */
   kept: string[];
+  /** Phases and waves, in order, with timing. */
+  steps: SyncStep[];
 }
 
-/**
- * Applies a plan step by step (CRDs and Namespaces, then sync waves, then
- * kinds), objects within a step in parallel; a failed step stops the later
- * ones. Then prunes what left Git when asked, and works out the inventory to
- * record: objects a failed step never reached stay tracked as before, and
- * stale objects that were not deleted stay tracked to be pruned later.
- */
-export async function applyPlan(input: {
+/** What a sync reports while it runs. */
+export interface SyncProgress {
+  changes: ResourceChange[];
+  done: number;
+  total: number;
+  steps: SyncStep[];
+  waitingFor?: string;
+}
+
+export interface ApplyPlanInput {
   applicationId: string;
   plan: SyncPlan;
   client: ClusterClient;
@@ -53,106 +88,491 @@ export async function applyPlan(input: {
   mayDelete?: (live: KubeObject) => Promise<string | undefined>;
   concurrency: number;
   logger: LoggerService;
-  onProgress(changes: ResourceChange[], done: number, total: number): void;
-}): Promise<AppliedPlan> {
+  onProgress(progress: SyncProgress): void;
+  /** The health of a live object (custom checks first); default: built-in checks. */
+  health?: (live: KubeObject) => HealthAssessment;
+  /** Aborted to terminate the sync. */
+  signal?: AbortSignal;
+  /** How long waves, hooks and the whole sync may take. */
+  timeouts?: SyncTimeouts;
+  /**
+   * Selective sync: only the objects this accepts are applied, in order;
+   * no hook runs, nothing waits, nothing is pruned, and the rest of the
+   * inventory stays as it was.
+   */
+  only?: (object: KubeObject) => boolean;
+  /** Polling of waits (tests make it quick). */
+  pollMs?: { first: number; most: number };
+}
+
+function hookPhaseTotal(plan: SyncPlan, phases: HookPhase[]): number {
+  return plan.hooks.filter(h =>
+    hookPhases(h.object).some(p => phases.includes(p as HookPhase)),
+  ).length;
+}
+
+function isImmutableError(error: unknown): boolean {
+  const text = errorMessage(error);
+  return /immutable|may not change|cannot change|Forbidden: updates to/i.test(
+    text,
+  );
+}
+
+/**
+ * Runs a sync of a plan, as Argo CD does: PreSync hooks (wave by wave, each
+ * waited for), then the objects wave by wave (CRDs and Namespaces first; in
+ * a wave kind by kind, objects of a kind in parallel) with the Sync hooks of
+ * each wave; a wave starts only when every object of the one before is
+ * Healthy. Then prune what left Git (`Prune=false` objects stay), then, once
+ * every object is Healthy, the PostSync hooks. When anything fails (an
+ * object, a hook, a wave turning Degraded, a timeout) the later steps do not
+ * run and the SyncFail hooks do; a terminated sync runs nothing more.
+ * Finally it works out the inventory to record: objects a failed step never
+ * reached stay tracked as before, and stale objects that were not deleted
+ * stay tracked to be pruned later.
+ */
+export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
   const { plan, client } = input;
-  const byObject = new Map(plan.objects.map(p => [p.object, p]));
-  const objects = plan.objects.map(p => p.object);
+  const health = input.health ?? (live => objectHealth(live));
+  const selective = Boolean(input.only);
+  const planned = input.only
+    ? plan.objects.filter(p => input.only!(p.object))
+    : plan.objects;
+  const byObject = new Map(planned.map(p => [p.object, p]));
+  const objects = planned.map(p => p.object);
+  const hooks = selective ? [] : plan.hooks.map(h => h.object);
   const changes: ResourceChange[] = [];
   const comparisons = new Map<string, Comparison>();
   const uids = new Map<string, string>();
   const kept: string[] = [];
+  const steps: SyncStep[] = [];
   const adopted = new Set(plan.adopted.map(ref => entryKey(ref)));
   const limit = pLimit(input.concurrency);
+  const timeouts = input.timeouts ?? {
+    waveMs: 5 * 60_000,
+    totalMs: 30 * 60_000,
+  };
+  const total =
+    objects.length +
+    (selective ? 0 : hookPhaseTotal(plan, ['PreSync', 'Sync', 'PostSync']));
+  let waitingFor: string | undefined;
+  const progress = () =>
+    input.onProgress({
+      changes,
+      done: changes.filter(c => c.action !== 'kept').length,
+      total: Math.max(total, changes.length),
+      steps,
+      waitingFor,
+    });
+  const waiter: Waiter = {
+    client,
+    health,
+    signal: input.signal,
+    deadline: Date.now() + timeouts.totalMs,
+    waveMs: timeouts.waveMs,
+    pollMs: input.pollMs,
+    waiting(what) {
+      waitingFor = what;
+      if (what && steps.length)
+        steps[steps.length - 1].message = `Waiting for ${what}`;
+      progress();
+    },
+  };
+  const record = (change: ResourceChange) => {
+    changes.push(change);
+    progress();
+    return change;
+  };
+  const beginStep = (phase: SyncStep['phase'], wave: number, count: number) => {
+    const step: SyncStep = {
+      phase,
+      wave,
+      startedAt: new Date().toISOString(),
+      objects: count,
+    };
+    steps.push(step);
+    progress();
+    return step;
+  };
+  const endStep = (step: SyncStep, message?: string) => {
+    step.finishedAt = new Date().toISOString();
+    if (message) step.message = message;
+    else delete step.message;
+    progress();
+  };
 
   const applyOne = async (object: KubeObject): Promise<ResourceChange> => {
-    const planned = byObject.get(object)!;
-    const change = changeOf(resourceRef(object));
-    if (planned.action === 'unchanged') {
+    const entry = byObject.get(object)!;
+    const ref = resourceRef(object);
+    const wave = syncWave(object);
+    const change = { ...changeOf(ref), ...(wave ? { wave } : {}) };
+    if (entry.action === 'unchanged') {
       return { ...change, action: 'unchanged' };
     }
+    const options = objectSyncOptions(object);
     try {
-      const result = await client.apply(object);
-      if (result.metadata.uid) {
-        uids.set(planned.key, String(result.metadata.uid));
+      let result: KubeObject;
+      let action: ResourceChange['action'] | undefined;
+      let message: string | undefined;
+      if (entry.live && options.force) {
+        await recreate(entry.live);
+        result = await client.create(object);
+        action = 'replaced';
+        message = 'Deleted and created again (Force=true)';
+      } else if (entry.live && options.replace) {
+        try {
+          result = await client.replace(
+            object,
+            String(entry.live.metadata.resourceVersion),
+          );
+          message = 'Replaced (Replace=true)';
+        } catch (error) {
+          if (!isImmutableError(error)) throw error;
+          await recreate(entry.live);
+          result = await client.create(object);
+          message = `Deleted and created again (Replace=true): ${errorMessage(
+            error,
+          )}`;
+        }
+        action = 'replaced';
+      } else if (!entry.live && (options.replace || options.force)) {
+        result = await client.create(object);
+      } else {
+        try {
+          result = await client.apply(object);
+        } catch (error) {
+          if (entry.live && isImmutableError(error)) {
+            throw new Error(
+              `${errorMessage(
+                error,
+              )}. To change it, add the annotation mooring.dev/sync-options: Replace=true (or Force=true) to the manifest`,
+            );
+          }
+          throw error;
+        }
       }
-      comparisons.set(planned.key, {
-        desiredHash: planned.desiredHash,
+      if (result.metadata.uid) {
+        uids.set(entry.key, String(result.metadata.uid));
+      }
+      comparisons.set(entry.key, {
+        desiredHash: entry.desiredHash,
         inSync: true,
         expected: result,
         liveResourceVersion: result.metadata.resourceVersion as string,
       });
-      if (!planned.live) return { ...change, action: 'created' };
-      if (adopted.has(planned.key)) return { ...change, action: 'adopted' };
+      if (action) return { ...change, action, ...(message ? { message } : {}) };
+      if (!entry.live) return { ...change, action: 'created' };
+      if (adopted.has(entry.key)) return { ...change, action: 'adopted' };
       return {
         ...change,
-        action: sameObject(result, planned.live) ? 'unchanged' : 'configured',
+        action: sameObject(result, entry.live) ? 'unchanged' : 'configured',
       };
     } catch (error) {
       return { ...change, action: 'failed', message: errorMessage(error) };
     }
   };
+  const recreate = async (live: KubeObject) => {
+    const uid = live.metadata.uid as string | undefined;
+    await client.delete(live, { uid });
+    await waitUntil(
+      waiter,
+      `${describeObject({
+        kind: live.kind,
+        namespace: live.metadata.namespace,
+        name: live.metadata.name,
+      })} to be deleted before it is created again`,
+      async () => {
+        const now = await client.get(live);
+        return !now || now.metadata.uid !== uid ? true : undefined;
+      },
+    );
+  };
 
-  let failedStep = false;
-  for (const step of applySteps(objects)) {
+  /** Applies one wave kind by kind; false when an object failed. */
+  const applyWave = async (members: KubeObject[]): Promise<boolean> => {
+    for (const step of applySteps(members)) {
+      checkAborted(input.signal);
+      const results = await Promise.all(
+        step.map(object => limit(async () => record(await applyOne(object)))),
+      );
+      if (results.some(r => r.action === 'failed')) return false;
+    }
+    return true;
+  };
+
+  /** Runs hooks of one wave in parallel; false when one failed. */
+  const runHooks = async (
+    phase: HookPhase,
+    wave: number,
+    members: KubeObject[],
+    runner: Waiter = waiter,
+  ): Promise<boolean> => {
     const results = await Promise.all(
-      step.map(object =>
-        limit(async () => {
-          const result = await applyOne(object);
-          changes.push(result);
-          input.onProgress(changes, changes.length, objects.length);
-          return result;
-        }),
+      members.map(hook =>
+        limit(async () => record(await runHook(runner, hook, phase, wave))),
       ),
     );
-    if (results.some(r => r.action === 'failed')) {
-      failedStep = true;
-      break;
+    return !results.some(r => r.action === 'failed');
+  };
+
+  /** Waits until every object is Healthy (or Suspended); throws when one is Degraded. */
+  const waitHealthy = async (members: KubeObject[], what: string) => {
+    let waitingOn = members;
+    await waitUntil(waiter, what, async () => {
+      const still: KubeObject[] = [];
+      for (const object of waitingOn) {
+        const live = await client.get(object);
+        const assessed = live
+          ? health(live)
+          : ({ status: 'Missing', message: 'Not in the cluster' } as const);
+        if (assessed.status === 'Degraded') {
+          throw new WaveDegraded(
+            `${describeObject({
+              kind: object.kind,
+              namespace: object.metadata.namespace,
+              name: object.metadata.name,
+            })} is Degraded${assessed.message ? `: ${assessed.message}` : ''}`,
+          );
+        }
+        if (assessed.status !== 'Healthy' && assessed.status !== 'Suspended') {
+          still.push(object);
+        }
+      }
+      waitingOn = still;
+      if (still.length) {
+        waiter.waiting(
+          `${what}: ${still
+            .slice(0, 3)
+            .map(o => `${o.kind} ${o.metadata.name}`)
+            .join(', ')}${
+            still.length > 3 ? ` and ${still.length - 3} more` : ''
+          }`,
+        );
+        return undefined;
+      }
+      return true;
+    });
+  };
+
+  let failedStep = false;
+  let failure: string | undefined;
+  let terminated = false;
+  const fail = (message?: string) => {
+    failedStep = true;
+    if (message && !failure) failure = message;
+  };
+  try {
+    // 1. PreSync hooks, wave by wave.
+    for (const group of hooksOf(hooks, 'PreSync', syncWave)) {
+      const step = beginStep('PreSync', group.wave, group.hooks.length);
+      const ok = await runHooks('PreSync', group.wave, group.hooks);
+      endStep(step, ok ? undefined : 'A hook failed');
+      if (!ok) {
+        fail();
+        break;
+      }
     }
+    // 2. The objects and the Sync hooks, wave by wave; each wave waits for
+    //    the one before to be Healthy.
+    const syncHooks = hooksOf(hooks, 'Sync', syncWave);
+    const groups = mergeWaves(waveGroups(objects), syncHooks);
+    const postSync = hooksOf(hooks, 'PostSync', syncWave);
+    for (let i = 0; i < groups.length && !failedStep; i++) {
+      const group = groups[i];
+      const step = beginStep(
+        'Sync',
+        group.wave,
+        group.objects.length + group.hooks.length,
+      );
+      if (!(await applyWave(group.objects))) {
+        endStep(step, 'An object failed to apply');
+        fail();
+        break;
+      }
+      if (!(await runHooks('Sync', group.wave, group.hooks))) {
+        endStep(step, 'A hook failed');
+        fail();
+        break;
+      }
+      const last = i === groups.length - 1;
+      if (!selective && (!last || postSync.length) && group.objects.length) {
+        try {
+          await waitHealthy(
+            group.objects,
+            last
+              ? 'every object to be Healthy'
+              : `wave ${group.wave} to be Healthy`,
+          );
+          step.healthyAt = new Date().toISOString();
+        } catch (error) {
+          if (!(error instanceof WaveDegraded)) {
+            endStep(step, errorMessage(error));
+            throw error;
+          }
+          endStep(step, errorMessage(error));
+          fail(`Wave ${group.wave}: ${errorMessage(error)}`);
+          break;
+        }
+      }
+      endStep(step);
+    }
+    // 3. Prune what left Git.
+    let survivors = selective
+      ? []
+      : staleEntries(input.previousInventory, inventoryOf(objects));
+    if (input.prune && !failedStep && !selective) {
+      checkAborted(input.signal);
+      const pruned = await pruneObjects({
+        applicationId: input.applicationId,
+        client,
+        entries: survivors,
+        logger: input.logger,
+        mayDelete: input.mayDelete,
+        mode: 'prune',
+      });
+      for (const change of pruned.changes) record(change);
+      survivors = pruned.survivors;
+      kept.push(...pruned.kept);
+      if (pruned.changes.some(c => c.action === 'failed')) fail();
+    }
+    // 4. PostSync hooks, once everything is Healthy.
+    for (const group of failedStep ? [] : postSync) {
+      const step = beginStep('PostSync', group.wave, group.hooks.length);
+      const ok = await runHooks('PostSync', group.wave, group.hooks);
+      endStep(step, ok ? undefined : 'A hook failed');
+      if (!ok) {
+        fail();
+        break;
+      }
+    }
+    return finish(survivors);
+  } catch (error) {
+    if (!(error instanceof SyncInterrupted)) throw error;
+    terminated = error.reason === 'terminated';
+    fail(error.message);
+    const last = steps[steps.length - 1];
+    if (last && !last.finishedAt) endStep(last, error.message);
+    return finish(
+      selective
+        ? []
+        : staleEntries(input.previousInventory, inventoryOf(objects)),
+    );
   }
 
-  const next = inventoryOf(objects);
-  let survivors = staleEntries(input.previousInventory, next);
-  if (input.prune && !failedStep) {
-    const pruned = await pruneObjects({
-      applicationId: input.applicationId,
-      client,
-      entries: survivors,
-      logger: input.logger,
-      mayDelete: input.mayDelete,
-    });
-    changes.push(...pruned.changes);
-    survivors = pruned.survivors;
-    kept.push(...pruned.kept);
-  }
-  const applied = failedStep
-    ? inventoryOf(
-        objects.filter(o =>
-          changes.some(
-            c =>
-              c.action !== 'failed' &&
-              c.kind === o.kind &&
-              c.name === o.metadata.name &&
-              c.namespace === (o.metadata.namespace ?? ''),
+  async function finish(survivors: Inventory): Promise<AppliedPlan> {
+    // 5. A failed sync runs its SyncFail hooks (not a terminated one), with
+    //    a wave's time of their own.
+    if (failedStep && !terminated && !selective) {
+      const failHooks = hooksOf(hooks, 'SyncFail', syncWave);
+      const runner: Waiter = {
+        ...waiter,
+        deadline: Date.now() + timeouts.waveMs,
+      };
+      for (const group of failHooks) {
+        const step = beginStep('SyncFail', group.wave, group.hooks.length);
+        try {
+          const ok = await runHooks(
+            'SyncFail',
+            group.wave,
+            group.hooks,
+            runner,
+          );
+          endStep(step, ok ? undefined : 'A hook failed');
+        } catch (error) {
+          endStep(step, errorMessage(error));
+          break;
+        }
+      }
+    }
+    const applied = failedStep
+      ? inventoryOf(
+          objects.filter(o =>
+            changes.some(
+              c =>
+                !c.hook &&
+                c.action !== 'failed' &&
+                c.kind === o.kind &&
+                c.name === o.metadata.name &&
+                c.namespace === (o.metadata.namespace ?? ''),
+            ),
           ),
-        ),
-      ).concat(input.previousInventory)
-    : next;
-  return {
-    changes,
-    failedStep,
-    inventory: mergeInventory(
-      recordedInventory(applied, {
-        planned: plan.objects,
-        applied: uids,
-        adopted,
-        previous: input.previousInventory,
-      }),
-      survivors,
-    ),
-    comparisons,
-    kept,
-  };
+        ).concat(input.previousInventory)
+      : selective
+      ? inventoryOf(objects).concat(input.previousInventory)
+      : inventoryOf(objects);
+    return {
+      changes,
+      failedStep,
+      ...(failure ? { failure } : {}),
+      ...(terminated ? { terminated } : {}),
+      inventory: mergeInventory(
+        recordedInventory(dedupe(applied), {
+          planned: plan.objects,
+          applied: uids,
+          adopted,
+          previous: input.previousInventory,
+        }),
+        survivors,
+      ),
+      comparisons,
+      kept,
+      steps,
+    };
+  }
+}
+
+/** A wave's object turned Degraded: the wave fails at once. */
+class WaveDegraded extends Error {}
+
+function dedupe(inventory: Inventory): Inventory {
+  const byKey = new Map<string, InventoryEntry>();
+  for (const entry of inventory) {
+    const key = entryKey(entry);
+    if (!byKey.has(key)) byKey.set(key, entry);
+  }
+  return [...byKey.values()];
+}
+
+/** Object waves and Sync hook waves, merged by wave in order. */
+function mergeWaves(
+  objectWaves: Array<{ wave: number; objects: KubeObject[]; first?: boolean }>,
+  hookWaves: Array<{ wave: number; hooks: KubeObject[] }>,
+): Array<{ wave: number; objects: KubeObject[]; hooks: KubeObject[] }> {
+  const merged = objectWaves.map(w => ({
+    wave: w.wave,
+    objects: w.objects,
+    hooks: [] as KubeObject[],
+    crdsAndNamespaces: w.objects.every(isFoundation),
+  }));
+  for (const hookWave of hookWaves) {
+    const same = merged.find(
+      m => !m.crdsAndNamespaces && m.wave === hookWave.wave,
+    );
+    if (same) {
+      same.hooks.push(...hookWave.hooks);
+      continue;
+    }
+    let at = merged.findIndex(
+      m => !m.crdsAndNamespaces && m.wave > hookWave.wave,
+    );
+    if (at < 0) at = merged.length;
+    merged.splice(at, 0, {
+      wave: hookWave.wave,
+      objects: [],
+      hooks: hookWave.hooks,
+      crdsAndNamespaces: false,
+    });
+  }
+  return merged.map(({ wave, objects, hooks }) => ({ wave, objects, hooks }));
+}
+
+function isFoundation(object: KubeObject): boolean {
+  const group = groupOf(object);
+  return (
+    (object.kind === 'CustomResourceDefinition' &&
+      group === 'apiextensions.k8s.io') ||
+    (object.kind === 'Namespace' && group === '')
+  );
 }
 
 /**
@@ -198,6 +618,11 @@ export async function pruneObjects(input: {
   entries: InventoryEntry[];
   logger: LoggerService;
   mayDelete?: (live: KubeObject) => Promise<string | undefined>;
+  /**
+   * `prune`: objects that left Git (`Prune=false` ones stay); `remove`: the
+   * objects of a removed application (`Delete=false` ones stay).
+   */
+  mode?: 'prune' | 'remove';
 }): Promise<{
   changes: ResourceChange[];
   survivors: InventoryEntry[];
@@ -240,6 +665,18 @@ export async function pruneObjects(input: {
             input.applicationId
           }: it existed before the application took it over`,
         );
+        continue;
+      }
+      const options = liveSyncOptions(live);
+      const keep =
+        (input.mode ?? 'prune') === 'prune'
+          ? options.noPrune && 'Prune=false'
+          : options.noDelete && 'Delete=false';
+      if (keep) {
+        // Its manifest asks to be left in place: stop tracking it.
+        const why = `${describeObject(entry)} (${keep})`;
+        kept.push(why);
+        changes.push({ ...change, action: 'kept', message: keep });
         continue;
       }
       const refused = await input.mayDelete?.(live);

@@ -1,3 +1,4 @@
+import { ignoresExtraneous, liveSyncOptions } from '../apply/syncAnnotations';
 import {
   ApplicationResource,
   HealthStatus,
@@ -125,11 +126,18 @@ export async function compareApplication(input: {
     resources.filter((_, i) => !plan.objects[i].refused).map(r => r.health),
   );
   for (const { entry, live } of plan.stale) {
+    // `IgnoreExtraneous`: left Git, and does not make the application OutOfSync.
+    const extraneousIgnored = ignoresExtraneous(live);
+    const options = liveSyncOptions(live);
     resources.push({
       ...entry,
-      sync: 'OutOfSync',
+      sync: extraneousIgnored ? 'Synced' : 'OutOfSync',
       health: objectHealth(live, healthChecks).status,
-      healthMessage: 'No longer in Git; pruned on the next sync with prune',
+      healthMessage: options.noPrune
+        ? 'No longer in Git; left in place by the next sync (Prune=false)'
+        : extraneousIgnored
+        ? 'No longer in Git (IgnoreExtraneous); pruned on the next sync with prune'
+        : 'No longer in Git; pruned on the next sync with prune',
     });
   }
   resources.sort((a, b) =>

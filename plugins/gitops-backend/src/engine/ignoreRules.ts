@@ -14,3 +14,11 @@ export function withoutIgnoredFields(
   if (!rules?.length) return desired;
   return desired;
 }
+
+/** The rules of one application: `gitops.ignoreDifferences`, then its own. */
+export function ignoreRulesFor(
+  ctx: { ignoreDifferences?: readonly IgnoreDifferenceRule[] },
+  spec: { ignoreDifferences?: readonly IgnoreDifferenceRule[] },
+): IgnoreDifferenceRule[] {
+  return [...(ctx.ignoreDifferences ?? []), ...(spec.ignoreDifferences ?? [])];
+}

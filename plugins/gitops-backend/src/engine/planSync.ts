@@ -2,7 +2,12 @@ import pLimit from 'p-limit';
 import { Inventory, inventoryOf, staleEntries } from '../apply/inventory';
 import type { InventoryEntry } from '../apply/inventory';
 import { sameObject, stableStringify } from '../diff/normalize';
-import { KubeObject, isTrackedBy, keyOfObject } from '../kube/kubeObject';
+import {
+  KubeObject,
+  describeObject,
+  isTrackedBy,
+  keyOfObject,
+} from '../kube/kubeObject';
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
 import { clusterAllowed } from '../tenancy';
 import { PlanAuthorization, authorizePlan } from './authorizePlan';
@@ -59,6 +64,17 @@ export interface SyncPlan {
   refusal?: string;
   /** Live objects without a tracking id that a sync would take over. */
   adopted: ResourceRef[];
+  /** The hooks of the revision, judged against the grant like every object. */
+  hooks: PlannedHook[];
+}
+
+/** A hook a sync would run. */
+export interface PlannedHook {
+  object: KubeObject;
+  /** The hook of an earlier sync with the same name, when it is still there. */
+  live?: KubeObject;
+  /** Why the owner's grant (or another owner of the name) refuses it. */
+  refused?: string;
 }
 
 export interface PlanSyncInput {
@@ -138,18 +154,70 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
       }),
     ),
   );
-  // 2. The trust boundary, before anything is sent to the server.
+  const hooks = rendered.hooks ?? [];
+  const hookLives = await Promise.all(
+    hooks.map(hook =>
+      limit(async () =>
+        clusterRefused || !hook.metadata.name
+          ? undefined
+          : input.live(hook).catch(() => undefined),
+      ),
+    ),
+  );
+  // 2. The trust boundary, before anything is sent to the server: hooks
+  //    are judged like every object (under the name they would get).
   const verdict = input.authorization
     ? await authorizePlan({
         applicationId: input.applicationId,
-        objects: rendered.objects.map((object, i) => ({
-          object,
-          live: lives[i].live,
-        })),
+        objects: [
+          ...rendered.objects.map((object, i) => ({
+            object,
+            live: lives[i].live,
+          })),
+          ...hooks.map((hook, i) => ({
+            object: hookAsNamed(hook),
+            live: hookLives[i],
+          })),
+        ],
         authorization: input.authorization,
       })
     : { adopted: [], refused: new Map<number, string>() };
   const { refused, ...judgement } = verdict;
+  const plannedHooks: PlannedHook[] = hooks.map((object, i) => {
+    const live = hookLives[i];
+    const reason =
+      refused.get(rendered.objects.length + i) ??
+      (live && !isTrackedBy(input.applicationId, live)
+        ? `${describeObject({
+            kind: live.kind,
+            namespace: live.metadata.namespace,
+            name: live.metadata.name,
+          })} exists and is not a hook of this application; running the hook would delete it`
+        : undefined);
+    return { object, live, ...(reason ? { refused: reason } : {}) };
+  });
+  const hookRefusals = plannedHooks
+    .filter(
+      h =>
+        h.refused &&
+        !refused.has(rendered.objects.length + hooks.indexOf(h.object)),
+    )
+    .map(h => h.refused!);
+  if (hookRefusals.length) {
+    judgement.refusal = [judgement.refusal, ...hookRefusals]
+      .filter(Boolean)
+      .join('; ');
+  }
+  // Adopting is for objects; a hook's name is never taken over.
+  judgement.adopted = judgement.adopted.filter(
+    ref =>
+      !hooks.some(
+        h =>
+          h.kind === ref.kind &&
+          h.metadata.name === ref.name &&
+          (h.metadata.namespace ?? '') === ref.namespace,
+      ),
+  );
   // Objects the grant refuses are never sent to the server (not even as a
   // dry run); the others still are, so their diff is what the server makes.
   const { dryRun } = input;
@@ -254,7 +322,19 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
       stale.push({ entry, live });
     }
   }
-  return { objects, stale, comparisons, ...judgement };
+  return { objects, stale, comparisons, ...judgement, hooks: plannedHooks };
+}
+
+/** A hook as it is judged: one with generateName under its prefix and a star. */
+function hookAsNamed(hook: KubeObject): KubeObject {
+  if (hook.metadata.name) return hook;
+  return {
+    ...hook,
+    metadata: {
+      ...hook.metadata,
+      name: `${hook.metadata.generateName ?? ''}*`,
+    },
+  };
 }
 
 /** Live objects as the watch cache has them, for `PlanSyncInput.live`. */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { ResourceChange, SyncRun } from '@mooring/plugin-gitops-common';
-import { sortForApply } from '../apply/syncOrder';
+import { hookPhases, liveSyncOptions } from '../apply/syncAnnotations';
+import { sortForApply, syncWave } from '../apply/syncOrder';
 import { changeSummary } from '../apply/changeSummary';
 import { resourceRef } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
@@ -66,11 +67,32 @@ export async function previewSync(
     );
     if (change && change.action !== 'failed') change.action = 'adopted';
   }
-  if (options.prune ?? spec.policy.prune) {
-    for (const { entry } of plan.stale) {
+  if ((options.prune ?? spec.policy.prune) && !options.resources?.length) {
+    for (const { entry, live } of plan.stale) {
       const { kind, namespace, name } = entry;
-      changes.push({ kind, namespace, name, action: 'deleted' });
+      changes.push(
+        liveSyncOptions(live).noPrune
+          ? { kind, namespace, name, action: 'kept', message: 'Prune=false' }
+          : { kind, namespace, name, action: 'deleted' },
+      );
     }
+  }
+  // The hooks it would run (a selective sync runs none).
+  for (const { object } of options.resources?.length ? [] : plan.hooks) {
+    const phases = hookPhases(object).filter(
+      (p): p is Exclude<typeof p, 'Skip' | 'PostDelete' | 'SyncFail'> =>
+        p !== 'Skip' && p !== 'PostDelete' && p !== 'SyncFail',
+    );
+    if (!phases.length) continue;
+    changes.push({
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? '',
+      name: object.metadata.name ?? `${object.metadata.generateName ?? ''}*`,
+      action: 'succeeded',
+      hook: phases[0],
+      wave: syncWave(object),
+      message: `Runs as a ${phases.join(', ')} hook`,
+    });
   }
   const run: SyncRun = {
     id: crypto.randomUUID(),

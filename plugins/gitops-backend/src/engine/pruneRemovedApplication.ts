@@ -2,6 +2,37 @@ import type { ApplicationState } from './ApplicationRegistry';
 import { pruneObjects } from './applyPlan';
 import { deletionGuard } from './authorizePlan';
 import type { EngineContext } from './engineContext';
+import { syncWave } from '../apply/syncOrder';
+import { objectHealth } from '../health/objectHealth';
+import type { KubeObject } from '../kube/kubeObject';
+import { checkTenancy } from '../tenancy';
+import type { PlanAuthorization } from './authorizePlan';
+import { Waiter, hooksOf, runHook } from './hookRunner';
+
+/**
+ * A PostDelete hook may only run where the grant lets the application
+ * create it (judged as every object is; kinds of unknown scope are not run).
+ */
+function authorized(hook: KubeObject, authorization: PlanAuthorization) {
+  const named = hook.metadata.name
+    ? hook
+    : {
+        ...hook,
+        metadata: {
+          ...hook.metadata,
+          name: `${hook.metadata.generateName ?? ''}*`,
+        },
+      };
+  return (
+    checkTenancy({
+      objects: [named],
+      grant: authorization.grant,
+      cluster: authorization.cluster,
+      destinationNamespace: authorization.destinationNamespace,
+      scopeOf: () => (hook.metadata.namespace ? 'Namespaced' : 'Cluster'),
+    }).violations.length === 0
+  );
+}
 
 /**
  * Deletes what a removed application applied: the objects of its inventory
@@ -31,6 +62,7 @@ export async function pruneRemovedApplication(
         applicationId: spec.id,
         objectsIn,
       }),
+      mode: 'remove',
     });
     if (survivors.length) {
       await ctx.store.saveInventory(spec.id, {
@@ -45,6 +77,30 @@ export async function pruneRemovedApplication(
       );
     }
     await ctx.store.deleteInventory(spec.id);
+    // PostDelete hooks of the last rendered revision, once all is deleted.
+    const postDelete = hooksOf(
+      (state.rendered?.hooks ?? []).filter(hook =>
+        authorized(hook, authorization),
+      ),
+      'PostDelete',
+      syncWave,
+    );
+    const waiter: Waiter = {
+      client,
+      health: live => objectHealth(live, ctx.healthChecks),
+      deadline: Date.now() + ctx.syncTimeouts.totalMs,
+      waveMs: ctx.syncTimeouts.waveMs,
+      waiting: () => {},
+    };
+    for (const group of postDelete) {
+      for (const hook of group.hooks) {
+        const result = await runHook(waiter, hook, 'PostDelete', group.wave);
+        (result.action === 'failed' ? ctx.logger.warn : ctx.logger.info).call(
+          ctx.logger,
+          `PostDelete hook ${result.kind} ${result.name} of removed application ${spec.id}: ${result.message}`,
+        );
+      }
+    }
     ctx.logger.info(
       `Deleted ${changes.length} object(s) of removed application ${spec.id}${
         kept.length ? `; left in place: ${kept.join('; ')}` : ''

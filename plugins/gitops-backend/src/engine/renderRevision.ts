@@ -1,4 +1,5 @@
 import type { GitopsRenderer } from '@mooring/plugin-gitops-node';
+import { isHook } from '../apply/syncAnnotations';
 import { sortForApply } from '../apply/syncOrder';
 import { stableStringify } from '../diff/normalize';
 import { KubeObject, keyOfObject } from '../kube/kubeObject';
@@ -17,8 +18,13 @@ import type { ApplicationSpec } from './types';
 /** An application rendered at one commit. */
 export interface RenderedRevision {
   sha: string;
-  /** The objects to apply, in no particular order. */
+  /** The objects to apply, in no particular order (hooks not among them). */
   objects: KubeObject[];
+  /**
+   * Hooks (`mooring.dev/hook`, Argo CD's, or mapped from Helm's): run in
+   * their phase of a sync, never compared, never tracked.
+   */
+  hooks?: KubeObject[];
   /** Each object's stable serialisation, by object key: a change shows as a different hash. */
   hashes: Map<string, string>;
   /** The objects depend only on files below the application's path. */
@@ -112,12 +118,15 @@ export async function renderRevision(
       ? await render(folder).catch(() => undefined)
       : undefined;
   if (!result?.selfContained) result = await render();
-  const { objects, selfContained } = result;
+  const { selfContained } = result;
+  const objects = result.objects.filter(o => !isHook(o));
+  const hooks = result.objects.filter(isHook);
   // Waves must parse before anything is applied.
-  sortForApply(objects);
+  sortForApply(result.objects);
   return scoped({
     sha,
     objects,
+    hooks,
     hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
     selfContained,
   });

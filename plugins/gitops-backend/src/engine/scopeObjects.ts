@@ -29,23 +29,26 @@ export async function scopeObjects(
   },
 ): Promise<RenderedRevision> {
   const scopes = new Map<string, ObjectScope | undefined>();
+  const hooks = rendered.hooks ?? [];
   await Promise.all(
-    [...new Set(rendered.objects.map(o => `${o.apiVersion}\n${o.kind}`))].map(
-      async key => {
-        const [apiVersion, kind] = key.split('\n');
-        // A cluster that cannot answer now is judged when it can; comparing
-        // with it fails on its own and says so.
-        scopes.set(
-          key,
-          await options.scopeOf(apiVersion, kind).catch(() => undefined),
-        );
-      },
-    ),
+    [
+      ...new Set(
+        [...rendered.objects, ...hooks].map(o => `${o.apiVersion}\n${o.kind}`),
+      ),
+    ].map(async key => {
+      const [apiVersion, kind] = key.split('\n');
+      // A cluster that cannot answer now is judged when it can; comparing
+      // with it fails on its own and says so.
+      scopes.set(
+        key,
+        await options.scopeOf(apiVersion, kind).catch(() => undefined),
+      );
+    }),
   );
   let changed = false;
   let unscoped = false;
   const seen = new Set<string>();
-  const objects = rendered.objects.map(original => {
+  const scopeOne = (original: KubeObject): KubeObject => {
     const scope = scopes.get(`${original.apiVersion}\n${original.kind}`);
     let object: KubeObject = original;
     if (!scope) {
@@ -60,6 +63,11 @@ export async function scopeObjects(
       );
     }
     if (object !== original) changed = true;
+    return object;
+  };
+  const scopedHooks = hooks.map(scopeOne);
+  const objects = rendered.objects.map(original => {
+    const object = scopeOne(original);
     const key = keyOfObject(object);
     if (seen.has(key)) {
       throw new Error(
@@ -77,6 +85,7 @@ export async function scopeObjects(
   return {
     ...rendered,
     objects,
+    hooks: scopedHooks,
     hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
     unscoped,
   };

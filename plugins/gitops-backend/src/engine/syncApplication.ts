@@ -5,7 +5,10 @@ import type {
   SyncRun,
 } from '@mooring/plugin-gitops-common';
 import { changeSummary } from '../apply/changeSummary';
-import type { KubeObject } from '../kube/kubeObject';
+import { objectHealth } from '../health/objectHealth';
+import { KubeObject, groupOf } from '../kube/kubeObject';
+import { SyncInterrupted, checkAborted } from './hookRunner';
+import { ignoreRulesFor } from './ignoreRules';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applyPlan } from './applyPlan';
 import { deletionGuard } from './authorizePlan';
@@ -13,14 +16,14 @@ import { EngineContext, SyncStageError, errorMessage } from './engineContext';
 import { liveFrom, planSync } from './planSync';
 import { renderFor } from './renderRevision';
 import { recordSyncOutcome } from './syncPolicy';
-import type { ApplicationSpec, SyncOptions } from './types';
+import type { ApplicationSpec, ObjectSelector, SyncOptions } from './types';
 
 /** The operation a run stands for, as the application's status shows it. */
 export function runOperation(
   spec: ApplicationSpec,
   run: SyncRun,
-  options: { prune?: boolean },
-  progress?: { done: number; total: number },
+  options: { prune?: boolean; resources?: ObjectSelector[] },
+  progress?: { done: number; total: number; waitingFor?: string },
 ): Operation {
   return {
     id: run.id,
@@ -33,9 +36,36 @@ export function runOperation(
     message: run.message,
     dryRun: Boolean(run.dryRun),
     prune: Boolean(options.prune ?? spec.policy.prune),
-    progress,
+    progress: progress && { done: progress.done, total: progress.total },
     changes: run.changes,
+    ...(run.steps?.length ? { steps: run.steps } : {}),
+    ...(progress?.waitingFor ? { waitingFor: progress.waitingFor } : {}),
+    ...(options.resources?.length
+      ? {
+          resources: options.resources.map(r => ({
+            ...(r.group !== undefined ? { group: r.group } : {}),
+            kind: r.kind,
+            ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+            name: r.name,
+          })),
+        }
+      : {}),
   };
+}
+
+/** True when the object is one a selective sync names. */
+export function selects(
+  selectors: ObjectSelector[],
+): (object: KubeObject) => boolean {
+  return object =>
+    selectors.some(
+      s =>
+        s.kind === object.kind &&
+        s.name === object.metadata.name &&
+        (s.group === undefined || s.group === groupOf(object)) &&
+        (s.namespace === undefined ||
+          s.namespace === (object.metadata.namespace ?? '')),
+    );
 }
 
 /**
@@ -130,6 +160,7 @@ export async function syncApplication(
             ? liveFrom(cache)(ref)
             : client.get(ref),
         authorization,
+        ignoreDifferences: ignoreRulesFor(ctx, spec),
       }),
     );
     if (plan.refusal) {
@@ -148,7 +179,23 @@ export async function syncApplication(
         client.ensureNamespace(spec.destination.namespace),
       );
     }
-    // 4. Apply step by step, then prune what left Git.
+    // A selective sync names objects of the application only.
+    const only = options.resources?.length
+      ? selects(options.resources)
+      : undefined;
+    if (only && !plan.objects.some(p => only(p.object))) {
+      throw new SyncStageError(
+        'Failed',
+        `No object of the application matches ${options
+          .resources!.map(r =>
+            [r.group, r.kind, r.namespace, r.name].filter(Boolean).join('/'),
+          )
+          .join(', ')}`,
+      );
+    }
+    checkAborted(state.abort?.signal);
+    // 4. Hooks and waves in order, each wave waiting for the one before;
+    //    then prune what left Git, then the PostSync hooks.
     const applied = await applyPlan({
       applicationId: spec.id,
       plan,
@@ -161,43 +208,60 @@ export async function syncApplication(
       }),
       concurrency: ctx.applyConcurrency,
       logger: ctx.logger,
-      onProgress(done, count, total) {
+      health: live => objectHealth(live, ctx.healthChecks),
+      signal: state.abort?.signal,
+      timeouts: ctx.syncTimeouts,
+      only,
+      onProgress({ changes: done, done: count, total, steps, waitingFor }) {
         run.changes = done;
+        run.steps = steps;
         ctx.update(state, {
-          operation: runOperation(spec, run, options, { done: count, total }),
+          operation: runOperation(spec, run, options, {
+            done: count,
+            total,
+            waitingFor,
+          }),
         });
       },
     });
     changes = applied.changes;
+    run.steps = applied.steps;
     for (const [key, comparison] of applied.comparisons) {
       state.comparisons.set(key, comparison);
     }
     // 5. Record what the application now tracks, and the commit when all applied.
     const failed = changes.filter(c => c.action === 'failed');
-    phase = failed.length ? 'Failed' : 'Succeeded';
-    message = failed.length
-      ? `${changeSummary(changes)}. ${failed
-          .slice(0, 3)
-          .map(c => c.message)
-          .join('; ')}`
-      : changeSummary(changes);
+    phase = failed.length || applied.failedStep ? 'Failed' : 'Succeeded';
+    const why = [
+      ...(applied.failure ? [applied.failure] : []),
+      ...failed.slice(0, 3).map(c => c.message),
+    ];
+    message =
+      phase === 'Failed'
+        ? `${changeSummary(changes)}. ${why.join('; ')}`
+        : changeSummary(changes);
     if (applied.kept.length) {
       message += `. Left in place and no longer tracked: ${applied.kept
         .slice(0, 3)
         .join('; ')}`;
     }
     state.inventory = applied.inventory;
+    // A selective sync applied part of the revision: it is not synced.
+    const synced = phase === 'Succeeded' && !only;
     await ctx.store.saveInventory(spec.id, {
       cluster: spec.destination.cluster,
       entries: applied.inventory,
-      syncedRevision:
-        phase === 'Succeeded' ? rendered.sha : state.facts.syncedRevision,
+      syncedRevision: synced ? rendered.sha : state.facts.syncedRevision,
     });
-    if (phase === 'Succeeded') {
+    if (synced) {
       ctx.update(state, { syncedRevision: rendered.sha });
     }
   } catch (error) {
-    phase = error instanceof SyncStageError ? error.phase : 'Error';
+    phase =
+      error instanceof SyncStageError || error instanceof SyncInterrupted
+        ? 'Failed'
+        : 'Error';
+    if (error instanceof SyncStageError) phase = error.phase;
     message = errorMessage(error);
   } finally {
     stopRenewing();

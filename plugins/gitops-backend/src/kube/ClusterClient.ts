@@ -226,6 +226,62 @@ export class ClusterClient {
     );
   }
 
+  /**
+   * Creates an object (POST), as field manager `mooring`: for hooks, whose
+   * `generateName` only a create honours, and for objects re-created.
+   */
+  async create(object: KubeObject): Promise<KubeObject> {
+    const body = { ...object, metadata: { ...object.metadata } };
+    delete (body.metadata as any).resourceVersion;
+    delete (body.metadata as any).managedFields;
+    delete (body.metadata as any).uid;
+    delete (body.metadata as any).creationTimestamp;
+    return this.call(
+      `Creating ${describeObject({
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name ?? `${object.metadata.generateName}*`,
+      })}`,
+      () =>
+        this.api.create(
+          body as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+        ) as Promise<KubeObject>,
+    );
+  }
+
+  /**
+   * Replaces an object (PUT) with `object` as it is, at the live version
+   * `resourceVersion` (so a change made in between fails rather than being
+   * overwritten unseen).
+   */
+  async replace(
+    object: KubeObject,
+    resourceVersion: string,
+  ): Promise<KubeObject> {
+    const body = {
+      ...object,
+      metadata: { ...object.metadata, resourceVersion },
+    };
+    delete (body.metadata as any).managedFields;
+    return this.call(
+      `Replacing ${describeObject({
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+      })}`,
+      () =>
+        this.api.replace(
+          body as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+        ) as Promise<KubeObject>,
+    );
+  }
+
   /** The live object, or undefined when it does not exist. */
   async get(object: {
     apiVersion: string;

@@ -96,7 +96,9 @@ export function trackingIdFor(
   object: KubeObject,
 ): string {
   const ref = resourceRef(object);
-  return `${applicationId}:${ref.group}/${ref.kind}:${ref.namespace}/${ref.name}`;
+  // A hook named by the server (generateName) is known by its prefix.
+  const name = ref.name ?? `${object.metadata.generateName ?? ''}*`;
+  return `${applicationId}:${ref.group}/${ref.kind}:${ref.namespace}/${name}`;
 }
 
 /** The application id in an object's tracking id, if it carries one. */

@@ -115,7 +115,9 @@ function collectObject(
   const missing = [
     typeof object.apiVersion !== 'string' && 'apiVersion',
     typeof object.kind !== 'string' && 'kind',
-    typeof object.metadata?.name !== 'string' && 'metadata.name',
+    typeof object.metadata?.name !== 'string' &&
+      typeof object.metadata?.generateName !== 'string' &&
+      'metadata.name',
   ].filter(Boolean);
   if (missing.length) {
     throw new ManifestError(

@@ -14,6 +14,7 @@ import {
   keyOfObject,
   trackingIdFor,
 } from '../kube/kubeObject';
+import { checkSyncAnnotations, hookPhases } from '../apply/syncAnnotations';
 import { resolveInsideRepository } from './pathSafety';
 import { createKustomizeRenderer } from './kustomizeRenderer';
 import { createHelmRenderer } from './helmRenderer';
@@ -189,7 +190,10 @@ export async function renderApplication(options: {
   throw new Error(`No renderer can render path "${options.path}"`);
 }
 
-/** Defaults namespaces, stamps tracking ids and refuses duplicates. */
+/**
+ * Defaults namespaces, stamps tracking ids, checks the sync annotations and
+ * refuses duplicates; drops hooks marked `Skip`.
+ */
 export function prepareObjects(
   objects: KubeObject[],
   namespace: string,
@@ -205,8 +209,11 @@ export function prepareObjects(
       clusterScopedCustomKinds.add(`${spec.group}/${spec.names?.kind}`);
     }
   }
+  // Hooks Argo CD is told to skip are never applied.
+  const applied = objects.filter(o => !hookPhases(o).includes('Skip'));
+  checkSyncAnnotations(applied);
   const seen = new Map<string, KubeObject>();
-  return objects.map(original => {
+  return applied.map(original => {
     const object: KubeObject = structuredClone(original);
     object.metadata = { ...object.metadata };
     if (
@@ -216,20 +223,31 @@ export function prepareObjects(
     } else if (!object.metadata.namespace) {
       object.metadata.namespace = namespace;
     }
-    const key = keyOfObject(object);
+    // A hook with generateName is named by the server; until then it is
+    // known by its prefix and a star.
+    const named: KubeObject = object.metadata.name
+      ? object
+      : {
+          ...object,
+          metadata: {
+            ...object.metadata,
+            name: `${object.metadata.generateName}*`,
+          },
+        };
+    const key = keyOfObject(named);
     if (seen.has(key)) {
       throw new Error(
         `${describeObject({
-          kind: object.kind,
-          namespace: object.metadata.namespace,
-          name: object.metadata.name,
+          kind: named.kind,
+          namespace: named.metadata.namespace,
+          name: named.metadata.name,
         })} is defined twice; keep one definition`,
       );
     }
     seen.set(key, object);
     object.metadata.annotations = {
       ...object.metadata.annotations,
-      [ANNOTATION_TRACKING_ID]: trackingIdFor(applicationId, object),
+      [ANNOTATION_TRACKING_ID]: trackingIdFor(applicationId, named),
     };
     return object;
   });

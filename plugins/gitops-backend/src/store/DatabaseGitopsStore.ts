@@ -7,6 +7,7 @@ import type {
   CommitInfo,
   OperationPhase,
   ResourceChange,
+  SyncStep,
 } from '@mooring/plugin-gitops-common';
 import type { GitopsStore, StoredInventory, StoredRun } from './GitopsStore';
 
@@ -30,6 +31,7 @@ type RunRow = {
   message: string;
   dry_run: boolean | number;
   changes: string;
+  steps?: string | null;
 };
 
 function toRun(row: RunRow): StoredRun {
@@ -53,6 +55,7 @@ function toRun(row: RunRow): StoredRun {
     message: row.message,
     dryRun: Boolean(row.dry_run),
     changes: JSON.parse(row.changes),
+    ...(row.steps ? { steps: JSON.parse(row.steps) } : {}),
   };
 }
 
@@ -111,11 +114,15 @@ export class DatabaseGitopsStore implements GitopsStore {
       changes: ResourceChange[];
       commit?: CommitInfo;
       finishedAt: string;
+      steps?: SyncStep[];
     },
   ) {
     await this.db('gitops_runs')
       .where({ id })
       .update({
+        ...(result.steps?.length
+          ? { steps: JSON.stringify(result.steps) }
+          : {}),
         phase: result.phase,
         message: result.message,
         changes: JSON.stringify(result.changes),

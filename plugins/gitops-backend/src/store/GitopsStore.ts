@@ -3,6 +3,7 @@ import type {
   OperationPhase,
   ResourceChange,
   SyncRun,
+  SyncStep,
 } from '@mooring/plugin-gitops-common';
 import type { Inventory } from '../apply/inventory';
 
@@ -29,6 +30,8 @@ export interface GitopsStore {
       changes: ResourceChange[];
       commit?: CommitInfo;
       finishedAt: string;
+      /** Phases and waves of the sync, with timing. */
+      steps?: SyncStep[];
     },
   ): Promise<void>;
   listRuns(applicationId: string, limit: number): Promise<StoredRun[]>;
