@@ -8,6 +8,7 @@ import type { ApplicationState } from './ApplicationRegistry';
 import type { EngineContext } from './engineContext';
 import { planSync } from './planSync';
 import { renderFor } from './renderRevision';
+import { selects } from './syncApplication';
 import type { SyncOptions } from './types';
 
 const ACTIONS = {
@@ -48,7 +49,12 @@ export async function previewSync(
     authorization,
   });
   const byObject = new Map(plan.objects.map(p => [p.object, p]));
-  const changes: ResourceChange[] = sortForApply(rendered.objects).map(
+  const only = options.resources?.length
+    ? selects(options.resources)
+    : undefined;
+  const changes: ResourceChange[] = sortForApply(
+    only ? rendered.objects.filter(only) : rendered.objects,
+  ).map(
     object => {
       const planned = byObject.get(object)!;
       const { kind, namespace, name } = resourceRef(object);

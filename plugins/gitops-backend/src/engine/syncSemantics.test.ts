@@ -71,11 +71,14 @@ describe('sync semantics: hooks, waves that wait, sync options', () => {
     await daemon.stop();
   });
 
-  async function engineFor(extra: { waveTimeout?: string } = {}) {
+  async function engineFor(
+    extra: { waveTimeout?: string; tenancy?: unknown } = {},
+  ) {
     const database = await databases.init('SQLITE_3');
     const { engine, cleanup } = await createTestEngine({
       sim: suite.sim,
       database,
+      ...(extra.tenancy ? { tenancy: extra.tenancy } : {}),
       sync: { waveTimeout: extra.waveTimeout ?? 'PT60S', timeout: 'PT120S' },
     });
     suite.cleanups.push(cleanup);
@@ -394,6 +397,183 @@ describe('sync semantics: hooks, waves that wait, sync options', () => {
     expect(await kube.get('v1', 'ConfigMap', 'b', 'selective')).toBeUndefined();
     const app = await engine.refresh('selective');
     expect(app.status.sync).toBe('OutOfSync');
+  });
+
+  it('runs PostSync hooks once everything is Healthy, and Helm hooks as PreSync hooks (test hooks dropped)', async () => {
+    const repo = new TestRepo(suite.root, 'helmhooks.git');
+    repo.commit(
+      {
+        'chart/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 0.1.0\n',
+        'chart/templates/web.yaml': deployment('web', 'nginx:1.27'),
+        'chart/templates/migrate.yaml': job({
+          name: 'migrate',
+          annotations: {
+            'helm.sh/hook': 'pre-install,pre-upgrade',
+            'helm.sh/hook-weight': '-5',
+            'helm.sh/hook-delete-policy': 'before-hook-creation',
+          },
+        }),
+        'chart/templates/smoke.yaml': job({
+          name: 'smoke',
+          annotations: { 'argocd.argoproj.io/hook': 'PostSync' },
+        }),
+        'chart/templates/test.yaml': job({
+          name: 'helm-test',
+          annotations: { 'helm.sh/hook': 'test' },
+        }),
+      },
+      'A chart with hooks',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('helmhooks', daemon.url('helmhooks.git'), 'chart'),
+    ]);
+    await engine.start();
+    const run = await syncAndWait(engine, 'helmhooks');
+    expect(run.phase).toBe('Succeeded');
+    expect(run.steps!.map(s => `${s.phase}/${s.wave}`)).toEqual([
+      'PreSync/-5',
+      'Sync/0',
+      'PostSync/0',
+    ]);
+    // Sync waited for every object to be Healthy before PostSync.
+    expect(run.steps![1].healthyAt).toBeDefined();
+    expect(
+      run.changes
+        .filter(c => c.hook)
+        .map(c => `${c.hook}/${c.name}/${c.action}`),
+    ).toEqual(['PreSync/migrate/succeeded', 'PostSync/smoke/succeeded']);
+    const kube = clusterClient(suite.sim);
+    expect(
+      await kube.get('batch/v1', 'Job', 'helm-test', 'helmhooks'),
+    ).toBeUndefined();
+    const firstMigrate = await kube.get(
+      'batch/v1',
+      'Job',
+      'migrate',
+      'helmhooks',
+    );
+    expect(firstMigrate).toBeDefined();
+    // The next sync creates the named hook afresh (BeforeHookCreation).
+    const again = await syncAndWait(engine, 'helmhooks');
+    expect(again.phase).toBe('Succeeded');
+    const secondMigrate = await kube.get(
+      'batch/v1',
+      'Job',
+      'migrate',
+      'helmhooks',
+    );
+    expect(secondMigrate.metadata.uid).not.toBe(firstMigrate.metadata.uid);
+    // Hooks never make the application OutOfSync.
+    const app = await waitFor('Synced', async () => {
+      const a = await engine.refresh('helmhooks');
+      return a.status.sync === 'Synced' && a;
+    });
+    expect(app.status.sync).toBe('Synced');
+  });
+
+  it('re-creates a Force=true object when it changes, and applies a CRD and its custom resource in one sync', async () => {
+    const repo = new TestRepo(suite.root, 'force.git');
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+`;
+    const widget = `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: gear
+  annotations:
+    argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true
+spec: {size: 3}
+`;
+    const forced = (value: string) =>
+      annotate(configMap('forced', { v: value }), {
+        'mooring.dev/sync-options': 'Force=true',
+      });
+    repo.commit(
+      {
+        'deploy/crd.yaml': crd,
+        'deploy/widget.yaml': widget,
+        'deploy/forced.yaml': forced('1'),
+      },
+      'A CRD, its resource, a forced ConfigMap',
+    );
+    // The platform lets this owner install CRDs.
+    const engine = await engineFor({
+      tenancy: {
+        rules: [
+          {
+            owners: ['group:default/platform'],
+            clusters: ['dev'],
+            namespaces: ['force'],
+            clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'],
+          },
+        ],
+      },
+    });
+    await engine.setApplications([
+      spec('force', daemon.url('force.git'), 'deploy', {
+        owner: 'group:default/platform',
+      }),
+    ]);
+    await engine.start();
+    const first = await syncAndWait(engine, 'force');
+    expect(first.phase).toBe('Succeeded');
+    const kube = clusterClient(suite.sim);
+    expect(
+      await kube.get('example.com/v1', 'Widget', 'gear', 'force'),
+    ).toBeDefined();
+    const before = await kube.get('v1', 'ConfigMap', 'forced', 'force');
+    repo.commit({ 'deploy/forced.yaml': forced('2') }, 'Change it');
+    await engine.refresh('force');
+    const second = await syncAndWait(engine, 'force');
+    expect(second.phase).toBe('Succeeded');
+    expect(second.changes).toContainEqual(
+      expect.objectContaining({ name: 'forced', action: 'replaced' }),
+    );
+    const after = await kube.get('v1', 'ConfigMap', 'forced', 'force');
+    expect(after.data).toEqual({ v: '2' });
+    expect(after.metadata.uid).not.toBe(before.metadata.uid);
+  });
+
+  it('keeps Delete=false objects when the application is removed with prune-on-remove', async () => {
+    const repo = new TestRepo(suite.root, 'retain.git');
+    repo.commit(
+      {
+        'deploy/data.yaml': annotate(configMap('data', { v: '1' }), {
+          'argocd.argoproj.io/sync-options': 'Delete=false',
+        }),
+        'deploy/web.yaml': configMap('web', { v: '1' }),
+      },
+      'Two ConfigMaps',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('retain', daemon.url('retain.git'), 'deploy', {
+        pruneOnRemove: true,
+      }),
+    ]);
+    await engine.start();
+    expect((await syncAndWait(engine, 'retain')).phase).toBe('Succeeded');
+    await engine.setApplications([]);
+    const kube = clusterClient(suite.sim);
+    await waitFor('web to be deleted', async () =>
+      (await kube.get('v1', 'ConfigMap', 'web', 'retain')) ? undefined : true,
+    );
+    expect(await kube.get('v1', 'ConfigMap', 'data', 'retain')).toBeDefined();
   });
 
   it('refuses a manifest with an unknown hook phase or sync option before anything is applied', async () => {
