@@ -52,6 +52,21 @@ export type SyncRun = Schemas['SyncRun'];
 /** @public Body of `POST /applications/:id/sync`. */
 export type SyncRequest = Schemas['SyncRequest'];
 
+/** @public Names one object of an application, e.g. for a selective sync. */
+export type ResourceSelector = Schemas['ResourceSelector'];
+
+/** @public Body of `POST /applications/:id/suspend` and `/resume`. */
+export type AutomationRequest = Schemas['AutomationRequest'];
+
+/**
+ * @public What automation does for an application and, when it does nothing, why:
+ * suspended by a person, pinned after a rollback, or held by a sync window.
+ */
+export type Automation = Schemas['Automation'];
+
+/** @public One phase and wave of a sync, with its timing. */
+export type SyncStep = Schemas['SyncStep'];
+
 /** @public Body of `POST /applications/:id/rollback`. */
 export type RollbackRequest = Schemas['RollbackRequest'];
 

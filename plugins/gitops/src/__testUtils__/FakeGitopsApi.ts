@@ -45,6 +45,8 @@ export class FakeGitopsApi implements GitopsApi {
   /** Annotation errors the list reports. */
   annotationErrors: EntityAnnotationError[] = [];
   calls: { method: string; args: unknown[] }[] = [];
+  /** Who the fake backend says pressed a button. */
+  user = 'user:default/guest';
 
   constructor(apps: Application[]) {
     this.apps = apps.map(a => structuredClone(a));
@@ -120,6 +122,48 @@ export class FakeGitopsApi implements GitopsApi {
 
   async refresh(id: string) {
     this.record('refresh', id);
+  }
+
+  async terminate(id: string): Promise<Operation> {
+    this.record('terminate', id);
+    const app = this.find(id);
+    const operation = app.status.operation;
+    if (!operation || operation.phase !== 'Running') {
+      throw await httpError(
+        409,
+        'ConflictError',
+        `No operation of ${app.entityRef} (${app.target}) is running`,
+      );
+    }
+    app.status.operation = {
+      ...operation,
+      phase: 'Failed',
+      finishedAt: new Date().toISOString(),
+      message: `Terminated by ${this.user}`,
+      waitingFor: undefined,
+    };
+    return structuredClone(app.status.operation);
+  }
+
+  async suspend(id: string, reason: string): Promise<Application> {
+    this.record('suspend', id, reason);
+    const app = this.find(id);
+    app.status.automation = {
+      ...app.status.automation,
+      suspended: true,
+      reason,
+      by: this.user,
+      at: new Date().toISOString(),
+    };
+    return structuredClone(app);
+  }
+
+  async resume(id: string, reason?: string): Promise<Application> {
+    this.record('resume', id, reason);
+    const app = this.find(id);
+    const { window, manualSyncBlocked } = app.status.automation ?? {};
+    app.status.automation = { suspended: false, window, manualSyncBlocked };
+    return structuredClone(app);
   }
 
   private async start(app: Application, revision: string) {

@@ -8,13 +8,23 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
+import { alertApiRef } from '@backstage/core-plugin-api';
 import { gitopsApiRef, GitopsApi } from '../api';
+import { AlertSpy } from './AlertSpy';
 import { paymentsEntity } from './fixtures';
 
-/** Renders Mooring components for an entity, as a signed-in user who may or may not sync. */
+/**
+ * Renders Mooring components for an entity, as a signed-in user who may or may not sync;
+ * alerts they post go to `alertApi`.
+ */
 export function renderGitops(
   element: ReactElement,
-  options: { api: GitopsApi; entity?: Entity; canSync?: boolean },
+  options: {
+    api: GitopsApi;
+    entity?: Entity;
+    canSync?: boolean;
+    alertApi?: AlertSpy;
+  },
 ) {
   const permission = mockApis.permission({
     authorize:
@@ -25,6 +35,7 @@ export function renderGitops(
       apis={[
         [gitopsApiRef, options.api],
         [permissionApiRef, permission],
+        [alertApiRef, options.alertApi ?? new AlertSpy()],
       ]}
     >
       <EntityProvider entity={options.entity ?? paymentsEntity}>

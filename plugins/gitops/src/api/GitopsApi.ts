@@ -24,8 +24,20 @@ export interface GitopsApi {
   getDiff(id: string): Promise<ResourceDiff[]>;
   /** Sync runs, newest first. */
   getHistory(id: string): Promise<SyncRun[]>;
-  /** Starts a sync (or, with `dryRun`, a preview) and returns its operation. */
+  /**
+   * Starts a sync (or, with `dryRun`, a preview) and returns its operation; with
+   * `resources`, only those objects are synced.
+   */
   sync(id: string, request: SyncRequest): Promise<Operation>;
+  /** Stops the running operation; it ends Failed, naming who stopped it. */
+  terminate(id: string): Promise<Operation>;
+  /** Pauses auto-sync and self-heal, saying why. */
+  suspend(id: string, reason: string): Promise<Application>;
+  /**
+   * Resumes auto-sync and self-heal, after a suspension or a rollback that pinned
+   * the application to an older commit.
+   */
+  resume(id: string, reason?: string): Promise<Application>;
   /** Re-applies the revision of an earlier run. */
   rollback(id: string, runId: string): Promise<Operation>;
   /** Asks the backend to re-read Git and the cluster now. */

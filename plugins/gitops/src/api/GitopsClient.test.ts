@@ -103,6 +103,67 @@ describe('GitopsClient', () => {
     expect(refreshed).toBe(true);
   });
 
+  it('posts a selective sync naming its objects', async () => {
+    let body: unknown;
+    server.use(
+      http.post(`${base}/applications/a1/sync`, async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(
+          { operation: makeOperation() },
+          { status: 202 },
+        );
+      }),
+    );
+    const resources = [
+      { group: 'apps', kind: 'Deployment', namespace: 'payments', name: 'web' },
+    ];
+    await client.sync('a1', { resources });
+    expect(body).toEqual({ resources });
+  });
+
+  it('posts a terminate and returns the stopping operation', async () => {
+    let called = false;
+    server.use(
+      http.post(`${base}/applications/app%201/terminate`, () => {
+        called = true;
+        return HttpResponse.json(
+          { operation: makeOperation({ message: 'Terminating' }) },
+          { status: 202 },
+        );
+      }),
+    );
+    const operation = await client.terminate('app 1');
+    expect(called).toBe(true);
+    expect(operation.message).toBe('Terminating');
+  });
+
+  it('posts suspend with its reason and resume with or without one', async () => {
+    const bodies: Record<string, unknown[]> = { suspend: [], resume: [] };
+    const answer = (verb: 'suspend' | 'resume') =>
+      http.post(`${base}/applications/a1/${verb}`, async ({ request }) => {
+        bodies[verb].push(await request.json());
+        return HttpResponse.json(
+          makeApp({
+            status: {
+              ...makeApp().status,
+              automation: { suspended: verb === 'suspend' },
+            },
+          }),
+        );
+      });
+    server.use(answer('suspend'), answer('resume'));
+
+    const suspended = await client.suspend('a1', 'Incident 4711');
+    expect(suspended.status.automation?.suspended).toBe(true);
+    const resumed = await client.resume('a1');
+    expect(resumed.status.automation?.suspended).toBe(false);
+    await client.resume('a1', 'Fixed');
+    expect(bodies).toEqual({
+      suspend: [{ reason: 'Incident 4711' }],
+      resume: [{}, { reason: 'Fixed' }],
+    });
+  });
+
   it('turns Backstage error bodies into ResponseErrors with the status and message', async () => {
     server.use(
       http.post(`${base}/applications/a1/sync`, () =>

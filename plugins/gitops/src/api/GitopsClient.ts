@@ -4,6 +4,7 @@ import type {
   Application,
   ApplicationListResponse,
   ApplicationResource,
+  AutomationRequest,
   ListResponse,
   Operation,
   ResourceDiff,
@@ -65,6 +66,30 @@ export class GitopsClient implements GitopsApi {
       { method: 'POST', body: request },
     );
     return body.operation;
+  }
+
+  async terminate(id: string): Promise<Operation> {
+    const body = await this.request<{ operation: Operation }>(
+      `/applications/${encodeURIComponent(id)}/terminate`,
+      { method: 'POST', body: {} },
+    );
+    return body.operation;
+  }
+
+  suspend(id: string, reason: string): Promise<Application> {
+    const request: AutomationRequest = { reason };
+    return this.request<Application>(
+      `/applications/${encodeURIComponent(id)}/suspend`,
+      { method: 'POST', body: request },
+    );
+  }
+
+  resume(id: string, reason?: string): Promise<Application> {
+    const request: AutomationRequest = reason ? { reason } : {};
+    return this.request<Application>(
+      `/applications/${encodeURIComponent(id)}/resume`,
+      { method: 'POST', body: request },
+    );
   }
 
   async rollback(id: string, runId: string): Promise<Operation> {

@@ -3,16 +3,30 @@ import Box from '@material-ui/core/Box';
 import Paper from '@material-ui/core/Paper';
 import Alert from '@material-ui/lab/Alert';
 import { Progress } from '@backstage/core-components';
-import type { Application } from '@mooring/plugin-gitops-common';
+import type {
+  Application,
+  ResourceDiff,
+  ResourceSelector,
+} from '@mooring/plugin-gitops-common';
 import { useDiff, SyncPermission } from '../../hooks';
 import { diffStats, parseUnifiedDiff } from '../../lib/diffLines';
 import { ErrorMessage } from '../GitopsStates/ErrorMessage';
 import { SyncButton, applicationLabel } from '../SyncDialog';
 import { DiffView } from './DiffView';
 
+/** Names a drifted object for a selective sync. */
+function selectorOf(item: ResourceDiff): ResourceSelector {
+  return {
+    group: item.group,
+    kind: item.kind,
+    ...(item.namespace ? { namespace: item.namespace } : {}),
+    name: item.name,
+  };
+}
+
 /**
  * Drift of one application: for each out-of-sync resource, the unified diff from the live
- * object to what Git wants, with a "Sync this" action.
+ * object to what Git wants, with "Sync this" (that object only) for people who may sync.
  */
 export function DriftPanel(props: {
   app: Application;
@@ -82,13 +96,18 @@ export function DriftPanel(props: {
                   +{stats.added} −{stats.removed}
                 </Typography>
               </Typography>
-              <SyncButton
-                app={app}
-                permission={permission}
-                label="Sync this"
-                ariaLabel={`Sync ${label} to remove the drift of ${item.kind} ${name}`}
-                note={`Syncing applies the whole of ${label}, which reverts this drift of ${item.kind} ${name}. The preview shows every object it touches.`}
-              />
+              {permission.allowed ? (
+                <SyncButton
+                  app={app}
+                  permission={permission}
+                  label="Sync this"
+                  ariaLabel={`Sync only ${item.kind} ${name} of ${label}`}
+                  only={{
+                    resources: [selectorOf(item)],
+                    name: `${item.kind} ${name}`,
+                  }}
+                />
+              ) : null}
             </Box>
             <DiffView
               diff={item.diff}

@@ -146,6 +146,74 @@ describe('EntityGitopsContent', () => {
     expect(within(table).getByText('1 object unchanged.')).toBeInTheDocument();
   });
 
+  it("shows a run's phases and waves with their durations on expand", async () => {
+    const { api, app } = driftedFake();
+    const start = Date.parse(history[0].startedAt);
+    const at = (seconds: number) =>
+      new Date(start + seconds * 1000).toISOString();
+    api.runs[app.id] = [
+      {
+        ...history[0],
+        steps: [
+          {
+            phase: 'PreSync',
+            wave: 0,
+            startedAt: at(0),
+            finishedAt: at(8),
+            objects: 1,
+          },
+          {
+            phase: 'Sync',
+            wave: 0,
+            startedAt: at(8),
+            healthyAt: at(20),
+            finishedAt: at(21),
+            objects: 2,
+          },
+          {
+            phase: 'Sync',
+            wave: 1,
+            startedAt: at(21),
+            finishedAt: at(30),
+            objects: 1,
+            message: 'Deployment payments/payments Healthy',
+          },
+        ],
+      },
+      history[1],
+    ];
+    await renderGitops(<EntityGitopsContent />, { api });
+
+    const latest = await screen.findByTestId('history-run-run-2');
+    await userEvent.click(
+      within(latest).getByRole('button', { name: /Show the changes/ }),
+    );
+    const steps = screen.getByRole('table', {
+      name: 'Steps of the sync of 3f2a9c1',
+    });
+    const rows = within(steps)
+      .getAllByRole('row')
+      .slice(1)
+      .map(row =>
+        within(row)
+          .getAllByRole('cell')
+          .map(cell => cell.textContent),
+      );
+    expect(
+      rows.map(([phase, wave, objects, , took, note]) => [
+        phase,
+        wave,
+        objects,
+        took,
+        note,
+      ]),
+    ).toEqual([
+      ['PreSync', '0', '1', '8 s', ''],
+      ['Sync', '0', '2', '13 s (healthy after 12 s)', ''],
+      ['Sync', '1', '1', '9 s', 'Deployment payments/payments Healthy'],
+    ]);
+  });
+
   it('syncs through the dialog: revision and prune, a dry-run preview, confirm, then live progress to the result', async () => {
     const { api, app } = driftedFake();
     await renderGitops(<EntityGitopsContent />, { api });
@@ -214,20 +282,50 @@ describe('EntityGitopsContent', () => {
     );
   });
 
-  it('opens the sync dialog from a diff with "Sync this", saying the whole application is synced', async () => {
-    const { api } = driftedFake();
+  it('syncs only the drifted object with "Sync this": preview and sync name just that object', async () => {
+    const { api, app } = driftedFake();
     await renderGitops(<EntityGitopsContent />, { api });
 
     await userEvent.click(
       await screen.findByRole('button', {
-        name: 'Sync payments (default) to remove the drift of Deployment payments/payments',
+        name: 'Sync only Deployment payments/payments of payments (default)',
       }),
     );
     const dialog = await screen.findByRole('dialog');
     expect(
       within(dialog).getByText(
-        /Syncing applies the whole of payments \(default\)/,
+        'Sync Deployment payments/payments of payments (default)',
       ),
+    ).toBeInTheDocument();
+    expect(dialog).toHaveTextContent(
+      'Only Deployment payments/payments is applied',
+    );
+    expect(within(dialog).queryByLabelText('Revision')).not.toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Preview changes' }),
+    );
+    expect(
+      await within(dialog).findByText(/only Deployment payments\/payments:/),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('button', {
+        name: 'Confirm sync of payments (default)',
+      }),
+    );
+    const selector = {
+      group: 'apps',
+      kind: 'Deployment',
+      namespace: 'payments',
+      name: 'payments',
+    };
+    expect(api.callsTo('sync').map(c => c.args)).toEqual([
+      [app.id, { resources: [selector], dryRun: true }],
+      [app.id, { resources: [selector] }],
+    ]);
+    expect(
+      await within(dialog).findByRole('progressbar', {
+        name: 'Sync progress: 1 of 3 objects',
+      }),
     ).toBeInTheDocument();
   });
 

@@ -17,6 +17,7 @@ import type { Application, SyncRun } from '@mooring/plugin-gitops-common';
 import { useHistory, SyncPermission } from '../../hooks';
 import { describeInitiator } from '../../lib/initiator';
 import { shortSha } from '../../lib/commitUrl';
+import { whySyncIsBlocked } from '../../lib/automation';
 import {
   formatRelativeTime,
   formatTimestamp,
@@ -26,6 +27,7 @@ import { CommitLink } from '../CommitInfo';
 import { ChangeSet } from '../ChangeSet';
 import { ErrorMessage } from '../GitopsStates/ErrorMessage';
 import { PhaseChip } from '../StatusChip';
+import { SyncSteps } from '../SyncSteps';
 import { applicationLabel } from '../SyncDialog';
 import { RollbackDialog } from './RollbackDialog';
 
@@ -40,10 +42,7 @@ function HistoryRow(props: {
   const initiator = describeInitiator(run.initiatedBy);
   const sha = run.commit?.sha || run.revision;
   const canRollBack = run.phase === 'Succeeded' && !run.dryRun;
-  const running = app.status.operation?.phase === 'Running';
-  const rollbackReason =
-    permission.reason ??
-    (running ? 'A sync is running; wait for it to finish.' : undefined);
+  const rollbackReason = whySyncIsBlocked(app, permission);
   return (
     <>
       <TableRow data-testid={`history-run-${run.id}`}>
@@ -118,6 +117,14 @@ function HistoryRow(props: {
                 {run.message}
               </Typography>
             ) : null}
+            {run.steps && run.steps.length > 0 ? (
+              <Box mb={2}>
+                <SyncSteps
+                  steps={run.steps}
+                  label={`Steps of the sync of ${shortSha(sha)}`}
+                />
+              </Box>
+            ) : null}
             <ChangeSet changes={run.changes ?? []} />
           </TableCell>
         </TableRow>
@@ -128,8 +135,8 @@ function HistoryRow(props: {
 
 /**
  * Sync runs of an application, newest first: time, revision and commit message, author,
- * who started it, duration and result, with the change set on expand and Rollback on
- * every successful run.
+ * who started it, duration and result, with its steps and change set on expand and
+ * Rollback on every successful run.
  */
 export function HistoryTable(props: {
   app: Application;

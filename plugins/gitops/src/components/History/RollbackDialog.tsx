@@ -68,7 +68,7 @@ export function RollbackDialog(props: {
           <ErrorMessage error={error} subject={`a rollback of ${label}`} />
         ) : null}
         {followed ? (
-          <OperationProgress operation={followed} />
+          <OperationProgress operation={followed} app={app} />
         ) : (
           <>
             <Typography variant="body2" paragraph>
@@ -80,9 +80,11 @@ export function RollbackDialog(props: {
             </Typography>
             {app.policy.sync === 'auto' ? (
               <Typography variant="body2" paragraph>
-                This application syncs automatically: the next commit to{' '}
-                {app.source.revision || 'the default branch'} will replace the
-                rollback. Revert the commit in Git to make it last.
+                This application syncs automatically: after the rollback it
+                stays at <code>{sha}</code> and automation leaves newer commits
+                to {app.source.revision || 'the default branch'} alone until
+                someone presses Resume automation. Revert the commit in Git to
+                make the rollback last beyond that.
               </Typography>
             ) : null}
             {busy ? (

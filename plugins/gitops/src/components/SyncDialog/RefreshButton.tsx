@@ -7,7 +7,7 @@ import type { Application } from '@mooring/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
 import { useApplications, SyncPermission } from '../../hooks';
 import { describeError } from '../../lib/errors';
-import { applicationLabel } from './SyncDialog';
+import { applicationLabel } from './applicationLabel';
 
 /** Asks Mooring to re-read Git and the cluster now, instead of at the next reconcile. */
 export function RefreshButton(props: {

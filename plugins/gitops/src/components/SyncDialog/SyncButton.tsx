@@ -4,30 +4,28 @@ import Tooltip from '@material-ui/core/Tooltip';
 import SyncIcon from '@material-ui/icons/Sync';
 import type { Application } from '@mooring/plugin-gitops-common';
 import type { SyncPermission } from '../../hooks';
-import { SyncDialog, applicationLabel } from './SyncDialog';
+import { whySyncIsBlocked } from '../../lib/automation';
+import { SyncDialog, SyncOnly } from './SyncDialog';
+import { applicationLabel } from './applicationLabel';
 
 /**
- * Opens the sync dialog. Disabled, with the reason in its tooltip, when the user may not
- * sync or an operation is already running.
+ * Opens the sync dialog (of the whole application, or with `only` of some of its
+ * objects). Disabled, with the reason in its tooltip, when the user may not sync, an
+ * operation is already running or a sync window refuses manual syncs.
  */
 export function SyncButton(props: {
   app: Application;
   permission: SyncPermission;
   label?: string;
   ariaLabel?: string;
-  note?: string;
+  only?: SyncOnly;
   size?: 'small' | 'medium';
 }) {
-  const { app, permission, note } = props;
+  const { app, permission, only } = props;
   const [open, setOpen] = useState(false);
-  const running =
-    app.status.operation?.phase === 'Running' && !app.status.operation.dryRun;
   const label = props.label ?? 'Sync';
   const ariaLabel = props.ariaLabel ?? `Sync ${applicationLabel(app)}`;
-  let reason: string | undefined = permission.reason;
-  if (!reason && running) {
-    reason = 'A sync is running; wait for it to finish.';
-  }
+  const reason = whySyncIsBlocked(app, permission);
   return (
     <>
       <Tooltip title={reason ?? ariaLabel}>
@@ -51,7 +49,7 @@ export function SyncButton(props: {
           app={app}
           open={open}
           onClose={() => setOpen(false)}
-          note={note}
+          only={only}
         />
       ) : null}
     </>

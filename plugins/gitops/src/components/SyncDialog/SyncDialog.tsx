@@ -12,7 +12,12 @@ import Typography from '@material-ui/core/Typography';
 import Chip from '@material-ui/core/Chip';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
-import type { Application, Operation } from '@mooring/plugin-gitops-common';
+import type {
+  Application,
+  Operation,
+  ResourceSelector,
+  SyncRequest,
+} from '@mooring/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
 import { useApplications, useHistory } from '../../hooks';
 import { shortSha } from '../../lib/commitUrl';
@@ -20,6 +25,7 @@ import { waitForOperation } from '../../lib/waitForOperation';
 import { ChangeSet, summarizeChanges } from '../ChangeSet';
 import { ErrorMessage } from '../GitopsStates/ErrorMessage';
 import { OperationProgress } from './OperationProgress';
+import { applicationLabel } from './applicationLabel';
 
 type Step =
   | { name: 'options' }
@@ -27,12 +33,6 @@ type Step =
   | { name: 'preview'; operation: Operation }
   | { name: 'starting' }
   | { name: 'following'; operation: Operation };
-
-/** "payments (prod)": how dialogs name an application. */
-export function applicationLabel(app: Application): string {
-  const name = app.entityRef.split('/').pop() ?? app.entityRef;
-  return `${name} (${app.target})`;
-}
 
 /**
  * Follows an operation through the shared applications poller (which polls faster while
@@ -52,18 +52,25 @@ export function useFollowedOperation(
   return started;
 }
 
+/** A selective sync: only these objects, named for people. */
+export interface SyncOnly {
+  resources: ResourceSelector[];
+  /** e.g. "Deployment payments/payments". */
+  name: string;
+}
+
 /**
  * Sync in three steps: choose revision and prune, preview exactly what will be created,
  * changed and deleted (a dry run), then confirm and watch the sync until it is done.
+ * With `only`, just those objects are synced, at the application's revision.
  */
 export function SyncDialog(props: {
   app: Application;
   open: boolean;
   onClose: () => void;
-  /** Why the dialog was opened, e.g. from a drifted resource. */
-  note?: string;
+  only?: SyncOnly;
 }) {
-  const { app, open, onClose, note } = props;
+  const { app, open, onClose, only } = props;
   const api = useApi(gitopsApiRef);
   const { refresh } = useApplications(app.entityRef);
   const history = useHistory(open ? app : undefined);
@@ -97,10 +104,10 @@ export function SyncDialog(props: {
     return [...seen].slice(0, 5);
   }, [history.value]);
 
-  const request = () => ({
-    revision: revision.trim() || undefined,
-    prune,
-  });
+  const request = (): SyncRequest =>
+    only
+      ? { resources: only.resources }
+      : { revision: revision.trim() || undefined, prune };
 
   const preview = async () => {
     setError(undefined);
@@ -141,17 +148,28 @@ export function SyncDialog(props: {
       fullWidth
       aria-labelledby="gitops-sync-dialog-title"
     >
-      <DialogTitle id="gitops-sync-dialog-title">Sync {label}</DialogTitle>
+      <DialogTitle id="gitops-sync-dialog-title">
+        Sync {only ? `${only.name} of ` : ''}
+        {label}
+      </DialogTitle>
       <DialogContent>
-        {note ? (
+        {only ? (
           <Typography variant="body2" paragraph>
-            {note}
+            Only {only.name} is applied, at the revision {label} is at
+            {app.status.targetRevision ? (
+              <>
+                {' '}
+                (<code>{shortSha(app.status.targetRevision)}</code>)
+              </>
+            ) : null}
+            ; its other objects stay as they are, hooks do not run and nothing
+            is pruned.
           </Typography>
         ) : null}
         {error ? (
           <ErrorMessage error={error} subject={`a sync of ${label}`} />
         ) : null}
-        {step.name === 'options' || step.name === 'previewing' ? (
+        {(step.name === 'options' || step.name === 'previewing') && !only ? (
           <Box>
             <TextField
               id="gitops-sync-revision"
@@ -191,14 +209,14 @@ export function SyncDialog(props: {
               }
               label="Prune: delete objects that were removed from Git"
             />
-            {step.name === 'previewing' ? (
-              <Box mt={2}>
-                <Typography variant="body2">
-                  Computing what this sync will change…
-                </Typography>
-                <LinearProgress aria-label="Computing the preview" />
-              </Box>
-            ) : null}
+          </Box>
+        ) : null}
+        {step.name === 'previewing' ? (
+          <Box mt={2}>
+            <Typography variant="body2">
+              Computing what this sync will change…
+            </Typography>
+            <LinearProgress aria-label="Computing the preview" />
           </Box>
         ) : null}
         {step.name === 'preview' ? (
@@ -206,7 +224,8 @@ export function SyncDialog(props: {
             <Typography variant="subtitle1" component="h3" gutterBottom>
               Preview of{' '}
               {shortSha(step.operation.revision) || 'the latest revision'}
-              {prune ? ' with prune' : ' without prune'}:{' '}
+              {only && `, only ${only.name}`}
+              {!only && (prune ? ' with prune' : ' without prune')}:{' '}
               {summarizeChanges(step.operation.changes ?? [])}
             </Typography>
             {step.operation.phase === 'Failed' ||
@@ -225,7 +244,7 @@ export function SyncDialog(props: {
           <LinearProgress aria-label="Starting the sync" />
         ) : null}
         {step.name === 'following' && followed ? (
-          <OperationProgress operation={followed} />
+          <OperationProgress operation={followed} app={app} />
         ) : null}
       </DialogContent>
       <DialogActions>

@@ -1,9 +1,11 @@
+export { SyncDialog, useFollowedOperation } from './SyncDialog';
+export { applicationLabel } from './applicationLabel';
 export {
-  SyncDialog,
-  applicationLabel,
-  useFollowedOperation,
-} from './SyncDialog';
-export { OperationProgress, OperationProgressBar } from './OperationProgress';
+  OperationProgress,
+  OperationProgressBar,
+  WaitingFor,
+} from './OperationProgress';
 export { SyncButton } from './SyncButton';
+export { TerminateButton } from './TerminateButton';
 export { PermissionNote } from './PermissionNote';
 export { RefreshButton } from './RefreshButton';

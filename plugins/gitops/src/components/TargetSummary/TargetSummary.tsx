@@ -7,7 +7,15 @@ import { describeInitiator } from '../../lib/initiator';
 import { formatRelativeTime, formatTimestamp } from '../../lib/time';
 import { CommitLink } from '../CommitInfo';
 import { HealthStatusChip, SyncStatusChip } from '../StatusChip';
-import { OperationProgressBar, RefreshButton, SyncButton } from '../SyncDialog';
+import {
+  OperationProgressBar,
+  RefreshButton,
+  SyncButton,
+  TerminateButton,
+  WaitingFor,
+} from '../SyncDialog';
+import { AutomationNotice, SuspendButton } from '../Automation';
+import { hasAutomation } from '../../lib/automation';
 
 /** The run that applied the synced revision, or the newest successful run. */
 export function findSyncedRun(
@@ -37,7 +45,8 @@ function Policy(props: { app: Application }) {
 
 /**
  * One target of a component: status in words and colour, the synced commit, time since
- * the last sync, the running operation and a Sync button.
+ * the last sync, the running operation (with Terminate), why automation does nothing
+ * when it does not, and the Sync, Refresh and Suspend buttons.
  */
 export function TargetSummary(props: {
   app: Application;
@@ -116,11 +125,15 @@ export function TargetSummary(props: {
       </Typography>
       {operation?.phase === 'Running' ? (
         <Box>
-          <Typography variant="body2">
-            Sync running, started by{' '}
-            {describeInitiator(operation.initiatedBy).label}
-          </Typography>
+          <Box display="flex" alignItems="center">
+            <Typography variant="body2" style={{ flex: 1 }}>
+              Sync running, started by{' '}
+              {describeInitiator(operation.initiatedBy).label}
+            </Typography>
+            <TerminateButton app={app} operation={operation} />
+          </Box>
           <OperationProgressBar operation={operation} />
+          <WaitingFor operation={operation} />
         </Box>
       ) : null}
       {failed ? (
@@ -141,9 +154,15 @@ export function TargetSummary(props: {
           {status.message}
         </Alert>
       ) : null}
+      <AutomationNotice app={app} permission={permission} />
       <Box mt={1}>
         <SyncButton app={app} permission={permission} />{' '}
         <RefreshButton app={app} permission={permission} />
+        {permission.allowed &&
+        hasAutomation(app) &&
+        !status.automation?.suspended ? (
+          <SuspendButton app={app} />
+        ) : null}
       </Box>
     </Box>
   );

@@ -1,0 +1,3 @@
+export { AutomationNotice } from './AutomationNotice';
+export { ResumeButton } from './ResumeButton';
+export { SuspendButton } from './SuspendButton';

@@ -1,0 +1,1 @@
+export { SyncSteps } from './SyncSteps';
