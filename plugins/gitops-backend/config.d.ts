@@ -63,6 +63,25 @@ export interface Config {
       timeout?: HumanDuration | string;
     };
 
+    /**
+     * Fields Mooring neither compares nor applies, for every application
+     * (before the component's own `mooring.dev/ignore-differences`), e.g.
+     * `[{ group: apps, kind: Deployment, jsonPointers: ['/spec/replicas'] }]`.
+     * A rule matches by `group` ('' is the core group; absent or '*' any),
+     * `kind` ('*' any) and optionally `name` and `namespace`; it ignores the
+     * fields its RFC 6901 `jsonPointers` name, and the fields of the live
+     * object that its `managedFieldsManagers` own (e.g.
+     * `kube-controller-manager` for an HPA's replicas). At most 50 rules.
+     */
+    ignoreDifferences?: Array<{
+      group?: string;
+      kind: string;
+      name?: string;
+      namespace?: string;
+      jsonPointers?: string[];
+      managedFieldsManagers?: string[];
+    }>;
+
     /** Sync history. */
     history?: {
       /** Sync runs kept per application; older ones are deleted. Default 100. */

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { encodeManagedFields, describePath } from './managedFields';
+import {
+  decodeManagedFields,
+  encodeManagedFields,
+  describePath,
+  recordUpdate,
+} from './managedFields';
 import { ApplyConflictError, serverSideApply } from './ssa';
 import { KubeObject } from './types';
 
@@ -163,6 +168,47 @@ describe('serverSideApply', () => {
     );
     const forced = apply(live, sidecarArgs, 'bob', true);
     expect(forced.spec.template.spec.containers[1].args).toEqual(['--x']);
+  });
+
+  it('leaves a field to the controller that scaled it once its applier stops applying it', () => {
+    // Applied with replicas 2, then scaled to 5 by an HPA (an update through
+    // the scale subresource), then applied again without replicas.
+    const applied = apply(
+      undefined,
+      fixture('deployment-apply.yaml'),
+      'gitops',
+    );
+    const scaled = structuredClone(applied);
+    scaled.spec.replicas = 5;
+    scaled.metadata.managedFields = encodeManagedFields(
+      recordUpdate({
+        entries: decodeManagedFields(applied.metadata.managedFields),
+        before: applied,
+        after: scaled,
+        ctx,
+        scope: 'main',
+        manager: 'kube-controller-manager',
+        apiVersion: 'apps/v1',
+        subresource: 'scale',
+        time,
+      }),
+    );
+    const owners = (object: KubeObject) =>
+      decodeManagedFields(object.metadata.managedFields)
+        .filter(e => e.fields.has('f:spec\nf:replicas'))
+        .map(e => `${e.manager}/${e.subresource ?? ''}`);
+    expect(owners(applied)).toEqual(['gitops/']);
+    expect(owners(scaled)).toEqual(['kube-controller-manager/scale']);
+
+    const withoutReplicas = fixture('deployment-apply.yaml');
+    delete withoutReplicas.spec.replicas;
+    const again = apply(scaled, withoutReplicas, 'gitops');
+    expect(again.spec.replicas).toBe(5);
+    expect(owners(again)).toEqual(['kube-controller-manager/scale']);
+    // Had nobody else taken it, the field would have gone with its applier.
+    expect(apply(applied, withoutReplicas, 'gitops').spec.replicas).toBe(
+      undefined,
+    );
   });
 
   it('ignores status on the main resource', () => {

@@ -8,3 +8,4 @@ export * from './status';
 export * from './api';
 export * from './permissions';
 export * from './parseGitopsAnnotations';
+export * from './ignoreDifferences';

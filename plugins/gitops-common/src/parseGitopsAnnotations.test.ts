@@ -320,3 +320,109 @@ describe('applicationId', () => {
     );
   });
 });
+
+describe('parseGitopsAnnotations, ignore differences', () => {
+  const base = {
+    'mooring.dev/targets': 'staging,prod',
+    'mooring.dev/cluster': 'dev',
+    'mooring.dev/path': 'deploy',
+    'mooring.dev/repo': 'https://git.example.com/payments.git',
+  };
+
+  it('reads the rules per target, a suffixed list replacing the default one', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        ...base,
+        'mooring.dev/ignore-differences':
+          '[{"group":"apps","kind":"Deployment","jsonPointers":["/spec/replicas"]}]',
+        'mooring.dev/ignore-differences.prod':
+          '[{"kind":"*","managedFieldsManagers":["kube-controller-manager"]},{"group":"","kind":"ConfigMap","name":"settings","namespace":"payments","jsonPointers":["/data/a~1b"]}]',
+      }),
+      { clusters, checkRepo },
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.targets.map(t => [t.target, t.ignoreDifferences])).toEqual([
+      [
+        'staging',
+        [
+          {
+            group: 'apps',
+            kind: 'Deployment',
+            jsonPointers: ['/spec/replicas'],
+          },
+        ],
+      ],
+      [
+        'prod',
+        [
+          { kind: '*', managedFieldsManagers: ['kube-controller-manager'] },
+          {
+            group: '',
+            kind: 'ConfigMap',
+            name: 'settings',
+            namespace: 'payments',
+            jsonPointers: ['/data/a~1b'],
+          },
+        ],
+      ],
+    ]);
+  });
+
+  it('leaves the rules out when the annotation is not set', () => {
+    const result = parseGitopsAnnotations(component(base), { clusters });
+    expect(result.targets.map(t => t.ignoreDifferences)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('refuses bad JSON, rules without kind, bad pointers and unknown keys, naming the target and annotation', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        ...base,
+        'mooring.dev/ignore-differences.staging': '[{"kind":"Deployment",',
+        'mooring.dev/ignore-differences.prod': JSON.stringify([
+          { jsonPointers: ['/spec/replicas'] },
+          { kind: 'Deployment', jsonPointers: ['spec/replicas'] },
+          { kind: 'Deployment', jqPathExpressions: ['.spec.replicas'] },
+          { kind: 'Service', jsonPointers: ['/metadata/name'] },
+        ]),
+      }),
+      { clusters, checkRepo },
+    );
+    expect(result.targets).toEqual([]);
+    expect(result.errors).toEqual([
+      {
+        target: 'staging',
+        annotation: 'mooring.dev/ignore-differences.staging',
+        message: expect.stringMatching(
+          /^mooring\.dev\/ignore-differences\.staging for target 'staging' is not valid JSON \(.+\); write a list such as/,
+        ),
+      },
+      ...[
+        'rule 1 has no kind; name one such as "Deployment", or "*" for every kind',
+        "rule 2 (kind Deployment): 'spec/replicas' is not a JSON pointer; it must start with '/', e.g. '/spec/replicas'",
+        'rule 3: jqPathExpressions is not supported; use jsonPointers (e.g. "/spec/replicas") or managedFieldsManagers',
+        'rule 3 (kind Deployment) ignores nothing; give jsonPointers (e.g. ["/spec/replicas"]) or managedFieldsManagers (e.g. ["kube-controller-manager"])',
+        "rule 4 (kind Service): the pointer '/metadata/name' would ignore metadata.name, which names the object; point at a field inside it, e.g. '/spec/replicas'",
+      ].map(problem => ({
+        target: 'prod',
+        annotation: 'mooring.dev/ignore-differences.prod',
+        message: `mooring.dev/ignore-differences.prod for target 'prod': ${problem}`,
+      })),
+    ]);
+  });
+
+  it('refuses a suffix naming no target, like every key', () => {
+    const result = parseGitopsAnnotations(
+      component({
+        ...base,
+        'mooring.dev/ignore-differences.qa': '[]',
+      }),
+      { clusters },
+    );
+    expect(result.errors.map(e => e.annotation)).toEqual([
+      'mooring.dev/ignore-differences.qa',
+    ]);
+  });
+});

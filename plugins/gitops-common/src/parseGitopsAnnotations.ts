@@ -3,6 +3,7 @@ import {
   ANNOTATION_CLUSTER,
   ANNOTATION_HELM_RELEASE,
   ANNOTATION_HELM_VALUES,
+  ANNOTATION_IGNORE_DIFFERENCES,
   ANNOTATION_NAMESPACE,
   ANNOTATION_PATH,
   ANNOTATION_PREFIX,
@@ -16,6 +17,10 @@ import {
   ANNOTATION_TARGETS,
 } from './annotations';
 import type { SyncPolicy } from './api';
+import {
+  IgnoreDifferenceRule,
+  readIgnoreDifferenceRules,
+} from './ignoreDifferences';
 
 /** @public The target name of an entity that lists no `mooring.dev/targets`. */
 export const DEFAULT_TARGET = 'default';
@@ -43,6 +48,8 @@ export interface GitopsTarget {
     valuesFiles: string[];
     releaseName?: string;
   };
+  /** From `mooring.dev/ignore-differences`, when the entity sets it. */
+  ignoreDifferences?: IgnoreDifferenceRule[];
 }
 
 /**
@@ -101,6 +108,7 @@ const TARGETABLE_KEYS = [
   ANNOTATION_PRUNE_ON_REMOVE,
   ANNOTATION_HELM_VALUES,
   ANNOTATION_HELM_RELEASE,
+  ANNOTATION_IGNORE_DIFFERENCES,
 ];
 
 /** Keys that onboard an entity: any of them present means it wants Mooring. */
@@ -391,6 +399,12 @@ function readTarget(
     );
   }
 
+  const ignoreDifferences = readIgnoreDifferences(
+    get(ANNOTATION_IGNORE_DIFFERENCES),
+    where,
+    fail,
+  );
+
   if (errors.length > 0 || !cluster || !path || !repoUrl) {
     return undefined;
   }
@@ -413,7 +427,34 @@ function readTarget(
           },
         }
       : {}),
+    ...(ignoreDifferences ? { ignoreDifferences } : {}),
   };
+}
+
+/** The rules of `mooring.dev/ignore-differences`; each problem is an error of the annotation. */
+function readIgnoreDifferences(
+  annotation: { key: string; value: string } | undefined,
+  where: string,
+  fail: (annotation: string, message: string) => void,
+): IgnoreDifferenceRule[] | undefined {
+  if (!annotation) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(annotation.value);
+  } catch (error) {
+    fail(
+      annotation.key,
+      `${annotation.key}${where} is not valid JSON (${
+        (error as Error).message
+      }); write a list such as [{"group":"apps","kind":"Deployment","jsonPointers":["/spec/replicas"]}]`,
+    );
+    return undefined;
+  }
+  const { rules, problems } = readIgnoreDifferenceRules(value);
+  for (const problem of problems) {
+    fail(annotation.key, `${annotation.key}${where}: ${problem}`);
+  }
+  return problems.length ? undefined : rules;
 }
 
 /**

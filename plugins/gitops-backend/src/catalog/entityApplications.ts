@@ -68,6 +68,9 @@ export function entityApplications(
         selfHeal: t.selfHeal,
         pruneOnRemove: t.pruneOnRemove,
       },
+      ...(t.ignoreDifferences
+        ? { ignoreDifferences: t.ignoreDifferences }
+        : {}),
     })),
     errors: [
       ...errors.map(e => ({ entityRef, ...e })),

@@ -24,6 +24,7 @@ import {
 
 export type { DefaultGitopsEngineOptions };
 
+import { ignoreRulesFor } from './ignoreRules';
 import { previewSync } from './previewSync';
 import { pruneRemovedApplication } from './pruneRemovedApplication';
 import { RunRecorder } from './RunRecorder';
@@ -176,6 +177,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
     return readDiff(
       state,
       configured ? this.clusters.clusterFor(state.spec) : undefined,
+      ignoreRulesFor(this.context, state.spec),
     );
   }
 

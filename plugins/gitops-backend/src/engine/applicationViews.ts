@@ -12,6 +12,7 @@ import { childKindsOf, liveChildren } from '../kube/liveChildren';
 import type { ApplicationState } from './ApplicationRegistry';
 import type { PlanAuthorization } from './authorizePlan';
 import { liveFrom, planSync } from './planSync';
+import type { IgnoreDifferenceRule } from './types';
 
 /**
  * The application's resources with the live ReplicaSets, Pods and Jobs that
@@ -64,6 +65,8 @@ export async function readDiff(
         authorization: PlanAuthorization;
       }
     | undefined,
+  /** The application's ignore rules (see `ignoreRulesFor`). */
+  ignoreDifferences: readonly IgnoreDifferenceRule[] = [],
 ): Promise<ResourceDiff[]> {
   const { rendered } = state;
   if (!rendered || !cluster) return [];
@@ -78,8 +81,12 @@ export async function readDiff(
     dryRunMissing: true,
     recordFailures: true,
     authorization,
+    ignoreDifferences,
   });
-  const byObject = new Map(plan.objects.map(p => [p.object, p]));
+  // By the rendered object: the planned one may be without ignored fields.
+  const byObject = new Map(
+    plan.objects.map((p, i) => [rendered.objects[i], p]),
+  );
   const diffs: ResourceDiff[] = [];
   for (const object of sortForApply(rendered.objects)) {
     const planned = byObject.get(object)!;

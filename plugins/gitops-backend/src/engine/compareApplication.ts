@@ -21,6 +21,7 @@ import {
 } from './planSync';
 import type { PlanAuthorization } from './authorizePlan';
 import type { RenderedRevision } from './renderRevision';
+import type { IgnoreDifferenceRule } from './types';
 
 /** An application compared with its cluster: a value, nothing is written. */
 export interface ApplicationComparison {
@@ -87,6 +88,8 @@ export async function compareApplication(input: {
   client: ClusterClient;
   healthChecks: GitopsHealthCheck[];
   authorization?: PlanAuthorization;
+  /** The application's ignore rules (see `ignoreRulesFor`). */
+  ignoreDifferences?: readonly IgnoreDifferenceRule[];
 }): Promise<ApplicationComparison> {
   const { cache, client, rendered, healthChecks } = input;
   const { authorization } = input;
@@ -107,6 +110,7 @@ export async function compareApplication(input: {
     live: liveFrom(cache),
     dryRun: object => client.apply(object, { dryRun: true }),
     authorization: input.authorization,
+    ignoreDifferences: input.ignoreDifferences,
   });
 
   const resources: ApplicationResource[] = plan.objects.map(planned => {

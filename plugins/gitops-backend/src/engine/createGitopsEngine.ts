@@ -21,6 +21,7 @@ import { GitSource } from '../source/GitSource';
 import { DatabaseGitopsStore } from '../store/DatabaseGitopsStore';
 import { readTenancyRules } from '../tenancy';
 import { DefaultGitopsEngine } from './DefaultGitopsEngine';
+import { readIgnoreDifferencesConfig } from './ignoreRules';
 import type { GitopsEngine } from './types';
 
 /** Options of {@link createGitopsEngine}. */
@@ -156,5 +157,6 @@ export async function createGitopsEngine(
     tenancy: readTenancyRules(config),
     renderLimits: readRenderLimits(config),
     syncTimeouts: readSyncTimeouts(config),
+    ignoreDifferences: readIgnoreDifferencesConfig(config),
   });
 }

@@ -6,6 +6,7 @@ import { changeSummary } from '../apply/changeSummary';
 import { resourceRef } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import type { EngineContext } from './engineContext';
+import { ignoreRulesFor } from './ignoreRules';
 import { planSync } from './planSync';
 import { renderFor } from './renderRevision';
 import { selects } from './syncApplication';
@@ -47,26 +48,28 @@ export async function previewSync(
     dryRun: object => client.apply(object, { dryRun: true }),
     recordFailures: true,
     authorization,
+    ignoreDifferences: ignoreRulesFor(ctx, spec),
   });
-  const byObject = new Map(plan.objects.map(p => [p.object, p]));
+  // By the rendered object: the planned one may be without ignored fields.
+  const byObject = new Map(
+    plan.objects.map((p, i) => [rendered.objects[i], p]),
+  );
   const only = options.resources?.length
     ? selects(options.resources)
     : undefined;
   const changes: ResourceChange[] = sortForApply(
     only ? rendered.objects.filter(only) : rendered.objects,
-  ).map(
-    object => {
-      const planned = byObject.get(object)!;
-      const { kind, namespace, name } = resourceRef(object);
-      return {
-        kind,
-        namespace,
-        name,
-        action: ACTIONS[planned.action],
-        ...(planned.message ? { message: planned.message } : {}),
-      };
-    },
-  );
+  ).map(object => {
+    const planned = byObject.get(object)!;
+    const { kind, namespace, name } = resourceRef(object);
+    return {
+      kind,
+      namespace,
+      name,
+      action: ACTIONS[planned.action],
+      ...(planned.message ? { message: planned.message } : {}),
+    };
+  });
   for (const { kind, namespace, name } of plan.adopted) {
     const change = changes.find(
       c => c.kind === kind && c.namespace === namespace && c.name === name,

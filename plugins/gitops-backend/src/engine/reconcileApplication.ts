@@ -6,6 +6,7 @@ import type { ApplicationState } from './ApplicationRegistry';
 import { applicationStatus } from './applicationStatus';
 import { compareApplication } from './compareApplication';
 import { EngineContext, errorMessage } from './engineContext';
+import { ignoreRulesFor } from './ignoreRules';
 import { renderFor } from './renderRevision';
 import { startSyncRun, syncApplication } from './syncApplication';
 import { automaticSyncDue, recordSelfHeal } from './syncPolicy';
@@ -74,6 +75,7 @@ export async function recordComparison(
       cache,
       client,
       healthChecks: ctx.healthChecks,
+      ignoreDifferences: ignoreRulesFor(ctx, spec),
     });
     for (const [key, value] of comparison.plan.comparisons) {
       state.comparisons.set(key, value);
