@@ -186,6 +186,17 @@ describe('withoutIgnoredFields, JSON pointers', () => {
       ports: [{ containerPort: 8080 }],
     });
     expect(result.metadata.finalizers).toBeUndefined();
+    // Named twice, or inside a place already named: removed once.
+    const once: any = withoutIgnoredFields(desired, unowned, [
+      ...deployment(['/spec/template/spec/containers/0/env/0']),
+      ...deployment([
+        '/spec/template/spec/containers/0/env/0',
+        '/spec/template/spec/containers/0/env/0/value',
+      ]),
+    ]);
+    expect(once.spec.template.spec.containers[0].env).toEqual([
+      { name: 'PROXY', value: 'direct' },
+    ]);
     const second: any = withoutIgnoredFields(
       desired,
       unowned,

@@ -284,9 +284,19 @@ export function withoutIgnoredFields(
   const trusted = managers.filter(entry => trustedNames.has(entry.manager));
   managerEdits(desired, live, trusted, edits);
 
-  const effective = edits.filter(
+  // Each place once (two rules may name it, and removing a list item twice
+  // would remove its neighbour), and nothing inside a place already edited.
+  const unique = [
+    ...new Map(edits.map(edit => [JSON.stringify(edit.path), edit])).values(),
+  ];
+  const effective = unique.filter(
     edit =>
       !PROTECTED.some(path => startsWith(edit.path, path)) &&
+      !unique.some(
+        other =>
+          other.path.length < edit.path.length &&
+          startsWith(edit.path, other.path),
+      ) &&
       !(
         edit.keep &&
         isDeepStrictEqual(valueAt(desired, edit.path), edit.keep.value)
