@@ -12,6 +12,7 @@ import {
   GitopsRenderer,
 } from '@mooring/plugin-gitops-node';
 import { createGitopsEngine } from './engine';
+import { observeApplications } from './metrics';
 import { privateWorkingDirectory } from './source/privateWorkingDirectory';
 import { gitopsServicesDeps, startGitopsServices } from './service/startGitops';
 
@@ -57,8 +58,14 @@ export const gitopsPlugin = createBackendPlugin({
           clusters: clusterSuppliers,
         });
         await startGitopsServices({ ...deps, engine });
+        const stopObserving = observeApplications(() =>
+          engine.listApplications(),
+        );
         lifecycle.addStartupHook(() => engine.start());
-        lifecycle.addShutdownHook(() => engine.stop());
+        lifecycle.addShutdownHook(async () => {
+          stopObserving();
+          await engine.stop();
+        });
       },
     });
   },

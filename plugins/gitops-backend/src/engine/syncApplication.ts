@@ -6,6 +6,7 @@ import type {
 } from '@mooring/plugin-gitops-common';
 import { changeSummary } from '../apply/changeSummary';
 import { objectHealth } from '../health/objectHealth';
+import { recordSync } from '../metrics';
 import { KubeObject, groupOf } from '../kube/kubeObject';
 import { SyncInterrupted, checkAborted } from './hookRunner';
 import { ignoreRulesFor } from './ignoreRules';
@@ -278,6 +279,12 @@ export async function syncApplication(
     state.syncing = undefined;
     state.abort = undefined;
   }
+  recordSync({
+    cluster: spec.destination.cluster,
+    phase,
+    initiatedBy: run.initiatedBy,
+    seconds: (Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt)) / 1000 || 0,
+  });
   recordSyncOutcome(state.automation, phase === 'Succeeded', Date.now());
   ctx.update(state, { operation: runOperation(spec, run, options) });
   if (phase !== 'Succeeded') {

@@ -7,9 +7,34 @@ import {
 } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '@mooring/plugin-gitops-common';
 import pRetry from 'p-retry';
+import { recordKubeRequest } from '../metrics';
 import { KubeObject, describeObject } from './kubeObject';
 
 /** Exposes discovery, which the generic object API keeps to itself. */
+/** The API verb of a call, from the words that describe it (a bounded set). */
+function verbOf(what: string): string {
+  const first = what.split(' ', 1)[0];
+  switch (first) {
+    case 'Applying':
+    case 'Dry-run':
+      return 'apply';
+    case 'Reading':
+      return 'get';
+    case 'Listing':
+      return 'list';
+    case 'Deleting':
+      return 'delete';
+    case 'Creating':
+      return 'create';
+    case 'Replacing':
+      return 'update';
+    case 'Discovering':
+      return 'discovery';
+    default:
+      return 'other';
+  }
+}
+
 class DiscoveringObjectApi extends KubernetesObjectApi {
   discover(
     apiVersion: string,
@@ -143,10 +168,14 @@ export class ClusterClient {
     return pRetry(
       async attempt => {
         this.requestCount++;
+        const verb = verbOf(what);
         try {
-          return await work();
+          const result = await work();
+          recordKubeRequest(this.name, verb, 200);
+          return result;
         } catch (error) {
           const { code, message } = serverMessage(error);
+          recordKubeRequest(this.name, verb, code ?? 'error');
           const failure = new ClusterError(
             `${what} failed on cluster ${this.name}${
               code ? ` (HTTP ${code})` : ''

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { recordGitFetch } from '../metrics';
 import { LRUCache } from 'lru-cache';
 import { simpleGit, SimpleGit } from 'simple-git';
 import type { LoggerService } from '@backstage/backend-plugin-api';
@@ -232,6 +233,8 @@ export class GitSource {
     this.check(repoUrl);
     await this.once(`fetch ${repoUrl}`, async () => {
       const dir = this.repoDir(repoUrl);
+      const started = Date.now();
+      let ok = false;
       try {
         await fs.mkdir(dir, { recursive: true });
         const git = await this.git(repoUrl, dir);
@@ -248,8 +251,11 @@ export class GitSource {
           '+refs/heads/*:refs/heads/*',
           '+refs/tags/*:refs/tags/*',
         ]);
+        ok = true;
       } catch (error) {
         throw this.failure(repoUrl, 'fetch', error);
+      } finally {
+        recordGitFetch((Date.now() - started) / 1000, ok);
       }
     });
   }
