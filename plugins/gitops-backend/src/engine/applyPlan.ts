@@ -118,6 +118,9 @@ function isImmutableError(error: unknown): boolean {
   );
 }
 
+/** A wave's object turned Degraded: the wave fails at once. */
+class WaveDegraded extends Error {}
+
 /**
  * Runs a sync of a plan, as Argo CD does: PreSync hooks (wave by wave, each
  * waited for), then the objects wave by wave (CRDs and Namespaces first; in
@@ -201,6 +204,23 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     progress();
   };
 
+  const recreate = async (live: KubeObject) => {
+    const uid = live.metadata.uid as string | undefined;
+    await client.delete(live, { uid });
+    await waitUntil(
+      waiter,
+      `${describeObject({
+        kind: live.kind,
+        namespace: live.metadata.namespace,
+        name: live.metadata.name,
+      })} to be deleted before it is created again`,
+      async () => {
+        const now = await client.get(live);
+        return !now || now.metadata.uid !== uid ? true : undefined;
+      },
+    );
+  };
+
   const applyOne = async (object: KubeObject): Promise<ResourceChange> => {
     const entry = byObject.get(object)!;
     const ref = resourceRef(object);
@@ -271,23 +291,6 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
       return { ...change, action: 'failed', message: errorMessage(error) };
     }
   };
-  const recreate = async (live: KubeObject) => {
-    const uid = live.metadata.uid as string | undefined;
-    await client.delete(live, { uid });
-    await waitUntil(
-      waiter,
-      `${describeObject({
-        kind: live.kind,
-        namespace: live.metadata.namespace,
-        name: live.metadata.name,
-      })} to be deleted before it is created again`,
-      async () => {
-        const now = await client.get(live);
-        return !now || now.metadata.uid !== uid ? true : undefined;
-      },
-    );
-  };
-
   /** Applies one wave kind by kind; false when an object failed. */
   const applyWave = async (members: KubeObject[]): Promise<boolean> => {
     for (const step of applySteps(members)) {
@@ -484,22 +487,25 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
         }
       }
     }
-    const applied = failedStep
-      ? inventoryOf(
-          objects.filter(o =>
-            changes.some(
-              c =>
-                !c.hook &&
-                c.action !== 'failed' &&
-                c.kind === o.kind &&
-                c.name === o.metadata.name &&
-                c.namespace === (o.metadata.namespace ?? ''),
-            ),
+    let applied: Inventory;
+    if (failedStep) {
+      applied = inventoryOf(
+        objects.filter(o =>
+          changes.some(
+            c =>
+              !c.hook &&
+              c.action !== 'failed' &&
+              c.kind === o.kind &&
+              c.name === o.metadata.name &&
+              c.namespace === (o.metadata.namespace ?? ''),
           ),
-        ).concat(input.previousInventory)
-      : selective
-      ? inventoryOf(objects).concat(input.previousInventory)
-      : inventoryOf(objects);
+        ),
+      ).concat(input.previousInventory);
+    } else if (selective) {
+      applied = inventoryOf(objects).concat(input.previousInventory);
+    } else {
+      applied = inventoryOf(objects);
+    }
     return {
       changes,
       failedStep,
@@ -520,9 +526,6 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     };
   }
 }
-
-/** A wave's object turned Degraded: the wave fails at once. */
-class WaveDegraded extends Error {}
 
 function dedupe(inventory: Inventory): Inventory {
   const byKey = new Map<string, InventoryEntry>();

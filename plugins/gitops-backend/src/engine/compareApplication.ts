@@ -137,11 +137,7 @@ export async function compareApplication(input: {
       ...entry,
       sync: extraneousIgnored ? 'Synced' : 'OutOfSync',
       health: objectHealth(live, healthChecks).status,
-      healthMessage: options.noPrune
-        ? 'No longer in Git; left in place by the next sync (Prune=false)'
-        : extraneousIgnored
-        ? 'No longer in Git (IgnoreExtraneous); pruned on the next sync with prune'
-        : 'No longer in Git; pruned on the next sync with prune',
+      healthMessage: staleMessage(options.noPrune, extraneousIgnored),
     });
   }
   resources.sort((a, b) =>
@@ -161,4 +157,14 @@ export async function compareApplication(input: {
         ? healthSummary(resources, health)
         : `${outOfSync} of ${resources.length} resources out of sync`,
   };
+}
+
+function staleMessage(noPrune: boolean, extraneousIgnored: boolean): string {
+  if (noPrune) {
+    return 'No longer in Git; left in place by the next sync (Prune=false)';
+  }
+  if (extraneousIgnored) {
+    return 'No longer in Git (IgnoreExtraneous); pruned on the next sync with prune';
+  }
+  return 'No longer in Git; pruned on the next sync with prune';
 }
