@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { applyDefaults, Allocator, defaultListKeys } from './defaults';
+import {
+  applyDefaults,
+  Allocator,
+  defaultJobSelector,
+  defaultListKeys,
+} from './defaults';
 import {
   alreadyExists,
   ApiError,
@@ -21,6 +26,7 @@ import {
   groupVersion,
   ResourceRegistry,
   ResourceType,
+  StorageView,
 } from './resources';
 import { listTypesFromCrdSchema, SchemaContext } from './schema';
 import {
@@ -40,7 +46,13 @@ import {
   PatchError,
   strategicMerge,
 } from './strategicMerge';
-import { deepClone, deepEqual, isPlainObject, KubeObject } from './types';
+import {
+  deepClone,
+  deepEqual,
+  FieldsV1,
+  isPlainObject,
+  KubeObject,
+} from './types';
 import { immutableFieldChanges } from './immutableFields';
 import { validateObject } from './validation';
 
@@ -73,6 +85,9 @@ export function timestamp(date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** Keeps an owner deleted in the foreground until its dependents are gone. */
+const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
 const storeKeyOf = (type: ResourceType) => `${type.group}/${type.resource}`;
 
 function objectKey(type: ResourceType, ns: string, name: string) {
@@ -97,14 +112,23 @@ function hasGeneration(type: ResourceType): boolean {
   );
 }
 
-function splitSelectors(opts: {
-  labelSelector?: string;
-  fieldSelector?: string;
-}) {
+function splitSelectors(
+  type: ResourceType,
+  opts: {
+    labelSelector?: string;
+    fieldSelector?: string;
+  },
+) {
   try {
+    const fields = opts.fieldSelector
+      ? parseFieldSelector(opts.fieldSelector)
+      : [];
+    const label = type.fieldLabel;
     return {
       labels: opts.labelSelector ? parseLabelSelector(opts.labelSelector) : [],
-      fields: opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : [],
+      fields: label
+        ? fields.map(f => ({ ...f, path: label(f.path.join('.')).split('.') }))
+        : fields,
     };
   } catch (e) {
     if (e instanceof SelectorError) throw badRequest(e.message);
@@ -222,7 +246,45 @@ export class Cluster {
     return shown;
   }
 
+  /** The stored resource a view (events.k8s.io/v1 Events) is served from. */
+  private viewOf(
+    type: ResourceType,
+  ): { stored: ResourceType; view: StorageView } | undefined {
+    if (!type.storage) return undefined;
+    const stored = this.registry.get(type.storage.group, type.storage.resource);
+    return stored ? { stored, view: type.storage } : undefined;
+  }
+
+  /** Converted views shared by every watch, so each serialises an event once. */
+  private readonly viewed = new WeakMap<KubeObject, KubeObject>();
+
+  private fromStoredShared(view: StorageView, obj: KubeObject): KubeObject {
+    const cached = this.viewed.get(obj);
+    if (cached) return cached;
+    const shown = view.fromStored(obj);
+    this.viewed.set(obj, shown);
+    return shown;
+  }
+
+  /** A body written through a view, checked against the view and converted to its stored form. */
+  private toStoredBody(
+    type: ResourceType,
+    view: StorageView,
+    ns: string,
+    body: unknown,
+    name?: string,
+  ): KubeObject {
+    const obj = this.checkBody(type, ns, deepClone(body), name);
+    return view.toStored({
+      ...obj,
+      apiVersion: groupVersion(type.group, type.versions[0]),
+      kind: type.kind,
+    });
+  }
+
   getRaw(type: ResourceType, ns: string, name: string): KubeObject | undefined {
+    const view = this.viewOf(type);
+    if (view) return this.getRaw(view.stored, ns, name);
     return this.store.get(storeKeyOf(type), type.namespaced ? ns : '', name);
   }
 
@@ -232,6 +294,8 @@ export class Cluster {
     name: string,
     version?: string,
   ): KubeObject {
+    const view = this.viewOf(type);
+    if (view) return view.view.fromStored(this.get(view.stored, ns, name));
     const obj = this.getRaw(type, ns, name);
     if (!obj) throw notFound(type.resource, name, type.group);
     return this.present(type, obj, version);
@@ -243,7 +307,17 @@ export class Cluster {
     opts: ListOptions = {},
     version?: string,
   ): KubeObject {
-    const selectors = splitSelectors(opts);
+    const view = this.viewOf(type);
+    if (view) {
+      const list = this.list(view.stored, ns, opts);
+      return {
+        ...list,
+        kind: type.listKind,
+        apiVersion: groupVersion(type.group, version ?? type.versions[0]),
+        items: (list.items as KubeObject[]).map(view.view.fromStored),
+      };
+    }
+    const selectors = splitSelectors(type, opts);
     const all = this.store.list(
       storeKeyOf(type),
       type.namespaced ? ns : undefined,
@@ -303,7 +377,16 @@ export class Cluster {
     send: (event: WatchEvent) => void,
     version?: string,
   ): () => void {
-    const selectors = splitSelectors(opts);
+    const view = this.viewOf(type);
+    if (view) {
+      return this.watch(view.stored, ns, opts, event =>
+        send({
+          type: event.type,
+          object: this.fromStoredShared(view.view, event.object),
+        }),
+      );
+    }
+    const selectors = splitSelectors(type, opts);
     const key = storeKeyOf(type);
     const inScope = (obj: KubeObject) =>
       !type.namespaced || ns === undefined || obj.metadata.namespace === ns;
@@ -435,13 +518,32 @@ export class Cluster {
       throw badRequest(
         `${type.resource} are reviews; they are answered, not stored`,
       );
+    const view = this.viewOf(type);
+    if (view) {
+      return view.view.fromStored(
+        this.create(
+          view.stored,
+          ns,
+          this.toStoredBody(type, view.view, ns, body),
+          opts,
+        ),
+      );
+    }
     const obj = this.checkBody(type, ns, deepClone(body));
-    if (!obj.metadata.name && obj.metadata.generateName) {
-      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+    const generateName = obj.metadata.generateName;
+    if (!obj.metadata.name && generateName) {
+      // As the API server does, a generated name that is taken is tried again.
+      for (let attempt = 0; attempt < 8; attempt++) {
+        obj.metadata.name = `${generateName}${randomSuffix()}`;
+        if (!this.getRaw(type, ns, obj.metadata.name)) break;
+      }
     }
     this.requireNamespace(type, ns, true);
     if (obj.metadata.name && this.getRaw(type, ns, obj.metadata.name)) {
       throw alreadyExists(type.resource, obj.metadata.name, type.group);
+    }
+    if (type.kind === 'Pod' && !type.custom) {
+      this.admitServiceAccount(ns, obj, generateName);
     }
     obj.kind = type.kind;
     obj.apiVersion = groupVersion(type.group, version ?? type.versions[0]);
@@ -449,6 +551,27 @@ export class Cluster {
       manager: opts.manager,
     });
     return this.commit(type, undefined, obj, opts);
+  }
+
+  /**
+   * The ServiceAccount admission plugin: a pod naming a ServiceAccount that
+   * does not exist is refused (`default` is left to the controllers, which
+   * create it in every namespace).
+   */
+  private admitServiceAccount(
+    ns: string,
+    pod: KubeObject,
+    generateName?: string,
+  ): void {
+    const account = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
+    if (typeof account !== 'string' || !account || account === 'default')
+      return;
+    if (this.store.get('/serviceaccounts', ns, account)) return;
+    const shown = generateName ?? pod.metadata.name ?? '';
+    throw forbidden(
+      `pods "${shown}" is forbidden: error looking up service account ${ns}/${account}: serviceaccount "${account}" not found`,
+      { name: shown, kind: 'pods' },
+    );
   }
 
   /**
@@ -486,6 +609,18 @@ export class Cluster {
     opts: WriteOptions & { manager: string; subresource?: string },
     version?: string,
   ): KubeObject {
+    const view = this.viewOf(type);
+    if (view) {
+      return view.view.fromStored(
+        this.replace(
+          view.stored,
+          ns,
+          name,
+          this.toStoredBody(type, view.view, ns, body, name),
+          opts,
+        ),
+      );
+    }
     const obj = this.checkBody(type, ns, deepClone(body), name);
     const live = this.getRaw(type, ns, name);
     // Like most built-in kinds, an update never creates: PUT to a missing object is 404.
@@ -553,11 +688,22 @@ export class Cluster {
     },
     version?: string,
   ): KubeObject {
+    const view = this.viewOf(type);
+    if (view && patchType === 'apply') {
+      const config = isPlainObject(patch)
+        ? this.toStoredBody(type, view.view, ns, patch, name)
+        : patch;
+      return view.view.fromStored(
+        this.patch(view.stored, ns, name, 'apply', config, opts),
+      );
+    }
     const live = this.getRaw(type, ns, name);
     if (patchType === 'apply')
       return this.apply(type, ns, name, live, patch, opts, version);
     if (!live) throw notFound(type.resource, name, type.group);
-    const base = this.present(type, live, version);
+    const base = view
+      ? this.get(type, ns, name)
+      : this.present(type, live, version);
     let patched: unknown;
     try {
       if (patchType === 'json') patched = jsonPatch(base, patch);
@@ -582,6 +728,7 @@ export class Cluster {
       }
       throw e;
     }
+    if (view) return this.replace(type, ns, name, patched, opts);
     const obj = this.checkBody(type, ns, patched, name);
     requireLatestVersion(type, name, obj, live);
     const next = this.scopeWrite(type, live, obj, opts.subresource);
@@ -693,6 +840,8 @@ export class Cluster {
     delete meta.resourceVersion;
     delete meta.selfLink;
     applyDefaults(type.kind, next, this.allocate);
+    if (!live && type.group === 'batch' && type.kind === 'Job')
+      defaultJobSelector(next);
     if (type.kind === 'CustomResourceDefinition') this.prepareCrd(next, live);
     const causes = validateObject(next);
     if (live) {
@@ -730,14 +879,102 @@ export class Cluster {
     return this.present(type, next);
   }
 
-  /** Writes status (or any change) on behalf of a controller: no managed-field conflicts. */
+  /**
+   * Stores an Event the simulated components record, without the generic
+   * write path: an event they build needs no defaults, validation or field
+   * merging, and they record many. Its managed fields are the writer's
+   * Update, as the generic path would record them. Refused (like any
+   * create) in a missing or terminating namespace, or when the name is taken.
+   */
+  createEvent(ns: string, event: KubeObject, manager: string): KubeObject {
+    const type = this.registry.get('', 'events')!;
+    this.requireNamespace(type, ns, true);
+    const name = event.metadata.name!;
+    if (this.getRaw(type, ns, name)) throw alreadyExists('events', name);
+    const now = timestamp();
+    const next: KubeObject = {
+      ...event,
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        ...event.metadata,
+        namespace: ns,
+        uid: randomUUID(),
+        creationTimestamp: now,
+        resourceVersion: String(this.store.nextRv()),
+        managedFields: [
+          {
+            manager,
+            operation: 'Update',
+            apiVersion: 'v1',
+            time: now,
+            fieldsType: 'FieldsV1',
+            fieldsV1: plainFields(event),
+          },
+        ],
+      },
+    };
+    this.store.put(storeKeyOf(type), next);
+    return next;
+  }
+
+  /** Updates top-level fields of a recorded Event (its count and times), as `createEvent` stores it. */
+  updateEvent(
+    ns: string,
+    name: string,
+    changes: Record<string, unknown>,
+    manager: string,
+  ): KubeObject {
+    const type = this.registry.get('', 'events')!;
+    const live = this.getRaw(type, ns, name);
+    if (!live) throw notFound('events', name);
+    const now = timestamp();
+    const managed = live.metadata.managedFields ?? [];
+    const mine = managed.find(
+      m => m.manager === manager && m.operation === 'Update',
+    );
+    const fieldsV1 = { ...mine?.fieldsV1 };
+    for (const key of Object.keys(changes)) {
+      if (changes[key] !== null && changes[key] !== undefined)
+        fieldsV1[`f:${key}`] = plainFields(changes[key]);
+    }
+    const next: KubeObject = {
+      ...live,
+      ...changes,
+      metadata: {
+        ...live.metadata,
+        resourceVersion: String(this.store.nextRv()),
+        managedFields: [
+          ...managed.filter(m => m !== mine),
+          {
+            manager,
+            operation: 'Update',
+            apiVersion: 'v1',
+            time: now,
+            fieldsType: 'FieldsV1',
+            fieldsV1,
+          },
+        ],
+      },
+    };
+    this.store.put(storeKeyOf(type), next, live);
+    return next;
+  }
+
+  /**
+   * Writes status on behalf of a controller: no managed-field conflicts.
+   * `spec` fields are set in the same write (a pod's binding to its node
+   * with the kubelet's first status).
+   */
   writeStatus(
     type: ResourceType,
     live: KubeObject,
     status: unknown,
     manager: string,
+    spec?: Record<string, unknown>,
   ): KubeObject {
-    const next = { ...deepClone(live), status };
+    const next: KubeObject = { ...deepClone(live), status };
+    if (spec) next.spec = { ...next.spec, ...spec };
     return this.commitUpdate(type, live, next, {
       manager,
       subresource: type.subresources.includes('status') ? 'status' : undefined,
@@ -754,6 +991,9 @@ export class Cluster {
     } = {},
     version?: string,
   ): KubeObject {
+    const view = this.viewOf(type);
+    if (view)
+      return view.view.fromStored(this.delete(view.stored, ns, name, opts));
     const live = this.getRaw(type, ns, name);
     if (!live) throw notFound(type.resource, name, type.group);
     const pre = opts.preconditions ?? {};
@@ -789,9 +1029,27 @@ export class Cluster {
       );
     }
     if (opts.dryRun) return this.present(type, live, version);
-    if (opts.propagationPolicy === 'Orphan')
-      this.orphanDependents(live.metadata.uid!);
+    const policy = opts.propagationPolicy ?? defaultPropagation(type);
+    const uid = live.metadata.uid!;
+    if (policy === 'Orphan') this.orphanDependents(uid);
     const finalizers = [...(live.metadata.finalizers ?? [])];
+    if (
+      policy === 'Foreground' &&
+      type.kind !== 'Namespace' &&
+      this.ownerIndex.get(uid)?.size
+    ) {
+      // The owner stays, being deleted, until its dependents are gone.
+      if (live.metadata.deletionTimestamp)
+        return this.present(type, live, version);
+      const next = deepClone(live);
+      next.metadata.deletionTimestamp = timestamp();
+      next.metadata.deletionGracePeriodSeconds = 0;
+      next.metadata.finalizers = [...finalizers, FOREGROUND_FINALIZER];
+      next.metadata.resourceVersion = String(this.store.nextRv());
+      this.store.put(storeKeyOf(type), next, live);
+      this.later(() => this.deleteDependentsFirst(uid));
+      return this.present(type, next, version);
+    }
     if (type.kind === 'Namespace') {
       if (live.metadata.deletionTimestamp)
         return this.present(type, live, version);
@@ -826,6 +1084,16 @@ export class Cluster {
     opts: WriteOptions & { propagationPolicy?: string },
     version?: string,
   ): KubeObject {
+    const view = this.viewOf(type);
+    if (view) {
+      const list = this.deleteCollection(view.stored, ns, listOpts, opts);
+      return {
+        ...list,
+        kind: type.listKind,
+        apiVersion: groupVersion(type.group, version ?? type.versions[0]),
+        items: (list.items as KubeObject[]).map(view.view.fromStored),
+      };
+    }
     const list = this.list(type, ns, {
       labelSelector: listOpts.labelSelector,
       fieldSelector: listOpts.fieldSelector,
@@ -860,7 +1128,9 @@ export class Cluster {
       for (const obj of this.store.list(storeKeyOf(type), name)) {
         remaining++;
         if (obj.metadata.deletionTimestamp) continue;
-        this.delete(type, name, obj.metadata.name!, {});
+        this.delete(type, name, obj.metadata.name!, {
+          propagationPolicy: 'Background',
+        });
       }
     }
     if (remaining > 0) {
@@ -919,8 +1189,12 @@ export class Cluster {
       this.ownerIndex.get(ref.uid)?.delete(key);
     }
     if (event.type === 'DELETED') {
-      for (const ref of obj.metadata.ownerReferences ?? [])
-        this.ownerIndex.get(ref.uid)?.delete(key);
+      for (const ref of obj.metadata.ownerReferences ?? []) {
+        const dependents = this.ownerIndex.get(ref.uid);
+        dependents?.delete(key);
+        if (dependents && dependents.size === 0)
+          this.later(() => this.finishForegroundDeletion(ref.uid));
+      }
       this.uidIndex.delete(obj.metadata.uid!);
       const uid = obj.metadata.uid!;
       if (this.ownerIndex.get(uid)?.size)
@@ -940,6 +1214,68 @@ export class Cluster {
     if (type.kind === 'CustomResourceDefinition') this.registerCrd(obj);
   }
 
+  /**
+   * Foreground deletion: the dependents of an owner being deleted go first
+   * (in the foreground too when they have dependents of their own), those
+   * with other owners only lose the reference; the owner goes when none is
+   * left.
+   */
+  private deleteDependentsFirst(ownerUid: string): void {
+    for (const key of [...(this.ownerIndex.get(ownerUid) ?? [])]) {
+      const found = this.lookupKey(key);
+      if (!found) continue;
+      const refs = found.obj.metadata.ownerReferences ?? [];
+      const others = refs.filter(
+        r => r.uid !== ownerUid && this.uidIndex.has(r.uid),
+      );
+      try {
+        if (others.length === 0) {
+          if (!found.obj.metadata.deletionTimestamp) {
+            this.delete(
+              found.type,
+              found.obj.metadata.namespace ?? '',
+              found.obj.metadata.name!,
+              {
+                propagationPolicy: this.ownerIndex.get(found.obj.metadata.uid!)
+                  ?.size
+                  ? 'Foreground'
+                  : 'Background',
+              },
+            );
+          }
+        } else {
+          const next = deepClone(found.obj);
+          next.metadata.ownerReferences = refs.filter(r => r.uid !== ownerUid);
+          next.metadata.resourceVersion = String(this.store.nextRv());
+          this.store.put(storeKeyOf(found.type), next, found.obj);
+        }
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    this.finishForegroundDeletion(ownerUid);
+  }
+
+  /** Removes the foregroundDeletion finalizer of an owner whose dependents are all gone. */
+  private finishForegroundDeletion(ownerUid: string): void {
+    if (this.ownerIndex.get(ownerUid)?.size) return;
+    const found = this.lookupKey(this.uidIndex.get(ownerUid) ?? '');
+    const finalizers = found?.obj.metadata.finalizers ?? [];
+    if (!found || !finalizers.includes(FOREGROUND_FINALIZER)) return;
+    const next = deepClone(found.obj);
+    next.metadata.finalizers = finalizers.filter(
+      f => f !== FOREGROUND_FINALIZER,
+    );
+    if (next.metadata.finalizers.length === 0) {
+      delete next.metadata.finalizers;
+      next.metadata.resourceVersion = String(this.store.nextRv());
+      this.store.remove(storeKeyOf(found.type), next);
+      return;
+    }
+    next.metadata.resourceVersion = String(this.store.nextRv());
+    this.store.put(storeKeyOf(found.type), next, found.obj);
+  }
+
   /** Deletes dependents whose owners are all gone; drops dangling references otherwise. */
   private collectGarbage(ownerUid: string): void {
     const dependents = [...(this.ownerIndex.get(ownerUid) ?? [])];
@@ -956,7 +1292,7 @@ export class Cluster {
               found.type,
               found.obj.metadata.namespace ?? '',
               found.obj.metadata.name!,
-              {},
+              { propagationPolicy: 'Background' },
             );
           }
         } else if (alive.length < refs.length) {
@@ -1187,7 +1523,29 @@ export class Cluster {
   }
 }
 
-/** Which part of an object a write may touch: the status subresource, the main resource beside it, or all. */
+/** The FieldsV1 of a value with no lists (an Event's fields but its metadata); null fields are not set. */
+function plainFields(value: unknown): FieldsV1 {
+  if (!isPlainObject(value)) return {};
+  const out: FieldsV1 = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (key === 'apiVersion' || key === 'kind' || key === 'metadata') continue;
+    if (child === null || child === undefined) continue;
+    out[`f:${key}`] = plainFields(child);
+  }
+  return out;
+}
+
+/**
+ * The propagation of a delete that names none: batch/v1 Jobs keep their
+ * pods (Kubernetes' legacy default, which kubectl overrides with
+ * Background), everything else collects its dependents in the background.
+ */
+export function defaultPropagation(type: ResourceType): string {
+  return type.group === 'batch' && type.kind === 'Job'
+    ? 'Orphan'
+    : 'Background';
+}
+
 /** A write that names a resourceVersion must name the live one (optimistic concurrency). */
 function requireLatestVersion(
   type: ResourceType,

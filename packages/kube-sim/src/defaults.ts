@@ -142,6 +142,32 @@ function defaultTemplate(template: unknown): void {
   }
 }
 
+/**
+ * What the API server adds to a Job it creates (unless `manualSelector`):
+ * a selector on the Job's uid, and the labels it selects on its template.
+ */
+export function defaultJobSelector(job: KubeObject): void {
+  const spec = job.spec;
+  if (!isPlainObject(spec) || spec.manualSelector === true) return;
+  if (spec.selector !== undefined) return;
+  const uid = job.metadata.uid!;
+  const name = job.metadata.name!;
+  spec.selector = {
+    matchLabels: { 'batch.kubernetes.io/controller-uid': uid },
+  };
+  if (!isPlainObject(spec.template)) return;
+  const metadata = isPlainObject(spec.template.metadata)
+    ? spec.template.metadata
+    : (spec.template.metadata = {});
+  metadata.labels = {
+    ...metadata.labels,
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': name,
+    'controller-uid': uid,
+    'job-name': name,
+  };
+}
+
 function defaultJobSpec(spec: Record<string, any>): void {
   spec.parallelism ??= 1;
   spec.completions ??= 1;

@@ -107,6 +107,14 @@ function resourceEntries(type: ResourceType) {
         kind: 'Scale',
         verbs: ['get', 'patch', 'update'],
       });
+    } else if (sub === 'log') {
+      entries.push({
+        name: `${type.resource}/log`,
+        singularName: '',
+        namespaced: type.namespaced,
+        kind: type.kind,
+        verbs: ['get'],
+      });
     } else if (sub === 'token') {
       entries.push({
         name: `${type.resource}/token`,

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { Cluster } from './cluster';
 import { startControllers } from './controllers';
+import { kubeletTiming } from './controllers/runtime';
 import { ADMIN_GROUP, bootstrapClusterRoles } from './rbac';
 import { ApiHandler, TokenAuthenticator } from './server';
 import { generateCertificate, ServerCertificate } from './certificate';
@@ -31,6 +32,8 @@ export interface KubeSimOptions {
   bookmarkIntervalMs?: number;
   /** How many recent events per resource a watch can resume from (10,000 by default); older versions get 410 Gone. */
   watchCacheSize?: number;
+  /** Kubernetes Events the controllers record: how long each lives after its last write (1 hour) and how many a namespace keeps (1,000). */
+  events?: { ttlMs?: number; maxPerNamespace?: number };
 }
 
 export interface KubeSim {
@@ -153,6 +156,11 @@ export async function startKubeSim(
     failRate: options.failRate ?? 0,
   };
   let url = '';
+  const controllersOption = options.controllers;
+  const delayMs =
+    typeof controllersOption === 'object'
+      ? controllersOption.delayMs
+      : undefined;
   const handler = new ApiHandler(
     cluster,
     auth,
@@ -160,6 +168,7 @@ export async function startKubeSim(
     () => new URL(url).host,
     {
       bookmarkIntervalMs: options.bookmarkIntervalMs,
+      kubelet: kubeletTiming(delayMs),
       log: process.env.KUBE_SIM_LOG
         ? line => process.stderr.write(`kube-sim: ${line}\n`)
         : undefined,
@@ -191,13 +200,10 @@ export async function startKubeSim(
     ? Buffer.from(certificate.cert).toString('base64')
     : '';
 
-  const controllersOption = options.controllers;
   const stopControllers = controllersOption
     ? startControllers(cluster, {
-        delayMs:
-          typeof controllersOption === 'object'
-            ? controllersOption.delayMs
-            : undefined,
+        delayMs,
+        events: options.events,
         registerToken: (token, user, groups) => auth.add(token, user, groups),
         caData: certificate?.cert ?? '',
       })

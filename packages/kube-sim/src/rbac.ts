@@ -196,6 +196,7 @@ export function bootstrapClusterRoles(): KubeObject[] {
         'serviceaccounts',
         'pods',
         'pods/status',
+        'pods/log',
         'persistentvolumeclaims',
         'events',
         'services/status',

@@ -1,4 +1,19 @@
+import { eventFieldLabel, fromEventsV1, toEventsV1 } from './eventsApi';
 import { ListType } from './schema';
+import { KubeObject } from './types';
+
+/**
+ * A resource served from another one's storage, converted on the way in and
+ * out (events.k8s.io/v1 Events are core v1 Events).
+ */
+export type StorageView = {
+  group: string;
+  resource: string;
+  /** The stored (core) form of an object written through this resource. */
+  toStored(obj: KubeObject): KubeObject;
+  /** A stored object as this resource serves it. */
+  fromStored(obj: KubeObject): KubeObject;
+};
 
 /** One kind of object the server stores, as discovery describes it. */
 export type ResourceType = {
@@ -22,6 +37,10 @@ export type ResourceType = {
   printerColumns?: any[];
   /** Only `create` is served (reviews such as SelfSubjectAccessReview). */
   createOnly?: boolean;
+  /** Served from another resource's storage. */
+  storage?: StorageView;
+  /** Maps a field selector label to the dotted path of the stored object it selects. */
+  fieldLabel?: (label: string) => string;
 };
 
 const allVerbs = [
@@ -83,13 +102,26 @@ export function builtinResources(): ResourceType[] {
     builtin('', 'v1', 'Pod', 'pods', true, {
       shortNames: ['po'],
       ...all,
-      ...status,
+      subresources: ['status', 'log'],
     }),
     builtin('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, {
       shortNames: ['pvc'],
       ...status,
     }),
-    builtin('', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
+    builtin('', 'v1', 'Event', 'events', true, {
+      shortNames: ['ev'],
+      fieldLabel: eventFieldLabel,
+    }),
+    builtin('events.k8s.io', 'v1', 'Event', 'events', true, {
+      shortNames: ['ev'],
+      fieldLabel: eventFieldLabel,
+      storage: {
+        group: '',
+        resource: 'events',
+        toStored: fromEventsV1,
+        fromStored: toEventsV1,
+      },
+    }),
     builtin('apps', 'v1', 'Deployment', 'deployments', true, {
       shortNames: ['deploy'],
       ...all,

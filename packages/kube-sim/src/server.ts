@@ -28,6 +28,16 @@ import {
   rulesFor,
   UserInfo,
 } from './rbac';
+import { KubeletTiming, kubeletTiming } from './controllers/runtime';
+import {
+  containerLog,
+  formatLine,
+  LogLine,
+  logContainer,
+  LogOptions,
+  parseLogOptions,
+  selectLines,
+} from './podLogs';
 import { decodeKubernetesProtobuf } from './protobuf';
 import { ResourceType } from './resources';
 import { crdPrinter, IncludeObject, toTable, wantsTable } from './table';
@@ -75,16 +85,23 @@ export class ApiHandler {
   private readonly watches = new Set<() => void>();
   private bookmarkIntervalMs: number;
   private readonly log?: (line: string) => void;
+  private readonly kubelet: KubeletTiming;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly auth: TokenAuthenticator,
     readonly faults: Faults,
     private readonly serverAddress: () => string,
-    options: { bookmarkIntervalMs?: number; log?: (line: string) => void } = {},
+    options: {
+      bookmarkIntervalMs?: number;
+      log?: (line: string) => void;
+      /** How the simulated node times container logs (from the controllers' delay). */
+      kubelet?: KubeletTiming;
+    } = {},
   ) {
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 10_000;
     this.log = options.log;
+    this.kubelet = options.kubelet ?? kubeletTiming();
   }
 
   /** Closes every open watch (a dropped connection, as clients see it). */
@@ -550,6 +567,12 @@ export class ApiHandler {
       this.send(res, 201, this.tokenRequest(ns, name!, body));
       return;
     }
+    if (subresource === 'log') {
+      if (method !== 'GET')
+        throw methodNotAllowed(`the log subresource only allows GET`);
+      this.podLog(req, res, ns, name!, q);
+      return;
+    }
     if (subresource === 'scale') {
       this.send(
         res,
@@ -659,6 +682,16 @@ export class ApiHandler {
           q.get('propagationPolicy') ??
           options.propagationPolicy ??
           (options.orphanDependents === true ? 'Orphan' : undefined);
+        if (
+          !propagationPolicy &&
+          type.group === 'batch' &&
+          type.kind === 'Job'
+        ) {
+          res.setHeader(
+            'Warning',
+            '299 - "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"',
+          );
+        }
         if (verb === 'delete') {
           const deleted = this.cluster.delete(
             type,
@@ -776,6 +809,156 @@ export class ApiHandler {
     if (this.faults.failRate > 0 && Math.random() < this.faults.failRate) {
       timers.push(setTimeout(close, 200 + Math.random() * 2000));
     }
+  }
+
+  /**
+   * GET pods/{name}/log: the simulated lines of a container (see podLogs),
+   * as text; with `follow`, new lines as they are written, until the
+   * container exits or the pod goes away.
+   */
+  private podLog(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ns: string,
+    name: string,
+    q: URLSearchParams,
+  ): void {
+    const pods = this.cluster.registry.get('', 'pods')!;
+    const pod = this.cluster.get(pods, ns, name);
+    const options = parseLogOptions(q, name);
+    const { container, list } = logContainer(pod, options.container);
+    if (options.previous) {
+      throw badRequest(
+        `previous terminated container "${container.name}" in pod "${name}" not found`,
+      );
+    }
+    const headers = {
+      'Content-Type': 'text/plain',
+      'Cache-Control': 'no-cache, private',
+    };
+    // A pod not scheduled yet has no node to read from: an empty log.
+    if (!pod.spec?.nodeName) {
+      res.writeHead(200, headers);
+      res.end();
+      return;
+    }
+    const now = Date.now();
+    const first = containerLog(pod, container, list, this.kubelet, now);
+    let budget = options.limitBytes ?? Infinity;
+    const render = (lines: LogLine[]) => {
+      let text = '';
+      for (const line of lines) {
+        if (budget <= 0) break;
+        const formatted = formatLine(line, options.timestamps);
+        const piece =
+          formatted.length > budget
+            ? Buffer.from(formatted).subarray(0, budget).toString()
+            : formatted;
+        budget -= Buffer.byteLength(piece);
+        text += piece;
+      }
+      return text;
+    };
+    const initial = render(selectLines(first.lines, options, now));
+    if (!options.follow || first.ended || budget <= 0) {
+      res.writeHead(200, headers);
+      res.end(initial);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Transfer-Encoding': 'chunked' });
+    if (initial) res.write(initial);
+    else res.flushHeaders();
+    this.followLog(req, res, pod, container, list, first.lines, first.next, {
+      ...options,
+      write: lines => {
+        const text = render(lines);
+        if (text) res.write(text);
+        return budget > 0;
+      },
+    });
+  }
+
+  private followLog(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pod: KubeObject,
+    container: any,
+    list: 'containers' | 'initContainers',
+    sent: LogLine[],
+    next: number | undefined,
+    options: LogOptions & { write: (lines: LogLine[]) => boolean },
+  ): void {
+    const ns = pod.metadata.namespace!;
+    const name = pod.metadata.name!;
+    const uid = pod.metadata.uid;
+    let lastTime = sent.length ? sent[sent.length - 1].time : -Infinity;
+    let atLastTime = sent.filter(l => l.time === lastTime).length;
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    let unsubscribe = () => {};
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+      this.watches.delete(close);
+      res.end();
+    };
+    const tick = () => {
+      timer = undefined;
+      if (closed) return;
+      const live = this.cluster.getRaw(
+        this.cluster.registry.get('', 'pods')!,
+        ns,
+        name,
+      );
+      if (!live || live.metadata.uid !== uid) {
+        close();
+        return;
+      }
+      let log;
+      try {
+        log = containerLog(live, container, list, this.kubelet);
+      } catch {
+        close();
+        return;
+      }
+      let seenAtLast = 0;
+      const fresh = log.lines.filter(l => {
+        if (l.time > lastTime) return true;
+        if (l.time === lastTime) return ++seenAtLast > atLastTime;
+        return false;
+      });
+      if (fresh.length > 0) {
+        const newest = fresh[fresh.length - 1].time;
+        atLastTime =
+          (newest === lastTime ? atLastTime : 0) +
+          fresh.filter(l => l.time === newest).length;
+        lastTime = newest;
+        if (!options.write(fresh)) {
+          close();
+          return;
+        }
+      }
+      if (log.ended) {
+        close();
+        return;
+      }
+      if (log.next !== undefined)
+        timer = setTimeout(tick, Math.max(0, log.next - Date.now()));
+    };
+    // The pod changing (its container exiting, the pod deleted) is looked at at once.
+    unsubscribe = this.cluster.store.subscribe('/pods', event => {
+      const obj = event.object;
+      if (obj.metadata.namespace !== ns || obj.metadata.name !== name) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(tick, 0);
+    });
+    this.watches.add(close);
+    req.on('close', close);
+    res.on('close', close);
+    if (next !== undefined)
+      timer = setTimeout(tick, Math.max(0, next - Date.now()));
   }
 
   private review(

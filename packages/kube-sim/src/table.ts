@@ -118,7 +118,64 @@ function jobStatus(job: KubeObject): string {
   return job.spec?.suspend ? 'Suspended' : 'Running';
 }
 
+function since(time: unknown, now: number): string {
+  const at = typeof time === 'string' ? Date.parse(time) : NaN;
+  return Number.isNaN(at) ? '<unknown>' : humanDuration(now - at);
+}
+
+function eventSource(e: KubeObject): string {
+  const source = e.source ?? e.deprecatedSource ?? {};
+  const [component, instance] =
+    source.component || source.host
+      ? [source.component, source.host]
+      : [e.reportingComponent ?? e.reportingController, e.reportingInstance];
+  if (!component) return '<unknown>';
+  return instance ? `${component}, ${instance}` : component;
+}
+
+/** Kubernetes' printer for Events (core v1 or events.k8s.io/v1). */
+function eventCells(e: KubeObject, now: number): Cell[] {
+  const first = e.firstTimestamp ?? e.deprecatedFirstTimestamp;
+  const last = e.lastTimestamp ?? e.deprecatedLastTimestamp;
+  const firstSeen = first ? since(first, now) : since(e.eventTime, now);
+  let lastSeen = last ? since(last, now) : firstSeen;
+  let seen = count(e.count ?? e.deprecatedCount);
+  if (e.series) {
+    lastSeen = since(e.series.lastObservedTime, now);
+    seen = count(e.series.count);
+  } else if (seen === 0) seen = 1;
+  const involved = e.involvedObject ?? e.regarding ?? {};
+  const kind = String(involved.kind ?? '').toLowerCase();
+  return [
+    lastSeen,
+    e.type ?? '',
+    e.reason ?? '',
+    involved.name ? `${kind}/${involved.name}` : kind,
+    involved.fieldPath ?? '',
+    eventSource(e),
+    String(e.message ?? e.note ?? '').trim(),
+    firstSeen,
+    seen,
+    e.metadata.name!,
+  ];
+}
+
 const printers: Record<string, Printer> = {
+  Event: {
+    columns: [
+      col('Last Seen'),
+      col('Type'),
+      col('Reason'),
+      col('Object'),
+      col('Subobject', 'string', 1),
+      col('Source', 'string', 1),
+      col('Message'),
+      col('First Seen', 'string', 1),
+      col('Count', 'integer', 1),
+      col('Name', 'string', 1),
+    ],
+    cells: eventCells,
+  },
   Pod: {
     columns: [
       nameColumn,

@@ -8,7 +8,8 @@ import {
   reconcileLoadBalancer,
   reconcilePod,
 } from './kubelet';
-import { ControllerContext } from './runtime';
+import { EventRecorder } from './events';
+import { ControllerContext, eventManager } from './runtime';
 import {
   reconcileDaemonSet,
   reconcileDeployment,
@@ -24,6 +25,8 @@ export type ControllerOptions = {
   registerToken: (token: string, user: string, groups: string[]) => void;
   /** PEM of the server certificate, for kube-root-ca.crt and token Secrets. */
   caData: string;
+  /** How long events live after their last write (1 hour), and how many a namespace keeps (1,000). */
+  events?: { ttlMs?: number; maxPerNamespace?: number };
 };
 
 const ownerResources: Record<string, [string, string]> = {
@@ -44,7 +47,6 @@ export function startControllers(
   options: ControllerOptions,
 ): () => void {
   const delayMs = options.delayMs ?? 500;
-  const ctx = new ControllerContext(cluster, delayMs);
   const queue = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
@@ -69,6 +71,11 @@ export function startControllers(
     );
   };
 
+  const events = new EventRecorder(cluster, {
+    ...options.events,
+    managerOf: eventManager,
+  });
+  const ctx = new ControllerContext(cluster, delayMs, events, enqueue);
   const quick = Math.min(20, delayMs);
   const schedule = (
     group: string,
@@ -121,8 +128,10 @@ export function startControllers(
     const obj = event.object;
     const [group, resource] = splitKey(event.resourceKey);
     const ns = obj.metadata.namespace ?? '';
+    if (resource === 'events') return;
     if (event.type !== 'DELETED')
       schedule(group, resource, ns, obj.metadata.name!);
+    else ctx.forget(obj.metadata.uid!);
     byOwner(obj);
     if (resource === 'namespaces' && event.type === 'ADDED') {
       enqueue(`ns/${obj.metadata.name}`, quick, () =>
@@ -150,6 +159,7 @@ export function startControllers(
   return () => {
     stopped = true;
     unsubscribe();
+    events.stop();
     for (const timer of queue.values()) clearTimeout(timer);
     queue.clear();
   };
