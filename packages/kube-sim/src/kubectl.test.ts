@@ -779,6 +779,513 @@ spec:
     ]);
     expect(recreated.stdout).toBe('');
   });
+  const deployment = (
+    name: string,
+    image: string,
+    replicas = 1,
+    containers = '',
+  ) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      containers:
+        - name: ${name}
+          image: ${image}
+          ports: [{ containerPort: 8080 }]
+${containers}`;
+
+  it('creates a hook Job from generateName, waits for it with kubectl wait, reads its logs and deletes its pods with it', async () => {
+    await kubectl.ok(['create', 'namespace', 'hooks']);
+    const created = await kubectl.ok(
+      ['create', '-n', 'hooks', '-f', '-'],
+      `apiVersion: batch/v1
+kind: Job
+metadata:
+  generateName: migrate-
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: registry.example.com/migrations:1.4.0
+          command: ["/bin/sh", "-c", "echo migrating; sleep 2; echo migrated"]
+`,
+    );
+    const name = /^job\.batch\/(migrate-[a-z0-9]{5}) created\n$/.exec(
+      created,
+    )?.[1];
+    expect(name).toBeDefined();
+    const started = Date.now();
+    expect(
+      await kubectl.ok([
+        'wait',
+        '-n',
+        'hooks',
+        '--for=condition=complete',
+        `job/${name}`,
+        '--timeout=60s',
+      ]),
+    ).toBe(`job.batch/${name} condition met\n`);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    const job = await kubectl.json(['get', '-n', 'hooks', 'job', name!]);
+    expect(job.status).toMatchObject({ succeeded: 1 });
+    expect(job.status.completionTime).toMatch(/Z$/);
+    expect(
+      job.status.conditions.find((c: any) => c.type === 'Complete'),
+    ).toMatchObject({ status: 'True', reason: 'CompletionsReached' });
+    expect(await kubectl.ok(['logs', '-n', 'hooks', `job/${name}`])).toBe(
+      'migrating\nmigrated\n',
+    );
+    const printed = await kubectl.ok(['get', '-n', 'hooks', 'jobs']);
+    expect(printed).toMatch(new RegExp(`${name}\\s+Complete\\s+1/1`));
+
+    await kubectl.ok(['delete', '-n', 'hooks', 'job', name!]);
+    await waitFor(
+      async () =>
+        (
+          await kubectl.ok([
+            'get',
+            'pods',
+            '-n',
+            'hooks',
+            '-l',
+            `job-name=${name}`,
+            '-o',
+            'name',
+          ])
+        ).trim() === '',
+    );
+  });
+
+  it("shows the controllers' events: get events, field selectors, describe deploy and describe pod", async () => {
+    await kubectl.ok(['create', 'namespace', 'billing']);
+    await kubectl.ok(
+      ['apply', '--server-side', '-n', 'billing', '-f', '-'],
+      deployment('billing-worker', 'registry.example.com/billing-worker:fail'),
+    );
+    const pods = async () =>
+      (
+        await kubectl.json([
+          'get',
+          'pods',
+          '-n',
+          'billing',
+          '-l',
+          'app=billing-worker',
+        ])
+      ).items;
+    await waitFor(async () =>
+      (await pods()).some((p: any) => p.status?.containerStatuses),
+    );
+    const pod = (await pods())[0].metadata.name;
+    const image = 'registry.example.com/billing-worker:fail';
+    const pullFailed = `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`;
+
+    const all = await kubectl.ok(['get', 'events', '-n', 'billing']);
+    const lines = all.trim().split('\n');
+    expect(lines[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+    for (const expected of [
+      /\d+s\s+Normal\s+ScalingReplicaSet\s+deployment\/billing-worker\s+Scaled up replica set billing-worker-\w+ from 0 to 1/,
+      /\d+s\s+Normal\s+SuccessfulCreate\s+replicaset\/billing-worker-\w+\s+Created pod: billing-worker-\w+-\w+/,
+      new RegExp(
+        `\\d+s\\s+Normal\\s+Scheduled\\s+pod/${pod}\\s+Successfully assigned billing/${pod} to kube-sim`,
+      ),
+      new RegExp(`Normal\\s+Pulling\\s+pod/${pod}\\s+Pulling image "${image}"`),
+      new RegExp(`Warning\\s+Failed\\s+pod/${pod}\\s+Failed to pull image`),
+      new RegExp(`Warning\\s+Failed\\s+pod/${pod}\\s+Error: ErrImagePull`),
+      new RegExp(
+        `Normal\\s+BackOff\\s+pod/${pod}\\s+Back-off pulling image "${image}"`,
+      ),
+      new RegExp(`Warning\\s+Failed\\s+pod/${pod}\\s+Error: ImagePullBackOff`),
+    ]) {
+      expect(lines.some(line => expected.test(line))).toBe(true);
+    }
+
+    const forPod = await kubectl.json([
+      'get',
+      'events',
+      '-n',
+      'billing',
+      '--field-selector',
+      `involvedObject.name=${pod}`,
+    ]);
+    expect(forPod.items.every((e: any) => e.involvedObject.name === pod)).toBe(
+      true,
+    );
+    const failure = forPod.items.find((e: any) => e.message === pullFailed);
+    expect(failure).toMatchObject({
+      type: 'Warning',
+      reason: 'Failed',
+      source: { component: 'kubelet', host: 'kube-sim' },
+      involvedObject: {
+        kind: 'Pod',
+        namespace: 'billing',
+        apiVersion: 'v1',
+        fieldPath: 'spec.containers{billing-worker}',
+      },
+    });
+    expect(failure.count).toBeGreaterThanOrEqual(1);
+    const warnings = await kubectl.json([
+      'get',
+      'events',
+      '-n',
+      'billing',
+      '--field-selector',
+      'type=Warning,involvedObject.kind=Pod',
+    ]);
+    expect(warnings.items.map((e: any) => e.reason)).toEqual(
+      warnings.items.map(() => 'Failed'),
+    );
+    // The same events through events.k8s.io/v1.
+    const v1 = await kubectl.json([
+      'get',
+      'events.v1.events.k8s.io',
+      '-n',
+      'billing',
+      '--field-selector',
+      'reason=ScalingReplicaSet',
+    ]);
+    expect(v1.items).toHaveLength(1);
+    expect(v1.items[0]).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      regarding: { kind: 'Deployment', name: 'billing-worker' },
+      reportingController: 'deployment-controller',
+      deprecatedSource: { component: 'deployment-controller' },
+    });
+
+    // A retried pull counts on the same events (the back-off is 1 s here).
+    await waitFor(async () => {
+      const events = await kubectl.json([
+        'get',
+        'events',
+        '-n',
+        'billing',
+        '--field-selector',
+        `involvedObject.name=${pod},reason=BackOff`,
+      ]);
+      return events.items[0]?.count >= 2;
+    });
+
+    const deploy = await kubectl.ok([
+      'describe',
+      'deploy/billing-worker',
+      '-n',
+      'billing',
+    ]);
+    expect(deploy).toMatch(/Progressing\s+False\s+ProgressDeadlineExceeded/);
+    expect(deploy).toMatch(
+      /Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n.*\n\s+Normal\s+ScalingReplicaSet\s+\d+s\s+deployment-controller\s+Scaled up replica set billing-worker-\w+ from 0 to 1/,
+    );
+    const described = await kubectl.ok([
+      'describe',
+      'pod',
+      pod,
+      '-n',
+      'billing',
+    ]);
+    expect(described).toMatch(/Node:\s+kube-sim\/172\.18\.0\.2/);
+    expect(described).toMatch(/Reason:\s+ImagePullBackOff/);
+    expect(described).toMatch(
+      new RegExp(
+        `Normal\\s+Scheduled\\s+\\d+s\\s+default-scheduler\\s+Successfully assigned billing/${pod} to kube-sim`,
+      ),
+    );
+    expect(described).toMatch(
+      /Normal\s+BackOff\s+\d+s \(x\d+ over \d+s\)\s+kubelet\s+Back-off pulling image/,
+    );
+    expect(described).toContain(pullFailed);
+    // kubectl events sorts them and names the object.
+    const sorted = await kubectl.ok([
+      'events',
+      '-n',
+      'billing',
+      '--for',
+      `pod/${pod}`,
+      '--types',
+      'Warning',
+    ]);
+    expect(sorted).toMatch(
+      /Warning\s+Failed\s+Pod\/\S+\s+Error: ImagePullBackOff/,
+    );
+    expect(sorted).not.toContain('Scheduled');
+  });
+
+  it('serves logs: kubectl logs deploy/x, -c with --tail and --since, errors, and -f until the pod goes away', async () => {
+    await kubectl.ok(['create', 'namespace', 'payments']);
+    await kubectl.ok(
+      ['apply', '--server-side', '-n', 'payments', '-f', '-'],
+      deployment(
+        'payments',
+        'registry.example.com/payments:2.3.1',
+        2,
+        `        - name: proxy
+          image: envoyproxy/envoy:v1.31.0
+`,
+      ),
+    );
+    await kubectl.ok([
+      'rollout',
+      'status',
+      '-n',
+      'payments',
+      'deploy/payments',
+      '--timeout=60s',
+    ]);
+    const fromDeploy = await kubectl.run([
+      'logs',
+      'deploy/payments',
+      '-n',
+      'payments',
+    ]);
+    expect(fromDeploy.code).toBe(0);
+    expect(fromDeploy.stderr).toMatch(
+      /Found 2 pods, using pod\/payments-\w+-\w+|Defaulted container "payments" out of: payments, proxy/,
+    );
+    const pod =
+      /pod\/(payments-\w+-\w+)/.exec(fromDeploy.stderr)?.[1] ??
+      (await kubectl.json(['get', 'pods', '-n', 'payments'])).items[0].metadata
+        .name;
+    expect(fromDeploy.stdout.split('\n').slice(0, 4)).toEqual([
+      'INFO starting payments 2.3.1 (image registry.example.com/payments:2.3.1)',
+      expect.stringMatching(
+        /^INFO pod payments\/payments-\w+-\w+, node kube-sim$/,
+      ),
+      'INFO listening on :8080',
+      'INFO ready',
+    ]);
+
+    // Heartbeats come every second here (controllers at 50 ms).
+    await new Promise(resolve => setTimeout(resolve, 2500));
+    const tail = await kubectl.ok([
+      'logs',
+      `pod/${pod}`,
+      '-n',
+      'payments',
+      '-c',
+      'proxy',
+      '--tail=2',
+      '--timestamps',
+    ]);
+    const tailLines = tail.trim().split('\n');
+    expect(tailLines).toHaveLength(2);
+    for (const line of tailLines)
+      expect(line).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z INFO heartbeat \d+: idle$|^\d{4}-.* INFO (ready|listening on :\d+)$/,
+      );
+    const recent = await kubectl.ok([
+      'logs',
+      pod,
+      '-n',
+      'payments',
+      '-c',
+      'payments',
+      '--since=2s',
+    ]);
+    expect(recent).not.toContain('INFO starting');
+    expect(recent).toMatch(/^(INFO GET \/healthz 200 \(check \d+\)\n){1,3}$/);
+
+    const wrong = await kubectl.run([
+      'logs',
+      pod,
+      '-n',
+      'payments',
+      '-c',
+      'nope',
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain(
+      `container nope is not valid for pod ${pod}`,
+    );
+    const previous = await kubectl.run([
+      'logs',
+      pod,
+      '-n',
+      'payments',
+      '-c',
+      'payments',
+      '--previous',
+    ]);
+    expect(previous.stderr).toContain(
+      `previous terminated container "payments" in pod "${pod}" not found`,
+    );
+    const missing = await kubectl.run([
+      'logs',
+      'nothing-here',
+      '-n',
+      'payments',
+    ]);
+    expect(missing.stderr).toContain('pods "nothing-here" not found');
+
+    const follow = kubectl.spawn([
+      'logs',
+      '-f',
+      pod,
+      '-n',
+      'payments',
+      '-c',
+      'payments',
+      '--tail=1',
+    ]);
+    let streamed = '';
+    follow.stdout!.on('data', d => (streamed += d));
+    const exited = new Promise<number | null>(resolve =>
+      follow.on('exit', code => resolve(code)),
+    );
+    await waitFor(
+      () => streamed.split('\n').filter(Boolean).length >= 3,
+      20_000,
+    );
+    const beats = streamed
+      .split('\n')
+      .filter(Boolean)
+      .map(line => Number(/check (\d+)/.exec(line)?.[1]));
+    expect(beats.slice(1)).toEqual(
+      [beats[0] + 1, beats[0] + 2].slice(0, beats.length - 1),
+    );
+    await kubectl.ok(['delete', 'pod', pod, '-n', 'payments', '--wait=false']);
+    expect(await exited).toBe(0);
+  });
+
+  it('restarts Deployments, StatefulSets and DaemonSets with rollout restart, and scales them', async () => {
+    await kubectl.ok(['create', 'namespace', 'ops']);
+    await kubectl.ok(
+      ['apply', '--server-side', '-n', 'ops', '-f', '-'],
+      `${deployment('api', 'api:1.0', 2)}---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db }
+spec:
+  replicas: 2
+  serviceName: db
+  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec:
+      containers: [{ name: db, image: 'postgres:16.4' }]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: agent }
+spec:
+  selector: { matchLabels: { app: agent } }
+  template:
+    metadata: { labels: { app: agent } }
+    spec:
+      containers: [{ name: agent, image: 'agent:2' }]
+`,
+    );
+    const status = (what: string) =>
+      kubectl.ok(['rollout', 'status', '-n', 'ops', what, '--timeout=60s']);
+    for (const what of ['deploy/api', 'sts/db', 'ds/agent']) await status(what);
+    const podNames = async (app: string) =>
+      (
+        await kubectl.json(['get', 'pods', '-n', 'ops', '-l', `app=${app}`])
+      ).items
+        .map((p: any) => `${p.metadata.name}/${p.metadata.uid}`)
+        .sort();
+    const before = {
+      api: await podNames('api'),
+      db: await podNames('db'),
+      agent: await podNames('agent'),
+    };
+
+    expect(
+      await kubectl.ok(['rollout', 'restart', '-n', 'ops', 'deploy/api']),
+    ).toBe('deployment.apps/api restarted\n');
+    expect(await status('deploy/api')).toContain(
+      'deployment "api" successfully rolled out',
+    );
+    const sets = await kubectl.json([
+      'get',
+      'rs',
+      '-n',
+      'ops',
+      '-l',
+      'app=api',
+    ]);
+    expect(sets.items.map((rs: any) => rs.spec.replicas).sort()).toEqual([
+      0, 2,
+    ]);
+    const live = await kubectl.json(['get', 'deploy', 'api', '-n', 'ops']);
+    expect(
+      live.spec.template.metadata.annotations[
+        'kubectl.kubernetes.io/restartedAt'
+      ],
+    ).toBeDefined();
+    await waitFor(async () => (await podNames('api')).length === 2);
+    const after = await podNames('api');
+    expect(after.filter(p => before.api.includes(p))).toEqual([]);
+
+    await kubectl.ok(['rollout', 'restart', '-n', 'ops', 'sts/db']);
+    await waitFor(async () => {
+      const sts = await kubectl.json(['get', 'sts', 'db', '-n', 'ops']);
+      return (
+        sts.status.currentRevision === sts.status.updateRevision &&
+        sts.status.readyReplicas === 2 &&
+        sts.status.observedGeneration === sts.metadata.generation
+      );
+    });
+    expect(await status('sts/db')).toMatch(/roll(ing update| out) complete/);
+    const db = await podNames('db');
+    expect(db.map(p => p.split('/')[0])).toEqual(['db-0', 'db-1']);
+    expect(db.filter(p => before.db.includes(p))).toEqual([]);
+
+    await kubectl.ok(['rollout', 'restart', '-n', 'ops', 'ds/agent']);
+    expect(await status('ds/agent')).toContain(
+      'daemon set "agent" successfully rolled out',
+    );
+    await waitFor(async () => {
+      const agent = await podNames('agent');
+      return agent.length === 1 && !before.agent.includes(agent[0]);
+    });
+
+    expect(
+      await kubectl.ok(['scale', '-n', 'ops', 'deploy/api', '--replicas=3']),
+    ).toBe('deployment.apps/api scaled\n');
+    await status('deploy/api');
+    await waitFor(async () => (await podNames('api')).length === 3);
+    expect(
+      await kubectl.ok(['scale', '-n', 'ops', 'sts/db', '--replicas=1']),
+    ).toBe('statefulset.apps/db scaled\n');
+    await waitFor(async () => (await podNames('db')).length === 1);
+    const rs = sets.items.find((r: any) => r.spec.replicas === 0).metadata.name;
+    expect(
+      await kubectl.ok([
+        'scale',
+        '-n',
+        'ops',
+        `rs/${rs}`,
+        '--replicas=1',
+        '--current-replicas=0',
+      ]),
+    ).toBe(`replicaset.apps/${rs} scaled\n`);
+    const stale = await kubectl.run([
+      'scale',
+      '-n',
+      'ops',
+      'deploy/api',
+      '--replicas=1',
+      '--current-replicas=7',
+    ]);
+    expect(stale.stderr).toContain('Expected replicas to be 7, was 3');
+    const events = await kubectl.ok([
+      'get',
+      'events',
+      '-n',
+      'ops',
+      '--field-selector',
+      'involvedObject.name=api,reason=ScalingReplicaSet',
+    ]);
+    expect(events).toMatch(/Scaled up replica set api-\w+ from 2 to 3/);
+  });
 });
 
 describe('kube-sim serve (the command line)', () => {
