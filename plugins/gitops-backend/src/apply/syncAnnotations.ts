@@ -49,7 +49,10 @@ export interface ObjectSyncOptions {
   noDelete: boolean;
   /** `Replace=true`: replaced (PUT) instead of applied; re-created when a field is immutable. */
   replace: boolean;
-  /** `Force=true`: deleted and created again when it changes. */
+  /**
+   * `Force=true`, as `kubectl apply --force`: a change the server refuses
+   * (an immutable field) is made by deleting and creating the object again.
+   */
   force: boolean;
   /** `SkipDryRunOnMissingResource=true`: a kind not served yet is not dry-run. */
   skipDryRunOnMissingResource: boolean;
@@ -67,6 +70,8 @@ const ACCEPTED_AS_IS = new Set([
   'ApplyOutOfSyncOnly=true',
   'RespectIgnoreDifferences=true',
   'Validate=true',
+  // The API server validates every object Mooring sends, whatever this says.
+  'Validate=false',
 ]);
 
 function describe(object: KubeObject): string {
@@ -157,10 +162,14 @@ export function objectSyncOptions(object: KubeObject): ObjectSyncOptions {
   if (!found) return options;
   for (const option of list(found.value)) {
     switch (option) {
+      // Argo CD's `confirm` waits for a person; Mooring leaves the object
+      // in place, which a person then deletes.
       case 'Prune=false':
+      case 'Prune=confirm':
         options.noPrune = true;
         break;
       case 'Delete=false':
+      case 'Delete=confirm':
         options.noDelete = true;
         break;
       case 'Replace=true':

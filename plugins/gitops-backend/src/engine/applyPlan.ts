@@ -34,6 +34,7 @@ import {
 import { prunable } from '../tenancy';
 import type { SyncTimeouts } from './engineContext';
 import {
+  HookInterrupted,
   SyncInterrupted,
   Waiter,
   checkAborted,
@@ -150,6 +151,7 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
   const kept: string[] = [];
   const steps: SyncStep[] = [];
   const adopted = new Set(plan.adopted.map(ref => entryKey(ref)));
+  const deferred = new Set(plan.deferred ?? []);
   const limit = pLimit(input.concurrency);
   const timeouts = input.timeouts ?? {
     waveMs: 5 * 60_000,
@@ -168,6 +170,7 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
       waitingFor,
     });
   const waiter: Waiter = {
+    applicationId: input.applicationId,
     client,
     health,
     signal: input.signal,
@@ -204,9 +207,32 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     progress();
   };
 
-  const recreate = async (live: KubeObject) => {
+  /**
+   * Deletes the live object and creates `object` in its place. Never for a
+   * Namespace or a CRD (deleting one deletes everything it holds), and only
+   * what the application may delete (the guard prune uses). Once deleted,
+   * the create is always tried, so a termination does not leave it gone.
+   */
+  const recreate = async (
+    live: KubeObject,
+    object: KubeObject,
+    option: string,
+    refusal: unknown,
+  ): Promise<KubeObject> => {
+    if (isFoundation(live)) {
+      throw new Error(
+        `${errorMessage(refusal)}. ${option} does not delete and re-create a ${
+          live.kind
+        }: that would delete everything it holds; change it by hand`,
+      );
+    }
+    const refused = await input.mayDelete?.(live);
+    if (refused) {
+      throw new Error(`${errorMessage(refusal)}. ${option}: ${refused}`);
+    }
     const uid = live.metadata.uid as string | undefined;
     await client.delete(live, { uid });
+    let interrupted: unknown;
     await waitUntil(
       waiter,
       `${describeObject({
@@ -218,7 +244,33 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
         const now = await client.get(live);
         return !now || now.metadata.uid !== uid ? true : undefined;
       },
+    ).catch(error => {
+      interrupted = error;
+    });
+    const created = await client.create(object);
+    if (interrupted) throw interrupted;
+    return created;
+  };
+
+  /**
+   * A kind not served when the sync was planned, admitted as namespaced
+   * (`SkipDryRunOnMissingResource=true`): by now an earlier wave (or a
+   * controller) has made the cluster serve it; it must be namespaced.
+   */
+  const checkDeferredScope = async (object: KubeObject) => {
+    const resource = await waitUntil(
+      waiter,
+      `the cluster to serve ${object.kind} (${object.apiVersion})`,
+      async () =>
+        client
+          .resourceOf(object.apiVersion, object.kind, { fresh: true })
+          .catch(() => undefined),
     );
+    if (!resource.namespaced) {
+      throw new Error(
+        `${object.kind} ${object.metadata.name} turned out cluster-scoped on this cluster; it was admitted as namespaced (SkipDryRunOnMissingResource=true) and is not applied`,
+      );
+    }
   };
 
   const applyOne = async (object: KubeObject): Promise<ResourceChange> => {
@@ -231,15 +283,11 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     }
     const options = objectSyncOptions(object);
     try {
+      if (deferred.has(entry.key)) await checkDeferredScope(object);
       let result: KubeObject;
       let action: ResourceChange['action'] | undefined;
       let message: string | undefined;
-      if (entry.live && options.force) {
-        await recreate(entry.live);
-        result = await client.create(object);
-        action = 'replaced';
-        message = 'Deleted and created again (Force=true)';
-      } else if (entry.live && options.replace) {
+      if (entry.live && options.replace) {
         try {
           result = await client.replace(
             object,
@@ -248,27 +296,33 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
           message = 'Replaced (Replace=true)';
         } catch (error) {
           if (!isImmutableError(error)) throw error;
-          await recreate(entry.live);
-          result = await client.create(object);
+          result = await recreate(entry.live, object, 'Replace=true', error);
           message = `Deleted and created again (Replace=true): ${errorMessage(
             error,
           )}`;
         }
         action = 'replaced';
-      } else if (!entry.live && (options.replace || options.force)) {
+      } else if (!entry.live && options.replace) {
         result = await client.create(object);
       } else {
         try {
           result = await client.apply(object);
         } catch (error) {
-          if (entry.live && isImmutableError(error)) {
+          if (!entry.live || !isImmutableError(error)) throw error;
+          // Force=true, as `kubectl apply --force`: what the server refuses
+          // to change is deleted and created again.
+          if (!options.force) {
             throw new Error(
               `${errorMessage(
                 error,
               )}. To change it, add the annotation mooring.dev/sync-options: Replace=true (or Force=true) to the manifest`,
             );
           }
-          throw error;
+          result = await recreate(entry.live, object, 'Force=true', error);
+          action = 'replaced';
+          message = `Deleted and created again (Force=true): ${errorMessage(
+            error,
+          )}`;
         }
       }
       if (result.metadata.uid) {
@@ -288,6 +342,7 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
         action: sameObject(result, entry.live) ? 'unchanged' : 'configured',
       };
     } catch (error) {
+      if (error instanceof SyncInterrupted) throw error;
       return { ...change, action: 'failed', message: errorMessage(error) };
     }
   };
@@ -310,12 +365,31 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     members: KubeObject[],
     runner: Waiter = waiter,
   ): Promise<boolean> => {
-    const results = await Promise.all(
+    let interruption: SyncInterrupted | undefined;
+    const results = await Promise.allSettled(
       members.map(hook =>
-        limit(async () => record(await runHook(runner, hook, phase, wave))),
+        limit(async () => {
+          // A hook still queued when another was interrupted never starts.
+          if (interruption) throw interruption;
+          try {
+            return record(await runHook(runner, hook, phase, wave));
+          } catch (error) {
+            if (error instanceof HookInterrupted) {
+              record(error.change);
+              interruption ??= error.interruption;
+            }
+            throw error;
+          }
+        }),
       ),
     );
-    return !results.some(r => r.action === 'failed');
+    const failure = results.find(r => r.status === 'rejected') as
+      | PromiseRejectedResult
+      | undefined;
+    if (failure) throw interruption ?? failure.reason;
+    return !results.some(
+      r => r.status === 'fulfilled' && r.value.action === 'failed',
+    );
   };
 
   /** Waits until every object is Healthy (or Suspended); throws when one is Degraded. */
@@ -323,8 +397,11 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     let waitingOn = members;
     await waitUntil(waiter, what, async () => {
       const still: KubeObject[] = [];
-      for (const object of waitingOn) {
-        const live = await client.get(object);
+      const lives = await Promise.all(
+        waitingOn.map(object => limit(() => client.get(object))),
+      );
+      for (const [index, object] of waitingOn.entries()) {
+        const live = lives[index];
         const assessed = live
           ? health(live)
           : ({ status: 'Missing', message: 'Not in the cluster' } as const);

@@ -1,4 +1,5 @@
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
+import { liveSyncOptions } from '../apply/syncAnnotations';
 import {
   KubeObject,
   splitApiVersion,
@@ -74,6 +75,7 @@ export async function authorizePlan(input: {
     cluster: authorization.cluster,
     destinationNamespace: authorization.destinationNamespace,
     scopeOf: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`),
+    deferUnknown: object => liveSyncOptions(object).skipDryRunOnMissingResource,
   });
   const lives = new Map(input.objects.map(o => [o.object, o.live]));
   const ownership = checkOwnership({

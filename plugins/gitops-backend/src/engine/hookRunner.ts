@@ -6,7 +6,13 @@ import {
   hookPhases,
 } from '../apply/syncAnnotations';
 import type { ClusterClient } from '../kube/ClusterClient';
-import { KubeObject, describeObject, groupOf } from '../kube/kubeObject';
+import { ANNOTATION_TRACKING_ID } from '@mooring/plugin-gitops-common';
+import {
+  KubeObject,
+  describeObject,
+  groupOf,
+  isTrackedBy,
+} from '../kube/kubeObject';
 
 /** Why a wait ended early: terminated, or out of time. */
 export class SyncInterrupted extends Error {
@@ -15,8 +21,20 @@ export class SyncInterrupted extends Error {
   }
 }
 
+/** A hook stopped by a termination or a timeout; `change` records it. */
+export class HookInterrupted extends SyncInterrupted {
+  constructor(
+    readonly interruption: SyncInterrupted,
+    readonly change: ResourceChange,
+  ) {
+    super(interruption.message, interruption.reason);
+  }
+}
+
 /** What a sync's waits share: when to give up, and how to look at objects. */
 export interface Waiter {
+  /** The application whose hooks run: only its own objects are ever deleted. */
+  applicationId: string;
   client: ClusterClient;
   health(live: KubeObject): HealthAssessment;
   signal?: AbortSignal;
@@ -184,9 +202,20 @@ export async function runHook(
   try {
     if (hook.metadata.name) {
       const earlier = await waiter.client.get(hook);
+      if (earlier && !isTrackedBy(waiter.applicationId, earlier)) {
+        // Never delete what is not this application's hook.
+        return change(
+          'failed',
+          `${nameOf(
+            hook,
+          )} exists and is not a hook of this application; it is left alone. Rename the hook or delete that object`,
+        );
+      }
       if (earlier) {
         await deleteAndWait(waiter, hook, earlier.metadata.uid as string);
       }
+    } else if (policies.has('BeforeHookCreation')) {
+      await deleteEarlierInstances(waiter, hook);
     }
     checkAborted(waiter.signal);
     created = await waiter.client.create(hook);
@@ -228,12 +257,59 @@ export async function runHook(
       created.metadata.name,
     );
   } catch (error) {
-    if (error instanceof SyncInterrupted) throw error;
+    if (error instanceof SyncInterrupted) {
+      // A terminated or timed-out sync stops its running hooks.
+      let message = error.message;
+      if (created) {
+        await waiter.client
+          .delete(created, { uid: created.metadata.uid as string })
+          .then(
+            () => {
+              message += '; the hook was deleted';
+            },
+            failure => {
+              message += `; could not delete the hook: ${
+                (failure as Error).message
+              }`;
+            },
+          );
+      }
+      throw new HookInterrupted(
+        error,
+        change('failed', message, created?.metadata.name),
+      );
+    }
     return change(
       'failed',
       String((error as Error)?.message ?? error),
       created?.metadata.name,
     );
+  }
+}
+
+/**
+ * A hook named by the server (generateName) gets a new name every sync;
+ * `BeforeHookCreation` deletes the instances earlier syncs left, found by
+ * the hook's tracking id, so they do not pile up.
+ */
+async function deleteEarlierInstances(
+  waiter: Waiter,
+  hook: KubeObject,
+): Promise<void> {
+  const trackingId = hook.metadata.annotations?.[ANNOTATION_TRACKING_ID];
+  if (!trackingId) return;
+  const earlier = await waiter.client.list(
+    hook.apiVersion,
+    hook.kind,
+    hook.metadata.namespace,
+  );
+  for (const object of earlier.items) {
+    if (object.metadata.annotations?.[ANNOTATION_TRACKING_ID] !== trackingId) {
+      continue;
+    }
+    await waiter.client.delete(object, {
+      uid: object.metadata.uid as string,
+    });
   }
 }
 

@@ -11,6 +11,7 @@ import {
 import type { ResourceRef } from '@mooring/plugin-gitops-common';
 import { clusterAllowed } from '../tenancy';
 import { PlanAuthorization, authorizePlan } from './authorizePlan';
+import { liveSyncOptions } from '../apply/syncAnnotations';
 import { withoutIgnoredFields } from './ignoreRules';
 import type { RenderedRevision } from './renderRevision';
 import type { IgnoreDifferenceRule } from './types';
@@ -66,6 +67,12 @@ export interface SyncPlan {
   adopted: ResourceRef[];
   /** The hooks of the revision, judged against the grant like every object. */
   hooks: PlannedHook[];
+  /**
+   * Keys of objects of kinds the cluster does not serve yet, admitted as
+   * namespaced (`SkipDryRunOnMissingResource=true`): their scope is checked
+   * again before they are applied.
+   */
+  deferred?: string[];
 }
 
 /** A hook a sync would run. */
@@ -322,7 +329,34 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
       stale.push({ entry, live });
     }
   }
-  return { objects, stale, comparisons, ...judgement, hooks: plannedHooks };
+  // Kinds not served yet that the grant admitted as namespaced on trust.
+  const deferred: string[] = [];
+  if (input.authorization) {
+    await Promise.all(
+      objects.map(async planned => {
+        if (
+          !planned.refused &&
+          liveSyncOptions(planned.object).skipDryRunOnMissingResource &&
+          !(await input
+            .authorization!.scopeOf(
+              planned.object.apiVersion,
+              planned.object.kind,
+            )
+            .catch(() => undefined))
+        ) {
+          deferred.push(planned.key);
+        }
+      }),
+    );
+  }
+  return {
+    objects,
+    stale,
+    comparisons,
+    ...judgement,
+    hooks: plannedHooks,
+    ...(deferred.length ? { deferred } : {}),
+  };
 }
 
 /** A hook as it is judged: one with generateName under its prefix and a star. */

@@ -4,35 +4,9 @@ import { deletionGuard } from './authorizePlan';
 import type { EngineContext } from './engineContext';
 import { syncWave } from '../apply/syncOrder';
 import { objectHealth } from '../health/objectHealth';
-import type { KubeObject } from '../kube/kubeObject';
-import { checkTenancy } from '../tenancy';
-import type { PlanAuthorization } from './authorizePlan';
-import { Waiter, hooksOf, runHook } from './hookRunner';
-
-/**
- * A PostDelete hook may only run where the grant lets the application
- * create it (judged as every object is; kinds of unknown scope are not run).
- */
-function authorized(hook: KubeObject, authorization: PlanAuthorization) {
-  const named = hook.metadata.name
-    ? hook
-    : {
-        ...hook,
-        metadata: {
-          ...hook.metadata,
-          name: `${hook.metadata.generateName ?? ''}*`,
-        },
-      };
-  return (
-    checkTenancy({
-      objects: [named],
-      grant: authorization.grant,
-      cluster: authorization.cluster,
-      destinationNamespace: authorization.destinationNamespace,
-      scopeOf: () => (hook.metadata.namespace ? 'Namespaced' : 'Cluster'),
-    }).violations.length === 0
-  );
-}
+import { hookPhases } from '../apply/syncAnnotations';
+import { HookInterrupted, Waiter, hooksOf, runHook } from './hookRunner';
+import { planSync } from './planSync';
 
 /**
  * Deletes what a removed application applied: the objects of its inventory
@@ -77,28 +51,66 @@ export async function pruneRemovedApplication(
       );
     }
     await ctx.store.deleteInventory(spec.id);
-    // PostDelete hooks of the last rendered revision, once all is deleted.
-    const postDelete = hooksOf(
-      (state.rendered?.hooks ?? []).filter(hook =>
-        authorized(hook, authorization),
-      ),
-      'PostDelete',
-      syncWave,
-    );
-    const waiter: Waiter = {
-      client,
-      health: live => objectHealth(live, ctx.healthChecks),
-      deadline: Date.now() + ctx.syncTimeouts.totalMs,
-      waveMs: ctx.syncTimeouts.waveMs,
-      waiting: () => {},
-    };
-    for (const group of postDelete) {
-      for (const hook of group.hooks) {
-        const result = await runHook(waiter, hook, 'PostDelete', group.wave);
-        (result.action === 'failed' ? ctx.logger.warn : ctx.logger.info).call(
-          ctx.logger,
-          `PostDelete hook ${result.kind} ${result.name} of removed application ${spec.id}: ${result.message}`,
+    // PostDelete hooks of the revision last synced, once all is deleted;
+    // judged like a sync judges hooks (grant and owner of each name), and
+    // never from a revision whose sync was refused.
+    const rendered = state.rendered;
+    const hooks =
+      rendered && rendered.sha === state.facts.syncedRevision
+        ? (rendered.hooks ?? []).filter(hook =>
+            hookPhases(hook).includes('PostDelete'),
+          )
+        : [];
+    if (hooks.length) {
+      const plan = await planSync({
+        applicationId: spec.id,
+        rendered: { ...rendered!, objects: [], hooks },
+        inventory: [],
+        previous: new Map(),
+        live: ref => client.get(ref),
+        authorization,
+      });
+      const refused = plan.hooks.filter(h => h.refused);
+      if (refused.length) {
+        ctx.logger.warn(
+          `PostDelete hooks of removed application ${spec.id} not run: ${refused
+            .map(h => h.refused)
+            .join('; ')}`,
         );
+      } else {
+        const waiter: Waiter = {
+          applicationId: spec.id,
+          client,
+          health: live => objectHealth(live, ctx.healthChecks),
+          deadline: Date.now() + ctx.syncTimeouts.totalMs,
+          waveMs: ctx.syncTimeouts.waveMs,
+          waiting: () => {},
+        };
+        for (const group of hooksOf(hooks, 'PostDelete', syncWave)) {
+          const results = await Promise.all(
+            group.hooks.map(hook =>
+              runHook(waiter, hook, 'PostDelete', group.wave).catch(
+                error =>
+                  (error as HookInterrupted).change ?? {
+                    kind: hook.kind,
+                    namespace: hook.metadata.namespace ?? '',
+                    name: hook.metadata.name,
+                    action: 'failed' as const,
+                    message: String((error as Error).message),
+                  },
+              ),
+            ),
+          );
+          for (const result of results) {
+            (result.action === 'failed'
+              ? ctx.logger.warn
+              : ctx.logger.info
+            ).call(
+              ctx.logger,
+              `PostDelete hook ${result.kind} ${result.name} of removed application ${spec.id}: ${result.message}`,
+            );
+          }
+        }
       }
     }
     ctx.logger.info(

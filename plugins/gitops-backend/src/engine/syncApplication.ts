@@ -283,7 +283,9 @@ export async function syncApplication(
     cluster: spec.destination.cluster,
     phase,
     initiatedBy: run.initiatedBy,
-    seconds: (Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt)) / 1000 || 0,
+    seconds:
+      (Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt)) / 1000 ||
+      0,
   });
   recordSyncOutcome(state.automation, phase === 'Succeeded', Date.now());
   ctx.update(state, { operation: runOperation(spec, run, options) });

@@ -1,5 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { BatchV1Api, KubeConfig } from '@kubernetes/client-node';
+import YAML from 'yaml';
 import type { SyncRun } from '@mooring/plugin-gitops-common';
 import { TestRepo, startGitDaemon } from '../__testUtils__/gitRepos';
 import {
@@ -472,7 +473,7 @@ describe('sync semantics: hooks, waves that wait, sync options', () => {
     expect(app.status.sync).toBe('Synced');
   });
 
-  it('re-creates a Force=true object when it changes, and applies a CRD and its custom resource in one sync', async () => {
+  it('re-creates a Force=true object when the server refuses its change, and applies a CRD and its custom resource in one sync', async () => {
     const repo = new TestRepo(suite.root, 'force.git');
     const crd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -499,15 +500,17 @@ metadata:
     argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true
 spec: {size: 3}
 `;
-    const forced = (value: string) =>
-      annotate(configMap('forced', { v: value }), {
-        'mooring.dev/sync-options': 'Force=true',
+    const forced = (image: string) =>
+      job({
+        name: 'forced',
+        image,
+        annotations: { 'mooring.dev/sync-options': 'Force=true' },
       });
     repo.commit(
       {
         'deploy/crd.yaml': crd,
         'deploy/widget.yaml': widget,
-        'deploy/forced.yaml': forced('1'),
+        'deploy/forced.yaml': forced('busybox:1.36'),
       },
       'A CRD, its resource, a forced ConfigMap',
     );
@@ -536,16 +539,16 @@ spec: {size: 3}
     expect(
       await kube.get('example.com/v1', 'Widget', 'gear', 'force'),
     ).toBeDefined();
-    const before = await kube.get('v1', 'ConfigMap', 'forced', 'force');
-    repo.commit({ 'deploy/forced.yaml': forced('2') }, 'Change it');
+    const before = await kube.get('batch/v1', 'Job', 'forced', 'force');
+    repo.commit({ 'deploy/forced.yaml': forced('busybox:1.37') }, 'Change it');
     await engine.refresh('force');
     const second = await syncAndWait(engine, 'force');
     expect(second.phase).toBe('Succeeded');
     expect(second.changes).toContainEqual(
       expect.objectContaining({ name: 'forced', action: 'replaced' }),
     );
-    const after = await kube.get('v1', 'ConfigMap', 'forced', 'force');
-    expect(after.data).toEqual({ v: '2' });
+    const after = await kube.get('batch/v1', 'Job', 'forced', 'force');
+    expect(after.spec.template.spec.containers[0].image).toBe('busybox:1.37');
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
   });
 
@@ -574,6 +577,206 @@ spec: {size: 3}
       (await kube.get('v1', 'ConfigMap', 'web', 'retain')) ? undefined : true,
     );
     expect(await kube.get('v1', 'ConfigMap', 'data', 'retain')).toBeDefined();
+  });
+
+  it("never deletes what is not the application's: a named hook colliding with another object, Force=true on a Namespace", async () => {
+    const kube = clusterClient(suite.sim);
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'collide' },
+    } as any);
+    // Someone else's Job of the hook's name.
+    await kube.create(
+      YAML.parse(
+        job({ name: 'migrate' }).replace(
+          'metadata:\n',
+          'metadata:\n  namespace: collide\n',
+        ),
+      ),
+    );
+    const theirs = await kube.get('batch/v1', 'Job', 'migrate', 'collide');
+    const repo = new TestRepo(suite.root, 'collide.git');
+    repo.commit(
+      {
+        'deploy/migrate.yaml': job({
+          name: 'migrate',
+          annotations: { 'mooring.dev/hook': 'PreSync' },
+        }),
+        'deploy/web.yaml': configMap('web', { v: '1' }),
+      },
+      'A hook with a taken name',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('collide', daemon.url('collide.git'), 'deploy'),
+    ]);
+    await engine.start();
+    const run = await syncAndWait(engine, 'collide');
+    expect(run.phase).toBe('Failed');
+    expect(run.message).toMatch(/not a hook of this application/);
+    const still = await kube.get('batch/v1', 'Job', 'migrate', 'collide');
+    expect(still.metadata.uid).toBe(theirs.metadata.uid);
+    expect(await kube.get('v1', 'ConfigMap', 'web', 'collide')).toBeUndefined();
+  });
+
+  it('records a hook that timed out as failed and deletes it', async () => {
+    const repo = new TestRepo(suite.root, 'slowhook.git');
+    repo.commit(
+      {
+        'deploy/migrate.yaml': job({
+          generateName: 'migrate-',
+          annotations: { 'mooring.dev/hook': 'PreSync' },
+        }).replace(
+          'spec:\n  backoffLimit: 0',
+          'spec:\n  suspend: true\n  backoffLimit: 0',
+        ),
+        'deploy/web.yaml': configMap('web', { v: '1' }),
+      },
+      'A hook that never finishes',
+    );
+    const engine = await engineFor({ waveTimeout: 'PT3S' });
+    await engine.setApplications([
+      spec('slowhook', daemon.url('slowhook.git'), 'deploy'),
+    ]);
+    await engine.start();
+    const run = await syncAndWait(engine, 'slowhook');
+    expect(run.phase).toBe('Failed');
+    const hook = run.changes.find(c => c.hook === 'PreSync')!;
+    expect(hook).toMatchObject({ action: 'failed' });
+    expect(hook.message).toMatch(
+      /gitops.sync.waveTimeout.*the hook was deleted/,
+    );
+    await waitFor('the hook to be gone', async () =>
+      (await jobsIn('slowhook')).length === 0 ? true : undefined,
+    );
+    expect(
+      await clusterClient(suite.sim).get('v1', 'ConfigMap', 'web', 'slowhook'),
+    ).toBeUndefined();
+  });
+
+  it('does not count an IgnoreExtraneous object that left Git as OutOfSync', async () => {
+    const repo = new TestRepo(suite.root, 'extraneous.git');
+    repo.commit(
+      {
+        'deploy/a.yaml': annotate(configMap('a', { v: '1' }), {
+          'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
+        }),
+        'deploy/b.yaml': configMap('b', { v: '1' }),
+      },
+      'Two ConfigMaps',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('extraneous', daemon.url('extraneous.git'), 'deploy'),
+    ]);
+    await engine.start();
+    expect((await syncAndWait(engine, 'extraneous')).phase).toBe('Succeeded');
+    repo.commit({ 'deploy/a.yaml': null }, 'a leaves Git');
+    const app = await engine.refresh('extraneous');
+    const resources = await engine.getResources('extraneous');
+    expect(resources.find(r => r.name === 'a')).toMatchObject({
+      sync: 'Synced',
+    });
+    expect(app.status.sync).toBe('Synced');
+  });
+
+  it('admits a custom resource of a kind not served yet with SkipDryRunOnMissingResource, once its CRD appears, and only as namespaced', async () => {
+    const crd = (scope: string, plural: string, kind: string) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.late.example.com` },
+      spec: {
+        group: 'late.example.com',
+        scope,
+        names: { plural, singular: kind.toLowerCase(), kind },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                'x-kubernetes-preserve-unknown-fields': true,
+              },
+            },
+          },
+        ],
+      },
+    });
+    const resource = (
+      kind: string,
+      option: boolean,
+    ) => `apiVersion: late.example.com/v1
+kind: ${kind}
+metadata:
+  name: one
+${
+  option
+    ? '  annotations:\n    mooring.dev/sync-options: SkipDryRunOnMissingResource=true\n'
+    : ''
+}spec: {size: 1}
+`;
+    const repo = new TestRepo(suite.root, 'late.git');
+    repo.commit(
+      { 'deploy/gadget.yaml': resource('Gadget', false) },
+      'Without the option',
+    );
+    const engine = await engineFor({ waveTimeout: 'PT20S' });
+    await engine.setApplications([
+      spec('late', daemon.url('late.git'), 'deploy'),
+    ]);
+    await engine.start();
+    const refused = await syncAndWait(engine, 'late');
+    expect(refused.phase).toBe('Failed');
+    expect(refused.message).toMatch(/does not serve/);
+
+    repo.commit(
+      { 'deploy/gadget.yaml': resource('Gadget', true) },
+      'With the option',
+    );
+    await engine.refresh('late');
+    const kube = clusterClient(suite.sim);
+    const started = await engine.sync('late', {
+      initiatedBy: 'user:default/ada',
+    });
+    // A controller installs the CRD while the sync waits.
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    await kube.create(crd('Namespaced', 'gadgets', 'Gadget') as any);
+    const [run] = await waitFor('the sync', async () => {
+      const found = (await engine.getHistory('late')).find(
+        r => r.id === started.id,
+      );
+      return found && found.phase !== 'Running' && [found];
+    });
+    expect(run.phase).toBe('Succeeded');
+    expect(
+      await kube.get('late.example.com/v1', 'Gadget', 'one', 'late'),
+    ).toBeDefined();
+
+    // A kind that turns out cluster-scoped is refused when it is applied.
+    repo.commit(
+      { 'deploy/realm.yaml': resource('Realm', true) },
+      'A cluster-scoped kind in disguise',
+    );
+    await engine.refresh('late');
+    const second = await engine.sync('late', {
+      initiatedBy: 'user:default/ada',
+    });
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    await kube.create(crd('Cluster', 'realms', 'Realm') as any);
+    const [disguised] = await waitFor('the second sync', async () => {
+      const found = (await engine.getHistory('late')).find(
+        r => r.id === second.id,
+      );
+      return found && found.phase !== 'Running' && [found];
+    });
+    expect(disguised.phase).toBe('Failed');
+    expect(disguised.message).toMatch(/turned out cluster-scoped/);
+    expect(
+      await kube.get('late.example.com/v1', 'Realm', 'one'),
+    ).toBeUndefined();
   });
 
   it('refuses a manifest with an unknown hook phase or sync option before anything is applied', async () => {

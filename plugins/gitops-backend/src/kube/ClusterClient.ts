@@ -164,7 +164,12 @@ export class ClusterClient {
    * One API call, tried again on transient failures with jittered
    * exponential back-off (100 ms doubling to 2 s); the last failure is thrown.
    */
-  private call<T>(what: string, work: () => Promise<T>): Promise<T> {
+  private call<T>(
+    what: string,
+    work: () => Promise<T>,
+    options: { retry?: boolean } = {},
+  ): Promise<T> {
+    const attempts = options.retry === false ? 1 : this.attempts;
     return pRetry(
       async attempt => {
         this.requestCount++;
@@ -182,14 +187,14 @@ export class ClusterClient {
             }: ${message}`,
             code,
           );
-          if (!failure.transient || attempt >= this.attempts) {
+          if (!failure.transient || attempt >= attempts) {
             throw new pRetry.AbortError(failure);
           }
           throw failure;
         }
       },
       {
-        retries: this.attempts - 1,
+        retries: attempts - 1,
         factor: 2,
         minTimeout: 100,
         maxTimeout: 2000,
@@ -202,14 +207,19 @@ export class ClusterClient {
   async resourceOf(
     apiVersion: string,
     kind: string,
+    options: { fresh?: boolean } = {},
   ): Promise<{ plural: string; namespaced: boolean }> {
     // A served kind keeps its plural and scope; one not served yet (its CRD
-    // may come) is asked again next time.
+    // may come) is asked again next time (or at once when `fresh`).
     const key = `${apiVersion}/${kind}`;
     const known = this.discovered.get(key);
     if (known) return known;
     const missingUntil = this.notServed.get(key);
-    if (missingUntil !== undefined && Date.now() < missingUntil) {
+    if (
+      !options.fresh &&
+      missingUntil !== undefined &&
+      Date.now() < missingUntil
+    ) {
       throw this.notServedError(apiVersion, kind);
     }
     // A group/version the cluster does not serve at all answers 404, one it
@@ -278,6 +288,9 @@ export class ClusterClient {
           undefined,
           FIELD_MANAGER,
         ) as Promise<KubeObject>,
+      // A create the server committed before failing would make a second
+      // object of a generateName: never sent twice.
+      { retry: false },
     );
   }
 

@@ -27,6 +27,13 @@ export interface CheckTenancyInput {
    * cluster does not serve the kind (yet).
    */
   scopeOf(apiVersion: string, kind: string): ObjectScope | undefined;
+  /**
+   * Objects (`SkipDryRunOnMissingResource=true`) whose kind, not served yet,
+   * is admitted as namespaced when their namespace is granted; the sync
+   * checks the kind's scope again before it applies them, and refuses them
+   * if the kind turns out cluster-scoped.
+   */
+  deferUnknown?: (object: KubeObject) => boolean;
 }
 
 /** One thing the grant does not allow. */
@@ -140,7 +147,7 @@ function judge(
 
   if (
     namespaceAllowed(grant, namespace) &&
-    clusterResourceAllowed(grant, group, kind)
+    (clusterResourceAllowed(grant, group, kind) || input.deferUnknown?.(object))
   ) {
     return undefined;
   }
