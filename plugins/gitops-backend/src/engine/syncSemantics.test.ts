@@ -579,7 +579,7 @@ spec: {size: 3}
     expect(await kube.get('v1', 'ConfigMap', 'data', 'retain')).toBeDefined();
   });
 
-  it("never deletes what is not the application's: a named hook colliding with another object, Force=true on a Namespace", async () => {
+  it("never deletes an object that is not the application's to run a named hook of that name", async () => {
     const kube = clusterClient(suite.sim);
     await kube.create({
       apiVersion: 'v1',
