@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeSim, startKubeSim } from './kubeSim';
@@ -1285,6 +1285,53 @@ spec:
       'involvedObject.name=api,reason=ScalingReplicaSet',
     ]);
     expect(events).toMatch(/Scaled up replica set api-\w+ from 2 to 3/);
+  });
+  it('takes the orders example as Kubernetes would: every manifest, and its PreSync migration Job runs its 3 seconds', async () => {
+    const folder = join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      'examples',
+      'repos',
+      'orders',
+    );
+    const file = (name: string) => join(folder, name);
+    await kubectl.ok(['apply', '-f', file('namespace.yaml')]);
+    for (const name of readdirSync(folder).sort()) {
+      if (name === 'namespace.yaml' || name === 'migrate-job.yaml') continue;
+      const applied = await kubectl.ok([
+        'apply',
+        '--server-side',
+        '--dry-run=server',
+        '-n',
+        'orders',
+        '-f',
+        file(name),
+      ]);
+      expect(applied).toMatch(/serverside-applied \(server dry run\)/);
+    }
+    const created = await kubectl.ok([
+      'create',
+      '-n',
+      'orders',
+      '-f',
+      file('migrate-job.yaml'),
+    ]);
+    const job = /^job\.batch\/(orders-migrate-[a-z0-9]{5}) created\n$/.exec(
+      created,
+    )?.[1];
+    expect(job).toBeDefined();
+    const started = Date.now();
+    await kubectl.ok([
+      'wait',
+      '-n',
+      'orders',
+      '--for=condition=complete',
+      `job/${job}`,
+      '--timeout=60s',
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
   });
 });
 
