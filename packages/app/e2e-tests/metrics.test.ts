@@ -16,11 +16,11 @@ test('the backend serves Mooring metrics for Prometheus on 127.0.0.1:9464', asyn
     const text = await response.text();
     // Applications of the examples, by sync, health and cluster.
     expect(text).toMatch(
-      /^mooring_applications\{sync="(Synced|OutOfSync|Unknown)",health="\w+",cluster="(dev|prod)"\} \d+/m,
+      /^mooring_applications\{sync="(Synced|OutOfSync|Unknown)",health="\w+",cluster="(dev|prod)"[^}]*\} \d+/m,
     );
     // Requests to the simulated clusters, by verb and status code.
     expect(text).toMatch(
-      /^mooring_kubernetes_requests(_total)?\{cluster="(dev|prod)",verb="\w+",code="\d+"\} \d+/m,
+      /^mooring_kubernetes_requests(_total)?\{cluster="(dev|prod)",verb="\w+",code="\d+"[^}]*\} \d+/m,
     );
     expect(text).toMatch(/^mooring_git_fetch_duration_seconds_bucket\{/m);
   }).toPass({ timeout: SLOW.timeout, intervals: [1000, 2000, 5000] });

@@ -115,7 +115,7 @@ describe('metrics', () => {
         },
       ]),
     );
-    const durations = all.get('mooring_sync_duration')!;
+    const durations = all.get('mooring_sync_duration_seconds')!;
     expect(durations.dataPointType).toBe(DataPointType.HISTOGRAM);
     const apps = all.get('mooring_applications')!.dataPoints.map(p => ({
       ...p.attributes,

@@ -16,6 +16,11 @@ import type { Application } from '@mooring/plugin-gitops-common';
  */
 const METER_NAME = '@mooring/plugin-gitops-backend';
 
+/** Histogram buckets for durations, from a quick compare to a slow sync. */
+const SECONDS_BUCKETS = [
+  0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800,
+];
+
 interface Instruments {
   meter: Meter;
   reconcileDuration: Histogram;
@@ -34,13 +39,18 @@ function instruments(): Instruments {
   const meter = provider.getMeter(METER_NAME);
   const made: Instruments = {
     meter,
-    reconcileDuration: meter.createHistogram('mooring_reconcile_duration', {
-      description: 'Time to compare one application with Git and its cluster',
-      unit: 's',
-    }),
-    syncDuration: meter.createHistogram('mooring_sync_duration', {
+    reconcileDuration: meter.createHistogram(
+      'mooring_reconcile_duration_seconds',
+      {
+        description: 'Time to compare one application with Git and its cluster',
+        unit: 's',
+        advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+      },
+    ),
+    syncDuration: meter.createHistogram('mooring_sync_duration_seconds', {
       description: 'Time one sync took, hooks and waves included',
       unit: 's',
+      advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
     }),
     syncs: meter.createCounter('mooring_syncs', {
       description: 'Syncs by result and initiator',
@@ -48,10 +58,14 @@ function instruments(): Instruments {
     kubeRequests: meter.createCounter('mooring_kubernetes_requests', {
       description: 'Kubernetes API requests by cluster, verb and status code',
     }),
-    gitFetchDuration: meter.createHistogram('mooring_git_fetch_duration', {
-      description: 'Time one git fetch of a repository took',
-      unit: 's',
-    }),
+    gitFetchDuration: meter.createHistogram(
+      'mooring_git_fetch_duration_seconds',
+      {
+        description: 'Time one git fetch of a repository took',
+        unit: 's',
+        advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+      },
+    ),
   };
   cached = { provider, instruments: made };
   return made;
