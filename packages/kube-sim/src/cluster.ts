@@ -1540,7 +1540,7 @@ function plainFields(value: unknown): FieldsV1 {
  * pods (Kubernetes' legacy default, which kubectl overrides with
  * Background), everything else collects its dependents in the background.
  */
-export function defaultPropagation(type: ResourceType): string {
+function defaultPropagation(type: ResourceType): string {
   return type.group === 'batch' && type.kind === 'Job'
     ? 'Orphan'
     : 'Background';

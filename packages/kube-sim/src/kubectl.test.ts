@@ -1185,7 +1185,7 @@ spec:
     const status = (what: string) =>
       kubectl.ok(['rollout', 'status', '-n', 'ops', what, '--timeout=60s']);
     for (const what of ['deploy/api', 'sts/db', 'ds/agent']) await status(what);
-    const podNames = async (app: string) =>
+    const podNames = async (app: string): Promise<string[]> =>
       (
         await kubectl.json(['get', 'pods', '-n', 'ops', '-l', `app=${app}`])
       ).items

@@ -59,7 +59,7 @@ describe('EventRecorder', () => {
       expect(event.metadata.name).toMatch(/^web-1\.[0-9a-f]{16,}$/);
       expect(event.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       expect(event.lastTimestamp).toBe(event.firstTimestamp);
-      expect(event.metadata.managedFields[0]).toMatchObject({
+      expect(event.metadata.managedFields?.[0]).toMatchObject({
         manager: 'kubelet',
         operation: 'Update',
       });

@@ -28,7 +28,7 @@ export function runsToCompletion(pod: KubeObject): boolean {
 }
 
 /** The reference a registry resolves an image to (`nginx:1` is `docker.io/library/nginx:1`). */
-export function imageReference(image: string): string {
+function imageReference(image: string): string {
   const first = image.split('/')[0];
   if (image.includes('/') && /[.:]|^localhost$/.test(first)) return image;
   return image.includes('/')
