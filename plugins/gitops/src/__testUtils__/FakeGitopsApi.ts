@@ -9,7 +9,15 @@ import type {
   SyncRequest,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
-import type { GitopsApi } from '../api';
+import type {
+  ApplicationQuery,
+  GitopsApi,
+  KubernetesEvent,
+  LogsRequest,
+  ResourceActionRequest,
+  ResourceIdentity,
+  ResourceManifests,
+} from '../api';
 import { makeOperation } from './fixtures';
 
 async function httpError(status: number, name: string, message: string) {
@@ -45,6 +53,14 @@ export class FakeGitopsApi implements GitopsApi {
   /** Annotation errors the list reports. */
   annotationErrors: EntityAnnotationError[] = [];
   calls: { method: string; args: unknown[] }[] = [];
+  /** Manifests by `kind/namespace/name`. */
+  manifests: Record<string, ResourceManifests> = {};
+  /** Events by `kind/namespace/name` of the object asked for (children included). */
+  events: Record<string, KubernetesEvent[]> = {};
+  /** Log text by `pod/container`. */
+  logs: Record<string, string> = {};
+  /** When set, runAction fails with it. */
+  actionError?: Error;
   /** Who the fake backend says pressed a button. */
   user = 'user:default/guest';
 
@@ -164,6 +180,75 @@ export class FakeGitopsApi implements GitopsApi {
     const { window, manualSyncBlocked } = app.status.automation ?? {};
     app.status.automation = { suspended: false, window, manualSyncBlocked };
     return structuredClone(app);
+  }
+
+  async listApplications(query: ApplicationQuery) {
+    this.record('listApplications', query);
+    if (this.listError) throw this.listError;
+    const q = query.q?.toLowerCase();
+    const matching = this.apps.filter(
+      a =>
+        (!query.cluster || a.destination.cluster === query.cluster) &&
+        (!query.namespace || a.destination.namespace === query.namespace) &&
+        (!query.sync || a.status.sync === query.sync) &&
+        (!query.health || a.status.health === query.health) &&
+        (!q || `${a.entityRef} ${a.target}`.toLowerCase().includes(q)),
+    );
+    const start = query.cursor ? Number(query.cursor) : 0;
+    const limit = query.limit ?? 50;
+    const end = start + limit;
+    return structuredClone({
+      items: matching.slice(start, end),
+      ...(end < matching.length ? { nextCursor: String(end) } : {}),
+    });
+  }
+
+  async getManifests(id: string, resource: ResourceIdentity) {
+    this.record('getManifests', id, resource);
+    this.find(id);
+    const key = `${resource.kind}/${resource.namespace}/${resource.name}`;
+    const manifests = this.manifests[key];
+    if (!manifests) {
+      throw await httpError(404, 'NotFoundError', `No object ${key}`);
+    }
+    return structuredClone(manifests);
+  }
+
+  async getEvents(id: string, resource: ResourceIdentity) {
+    this.record('getEvents', id, resource);
+    this.find(id);
+    const key = `${resource.kind}/${resource.namespace}/${resource.name}`;
+    return structuredClone(this.events[key] ?? []);
+  }
+
+  async getLogs(id: string, request: LogsRequest) {
+    this.record('getLogs', id, request);
+    this.find(id);
+    const text = this.logs[`${request.pod}/${request.container ?? ''}`];
+    if (text === undefined) {
+      throw await httpError(
+        404,
+        'NotFoundError',
+        `No container ${request.container} in pod ${request.pod}`,
+      );
+    }
+    if (!request.tailLines) return text;
+    const lines = text.split('\n').filter(Boolean);
+    return lines
+      .slice(-request.tailLines)
+      .map(line => `${line}\n`)
+      .join('');
+  }
+
+  async runAction(id: string, request: ResourceActionRequest) {
+    this.record('runAction', id, request);
+    this.find(id);
+    if (this.actionError) throw this.actionError;
+  }
+
+  /** Fails runAction as the backend would, with a Backstage error body. */
+  async failActions(status: number, name: string, message: string) {
+    this.actionError = await httpError(status, name, message);
   }
 
   private async start(app: Application, revision: string) {

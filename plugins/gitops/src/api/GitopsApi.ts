@@ -8,6 +8,15 @@ import type {
   SyncRequest,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
+import type {
+  ApplicationPage,
+  ApplicationQuery,
+  KubernetesEvent,
+  LogsRequest,
+  ResourceActionRequest,
+  ResourceIdentity,
+  ResourceManifests,
+} from './operating';
 
 /**
  * What the Mooring frontend needs from the `gitops` backend plugin.
@@ -42,6 +51,16 @@ export interface GitopsApi {
   rollback(id: string, runId: string): Promise<Operation>;
   /** Asks the backend to re-read Git and the cluster now. */
   refresh(id: string): Promise<void>;
+  /** Every application the user may read, filtered, one page at a time. */
+  listApplications(query: ApplicationQuery): Promise<ApplicationPage>;
+  /** The live and desired manifests of one object of the application, as YAML. */
+  getManifests(id: string, resource: ResourceIdentity): Promise<ResourceManifests>;
+  /** The Kubernetes events of one object of the application and of its children. */
+  getEvents(id: string, resource: ResourceIdentity): Promise<KubernetesEvent[]>;
+  /** The log of a pod's container, as text. */
+  getLogs(id: string, request: LogsRequest): Promise<string>;
+  /** Restarts or scales one object of the application. */
+  runAction(id: string, request: ResourceActionRequest): Promise<void>;
 }
 
 /** @public */

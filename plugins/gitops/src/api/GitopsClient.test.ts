@@ -187,4 +187,117 @@ describe('GitopsClient', () => {
       'A sync of payments (default) is already running',
     );
   });
+  it('lists the fleet with only the filters that are set, and returns the next cursor', async () => {
+    let params: Record<string, string> = {};
+    server.use(
+      http.get(`${base}/applications`, ({ request }) => {
+        params = Object.fromEntries(new URL(request.url).searchParams);
+        return HttpResponse.json({ items: [makeApp()], nextCursor: 'c2' });
+      }),
+    );
+    const page = await client.listApplications({
+      health: 'Degraded',
+      q: 'pay',
+      owner: '',
+      limit: 50,
+      cursor: 'c1',
+    });
+    expect(params).toEqual({
+      health: 'Degraded',
+      q: 'pay',
+      limit: '50',
+      cursor: 'c1',
+    });
+    expect(page.nextCursor).toBe('c2');
+    expect(page.items).toHaveLength(1);
+  });
+
+  it('reads manifests and events by the full selector, the core group included', async () => {
+    const seen: Record<string, string>[] = [];
+    server.use(
+      http.get(`${base}/applications/a1/manifests`, ({ request }) => {
+        seen.push(Object.fromEntries(new URL(request.url).searchParams));
+        return HttpResponse.json({ live: 'kind: Pod\n', desired: null });
+      }),
+      http.get(`${base}/applications/a1/events`, ({ request }) => {
+        seen.push(Object.fromEntries(new URL(request.url).searchParams));
+        return HttpResponse.json({
+          items: [
+            {
+              metadata: { name: 'e1' },
+              reason: 'BackOff',
+              involvedObject: { kind: 'Pod', name: 'p' },
+            },
+          ],
+        });
+      }),
+    );
+    const pod = {
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      namespace: 'payments',
+      name: 'p',
+    };
+    await expect(client.getManifests('a1', pod)).resolves.toEqual({
+      live: 'kind: Pod\n',
+      desired: null,
+    });
+    const events = await client.getEvents('a1', pod);
+    expect(events.map(e => e.reason)).toEqual(['BackOff']);
+    expect(seen).toEqual([pod, pod]);
+  });
+
+  it('reads logs as text with the container and tail', async () => {
+    let params: Record<string, string> = {};
+    server.use(
+      http.get(`${base}/applications/a1/logs`, ({ request }) => {
+        params = Object.fromEntries(new URL(request.url).searchParams);
+        return HttpResponse.text('line 1\nline 2\n');
+      }),
+    );
+    const text = await client.getLogs('a1', {
+      namespace: 'payments',
+      pod: 'p',
+      container: 'app',
+      tailLines: 100,
+    });
+    expect(text).toBe('line 1\nline 2\n');
+    expect(params).toEqual({
+      namespace: 'payments',
+      pod: 'p',
+      container: 'app',
+      tailLines: '100',
+    });
+  });
+
+  it('posts an action with its body and throws the backend error', async () => {
+    let body: unknown;
+    server.use(
+      http.post(`${base}/applications/a1/actions`, async ({ request }) => {
+        body = await request.json();
+        return HttpResponse.json(
+          {
+            error: { name: 'NotAllowedError', message: 'You may not sync' },
+            request: { method: 'POST', url: '/applications/a1/actions' },
+            response: { statusCode: 403 },
+          },
+          { status: 403 },
+        );
+      }),
+    );
+    const resource = {
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      namespace: 'payments',
+      name: 'payments',
+    };
+    const error = await client
+      .runAction('a1', { action: 'scale', resource, replicas: 2 })
+      .catch(e => e);
+    expect(body).toEqual({ action: 'scale', resource, replicas: 2 });
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(403);
+  });
 });

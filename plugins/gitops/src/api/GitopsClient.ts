@@ -12,6 +12,36 @@ import type {
   SyncRun,
 } from '@mooring/plugin-gitops-common';
 import type { GitopsApi } from './GitopsApi';
+import type {
+  ApplicationPage,
+  ApplicationQuery,
+  KubernetesEvent,
+  LogsRequest,
+  ResourceActionRequest,
+  ResourceIdentity,
+  ResourceManifests,
+} from './operating';
+
+/** A query string of the values that are set (empty strings and undefined left out). */
+function queryOf(values: Record<string, string | number | undefined>) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== '') query.set(key, String(value));
+  }
+  return query.toString();
+}
+
+function selectorOf(resource: ResourceIdentity) {
+  const { group, version, kind, namespace, name } = resource;
+  // group is '' for the core API group and must still be sent.
+  return new URLSearchParams({
+    group,
+    version,
+    kind,
+    namespace,
+    name,
+  }).toString();
+}
 
 /**
  * Talks to the `gitops` backend plugin through the app's discovery and fetch APIs,
@@ -105,6 +135,65 @@ export class GitopsClient implements GitopsApi {
       `/applications/${encodeURIComponent(id)}/refresh`,
       { method: 'POST', body: {} },
     );
+  }
+
+  async listApplications(query: ApplicationQuery): Promise<ApplicationPage> {
+    const body = await this.request<ApplicationPage>(
+      `/applications?${queryOf({ ...query })}`,
+    );
+    return {
+      items: body.items,
+      ...(body.nextCursor ? { nextCursor: body.nextCursor } : {}),
+    };
+  }
+
+  getManifests(
+    id: string,
+    resource: ResourceIdentity,
+  ): Promise<ResourceManifests> {
+    return this.request<ResourceManifests>(
+      `/applications/${encodeURIComponent(id)}/manifests?${selectorOf(
+        resource,
+      )}`,
+    );
+  }
+
+  async getEvents(
+    id: string,
+    resource: ResourceIdentity,
+  ): Promise<KubernetesEvent[]> {
+    const body = await this.request<ListResponse<KubernetesEvent>>(
+      `/applications/${encodeURIComponent(id)}/events?${selectorOf(resource)}`,
+    );
+    return body.items;
+  }
+
+  async getLogs(id: string, request: LogsRequest): Promise<string> {
+    const response = await this.send(
+      `/applications/${encodeURIComponent(id)}/logs?${queryOf({
+        ...request,
+      })}`,
+      'text/plain',
+    );
+    return response.text();
+  }
+
+  async runAction(id: string, request: ResourceActionRequest): Promise<void> {
+    await this.request<unknown>(
+      `/applications/${encodeURIComponent(id)}/actions`,
+      { method: 'POST', body: request },
+    );
+  }
+
+  private async send(path: string, accept: string): Promise<Response> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('gitops');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      headers: { Accept: accept },
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return response;
   }
 
   private async request<T>(

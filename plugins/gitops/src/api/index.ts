@@ -1,3 +1,12 @@
 export { gitopsApiRef } from './GitopsApi';
 export type { GitopsApi } from './GitopsApi';
 export { GitopsClient } from './GitopsClient';
+export type {
+  ApplicationPage,
+  ApplicationQuery,
+  KubernetesEvent,
+  LogsRequest,
+  ResourceActionRequest,
+  ResourceIdentity,
+  ResourceManifests,
+} from './operating';
