@@ -54,7 +54,10 @@ export interface GitopsApi {
   /** Every application the user may read, filtered, one page at a time. */
   listApplications(query: ApplicationQuery): Promise<ApplicationPage>;
   /** The live and desired manifests of one object of the application, as YAML. */
-  getManifests(id: string, resource: ResourceIdentity): Promise<ResourceManifests>;
+  getManifests(
+    id: string,
+    resource: ResourceIdentity,
+  ): Promise<ResourceManifests>;
   /** The Kubernetes events of one object of the application and of its children. */
   getEvents(id: string, resource: ResourceIdentity): Promise<KubernetesEvent[]>;
   /** The log of a pod's container, as text. */

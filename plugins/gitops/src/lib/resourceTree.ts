@@ -61,3 +61,32 @@ export function resourceMatches(r: ApplicationResource, text: string): boolean {
     .filter(Boolean)
     .some(field => field.toLowerCase().includes(needle));
 }
+
+/** The Pods among a resource's descendants (a Deployment's, through its ReplicaSets). */
+export function descendantPods(
+  resources: ApplicationResource[],
+  of: { kind: string; namespace: string; name: string },
+): ApplicationResource[] {
+  const node = findNode(buildResourceTree(resources), resourceKey(of));
+  if (!node) return [];
+  const pods: ApplicationResource[] = [];
+  const visit = (n: ResourceNode) =>
+    n.children.forEach(child => {
+      if (child.resource.kind === 'Pod') pods.push(child.resource);
+      visit(child);
+    });
+  visit(node);
+  return pods;
+}
+
+function findNode(
+  nodes: ResourceNode[],
+  key: string,
+): ResourceNode | undefined {
+  for (const node of nodes) {
+    if (node.key === key) return node;
+    const found = findNode(node.children, key);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -15,7 +15,7 @@ import { ResourcesTable } from '../ResourcesTable';
 import { DriftPanel } from '../Drift';
 import { HistoryTable } from '../History';
 
-function Resources(props: { app: Application }) {
+function Resources(props: { app: Application; permission: SyncPermission }) {
   const resources = useResources(props.app);
   if (resources.value === undefined) {
     if (resources.error) {
@@ -29,7 +29,13 @@ function Resources(props: { app: Application }) {
     }
     return <Progress aria-label="Loading resources" />;
   }
-  return <ResourcesTable resources={resources.value} />;
+  return (
+    <ResourcesTable
+      resources={resources.value}
+      app={props.app}
+      permission={props.permission}
+    />
+  );
 }
 
 function ApplicationDetails(props: {
@@ -46,7 +52,7 @@ function ApplicationDetails(props: {
       </Grid>
       <Grid item xs={12}>
         <InfoCard title={`Resources · ${app.target}`}>
-          <Resources app={app} />
+          <Resources app={app} permission={permission} />
         </InfoCard>
       </Grid>
       <Grid item xs={12}>

@@ -12,7 +12,12 @@ import Typography from '@material-ui/core/Typography';
 import Box from '@material-ui/core/Box';
 import ChevronRightIcon from '@material-ui/icons/ChevronRight';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
-import type { ApplicationResource } from '@mooring/plugin-gitops-common';
+import DescriptionIcon from '@material-ui/icons/DescriptionOutlined';
+import type {
+  Application,
+  ApplicationResource,
+} from '@mooring/plugin-gitops-common';
+import type { SyncPermission } from '../../hooks';
 import {
   buildResourceTree,
   resourceKey,
@@ -20,6 +25,7 @@ import {
   ResourceNode,
 } from '../../lib/resourceTree';
 import { HealthStatusChip, SyncStatusChip } from '../StatusChip';
+import { ResourceDetailsDrawer } from '../ResourceDetails';
 
 function isProblem(r: ApplicationResource): boolean {
   return (
@@ -33,8 +39,9 @@ function ResourceRow(props: {
   depth: number;
   expanded?: boolean;
   onToggle?: () => void;
+  onDetails?: () => void;
 }) {
-  const { node, resource: r, depth, expanded, onToggle } = props;
+  const { node, resource: r, depth, expanded, onToggle, onDetails } = props;
   const hasChildren = !!node && node.children.length > 0;
   const name = `${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
   return (
@@ -64,16 +71,40 @@ function ResourceRow(props: {
         <HealthStatusChip status={r.health} />
       </TableCell>
       <TableCell>{r.healthMessage}</TableCell>
+      {onDetails ? (
+        <TableCell padding="checkbox">
+          <IconButton
+            size="small"
+            onClick={onDetails}
+            aria-label={`Details of ${r.kind} ${name}`}
+            title="Manifests, events and logs"
+          >
+            <DescriptionIcon />
+          </IconButton>
+        </TableCell>
+      ) : null}
     </TableRow>
   );
 }
 
 /**
  * An application's resources with sync and health, filterable, and with the objects
- * they own (Deployment → ReplicaSet → Pod) expandable.
+ * they own (Deployment → ReplicaSet → Pod) expandable. With `app`, each row opens the
+ * object's details (manifests, events, logs, actions).
  */
-export function ResourcesTable(props: { resources: ApplicationResource[] }) {
-  const { resources } = props;
+export function ResourcesTable(props: {
+  resources: ApplicationResource[];
+  app?: Application;
+  permission?: SyncPermission;
+}) {
+  const { resources, app } = props;
+  const [detailsKey, setDetailsKey] = useState<string | undefined>();
+  // Looked up by key so the drawer follows the resource as it refreshes.
+  const details = detailsKey
+    ? resources.find(r => resourceKey(r) === detailsKey)
+    : undefined;
+  const onDetails = (r: ApplicationResource) =>
+    app ? () => setDetailsKey(resourceKey(r)) : undefined;
   const [filter, setFilter] = useState('');
   const [problemsOnly, setProblemsOnly] = useState(false);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
@@ -106,13 +137,21 @@ export function ResourcesTable(props: { resources: ApplicationResource[] }) {
         depth={depth}
         expanded={open}
         onToggle={() => toggle(node.key)}
+        onDetails={onDetails(node.resource)}
       />,
     );
     if (open) node.children.forEach(child => addNode(child, depth + 1));
   };
   if (filtering) {
     for (const r of matches) {
-      rows.push(<ResourceRow key={resourceKey(r)} resource={r} depth={0} />);
+      rows.push(
+        <ResourceRow
+          key={resourceKey(r)}
+          resource={r}
+          depth={0}
+          onDetails={onDetails(r)}
+        />,
+      );
     }
   } else {
     tree.forEach(node => addNode(node, 0));
@@ -148,6 +187,13 @@ export function ResourcesTable(props: { resources: ApplicationResource[] }) {
             <TableCell>Sync</TableCell>
             <TableCell>Health</TableCell>
             <TableCell>Message</TableCell>
+            {app ? (
+              <TableCell padding="checkbox">
+                <span style={{ position: 'absolute', left: -10000 }}>
+                  Details
+                </span>
+              </TableCell>
+            ) : null}
           </TableRow>
         </TableHead>
         <TableBody>{rows}</TableBody>
@@ -158,6 +204,15 @@ export function ResourcesTable(props: { resources: ApplicationResource[] }) {
             ? 'No resource matches the filter.'
             : 'This application has no resources yet.'}
         </Typography>
+      ) : null}
+      {app ? (
+        <ResourceDetailsDrawer
+          app={app}
+          resource={details}
+          resources={resources}
+          permission={props.permission ?? { loading: false, allowed: false }}
+          onClose={() => setDetailsKey(undefined)}
+        />
       ) : null}
     </Box>
   );

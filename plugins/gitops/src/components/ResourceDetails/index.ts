@@ -1,0 +1,1 @@
+export { ResourceDetailsDrawer } from './ResourceDetailsDrawer';
