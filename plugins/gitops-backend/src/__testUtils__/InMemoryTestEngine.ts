@@ -3,8 +3,20 @@ import type {
   Application,
   ApplicationResource,
   ResourceDiff,
+  ResourceRef,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
+import {
+  KubeObject,
+  describeObject,
+  keyOfObject,
+  objectKey,
+} from '../kube/kubeObject';
+import {
+  PodLogRequest,
+  ResourceActionRequest,
+  manifestsOf,
+} from '../engine/resourceDetails';
 import type {
   ApplicationSpec,
   EngineEvent,
@@ -112,6 +124,71 @@ export class InMemoryTestEngine implements GitopsEngine {
     return (await this.listApplications()).filter(
       a => a.source.repoUrl === repoUrl,
     );
+  }
+  /** The objects of each application in Git (desired) and in the cluster (live). */
+  readonly objects = new Map<
+    string,
+    { desired: KubeObject[]; live: KubeObject[]; events?: KubeObject[] }
+  >();
+  private objectOf(id: string, ref: ResourceRef) {
+    const { desired = [], live = [] } = this.objects.get(id) ?? {};
+    const key = objectKey(ref);
+    const d = desired.find(o => keyOfObject(o) === key);
+    const l = live.find(o => keyOfObject(o) === key);
+    if (!d && !l) {
+      throw new NotFoundError(
+        `${describeObject(ref)} is not an object of this application`,
+      );
+    }
+    return { desired: d, live: l };
+  }
+  async getManifests(id: string, resource: ResourceRef) {
+    await this.getApplication(id);
+    const { desired, live } = this.objectOf(id, resource);
+    return manifestsOf(live, desired);
+  }
+  async getEvents(id: string, resource: ResourceRef) {
+    await this.getApplication(id);
+    this.objectOf(id, resource);
+    return (this.objects.get(id)?.events ?? []).filter(
+      e => (e as any).involvedObject?.name === resource.name,
+    );
+  }
+  async getPodLog(id: string, request: PodLogRequest) {
+    await this.getApplication(id);
+    this.objectOf(id, {
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      namespace: request.namespace,
+      name: request.pod,
+    });
+    this.calls.push(`logs ${request.pod} ${JSON.stringify(request)}`);
+    return `log of ${request.pod}\n`;
+  }
+  async runResourceAction(id: string, request: ResourceActionRequest) {
+    await this.getApplication(id);
+    const { desired } = this.objectOf(id, request.resource);
+    this.calls.push(
+      `${request.action} ${request.resource.kind}/${request.resource.name} by ${request.initiatedBy}`,
+    );
+    const run: SyncRun = {
+      id: `action-${this.calls.length}`,
+      revision: '',
+      commit: { sha: '', author: '', message: '', date: '' },
+      startedAt: new Date().toISOString(),
+      phase: 'Succeeded',
+      initiatedBy: request.initiatedBy,
+      message: `${request.action} ${request.resource.name}`,
+      changes: [],
+    };
+    this.runs.set(id, [...(this.runs.get(id) ?? []), run]);
+    return {
+      run,
+      gitSetsReplicas:
+        request.action === 'scale' &&
+        (desired as any)?.spec?.replicas !== undefined,
+    };
   }
   subscribe(listener: (e: EngineEvent) => void) {
     this.listeners.add(listener);

@@ -3,6 +3,7 @@ import type {
   Application,
   ApplicationResource,
   ResourceDiff,
+  ResourceRef,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
 import pLimit from 'p-limit';
@@ -25,6 +26,14 @@ import {
 export type { DefaultGitopsEngineOptions };
 
 import { ignoreRulesFor } from './ignoreRules';
+import {
+  PodLogRequest,
+  ResourceActionRequest,
+  readEvents,
+  readManifests,
+  readPodLog,
+  runResourceAction,
+} from './resourceDetails';
 import { previewSync } from './previewSync';
 import { pruneRemovedApplication } from './pruneRemovedApplication';
 import { RunRecorder } from './RunRecorder';
@@ -249,6 +258,22 @@ export class DefaultGitopsEngine implements GitopsEngine {
   subscribe(listener: (event: EngineEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  getManifests(id: string, resource: ResourceRef) {
+    return readManifests(this.context, this.registry.get(id), resource);
+  }
+
+  getEvents(id: string, resource: ResourceRef) {
+    return readEvents(this.context, this.registry.get(id), resource);
+  }
+
+  getPodLog(id: string, request: PodLogRequest) {
+    return readPodLog(this.context, this.registry.get(id), request);
+  }
+
+  runResourceAction(id: string, request: ResourceActionRequest) {
+    return runResourceAction(this.context, this.registry.get(id), request);
   }
 
   // ------------------------------------------------------------- reconcile

@@ -125,6 +125,11 @@ export class RunRecorder {
     }
   }
 
+  /** Records a run that is already over, e.g. a person's restart or scale (it takes no lease). */
+  async recordFinishedRun(applicationId: string, run: SyncRun): Promise<void> {
+    await this.recordDryRun(applicationId, run);
+  }
+
   /** Records a finished dry run (it takes no lease). */
   async recordDryRun(applicationId: string, run: SyncRun): Promise<void> {
     await this.store.insertRun({ ...run, applicationId }, this.holder);

@@ -6,7 +6,15 @@ import type {
   ApplicationSource,
   ResourceDiff,
   SyncRun,
+  ResourceRef,
 } from '@mooring/plugin-gitops-common';
+import type { KubeObject } from '../kube/kubeObject';
+import type {
+  PodLogRequest,
+  ResourceActionRequest,
+  ResourceActionResult,
+  ResourceManifests,
+} from './resourceDetails';
 
 /**
  * What the engine needs to know of one application: where it comes from, where
@@ -108,4 +116,19 @@ export interface GitopsEngine {
     options?: { branch?: string; initiatedBy?: 'auto' | 'webhook' },
   ): Promise<Application[]>;
   subscribe(listener: (event: EngineEvent) => void): () => void;
+  /**
+   * One object of the application (rendered, in its inventory, or a live
+   * child): its live and desired manifests, Secret values masked; any other
+   * object is a `NotFoundError`.
+   */
+  getManifests(id: string, resource: ResourceRef): Promise<ResourceManifests>;
+  /** The Kubernetes events of one object of the application and of its children, oldest first. */
+  getEvents(id: string, resource: ResourceRef): Promise<KubeObject[]>;
+  /** The log of a pod the application's objects own. */
+  getPodLog(id: string, request: PodLogRequest): Promise<string>;
+  /** Restarts or scales one of the application's workloads, recorded as a run. */
+  runResourceAction(
+    id: string,
+    request: ResourceActionRequest,
+  ): Promise<ResourceActionResult>;
 }

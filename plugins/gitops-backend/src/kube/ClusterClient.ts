@@ -1,4 +1,6 @@
 import {
+  AppsV1Api,
+  CoreV1Api,
   KubeConfig,
   KubernetesObject,
   KubernetesObjectApi,
@@ -30,6 +32,10 @@ function verbOf(what: string): string {
       return 'update';
     case 'Discovering':
       return 'discovery';
+    case 'Patching':
+      return 'patch';
+    case 'Scaling':
+      return 'update';
     default:
       return 'other';
   }
@@ -114,6 +120,8 @@ export class ClusterClient {
   readonly name: string;
   readonly kubeConfig: KubeConfig;
   private readonly api: DiscoveringObjectApi;
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
   private readonly attempts: number;
   /** Kinds found not served, until when that answer is trusted. */
   private readonly notServed = new Map<string, number>();
@@ -129,6 +137,8 @@ export class ClusterClient {
     this.kubeConfig = options.kubeConfig;
     reuseConnections(options.kubeConfig);
     this.api = options.kubeConfig.makeApiClient(DiscoveringObjectApi);
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
     this.attempts = options.attempts ?? 5;
   }
 
@@ -433,5 +443,112 @@ export class ClusterClient {
       }`,
       () => this.api.list<KubeObject>(apiVersion, kind, namespace),
     );
+  }
+
+  /**
+   * A strategic merge patch as field manager `manager` (not `mooring`: a
+   * person's action through Mooring must not look like Git's own fields).
+   */
+  async strategicPatch(
+    object: {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string; namespace?: string };
+    },
+    patch: Record<string, unknown>,
+    manager: string,
+  ): Promise<KubeObject> {
+    return this.call(
+      `Patching ${describeObject({
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+      })}`,
+      () =>
+        this.api.patch(
+          {
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            metadata: { ...object.metadata },
+            ...patch,
+          } as KubernetesObject,
+          undefined,
+          undefined,
+          manager,
+          undefined,
+          PatchStrategy.StrategicMergePatch,
+        ) as Promise<KubeObject>,
+      { retry: false },
+    );
+  }
+
+  /** Sets the replicas of a Deployment, StatefulSet or ReplicaSet through its scale subresource. */
+  async scale(
+    kind: 'Deployment' | 'StatefulSet' | 'ReplicaSet',
+    namespace: string,
+    name: string,
+    replicas: number,
+    manager: string,
+  ): Promise<number> {
+    const request = {
+      name,
+      namespace,
+      fieldManager: manager,
+      body: {
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        metadata: { name, namespace },
+        spec: { replicas },
+      },
+    };
+    const scaled = await this.call(
+      `Scaling ${describeObject({ kind, namespace, name })}`,
+      () => {
+        switch (kind) {
+          case 'Deployment':
+            return this.apps.replaceNamespacedDeploymentScale(request);
+          case 'StatefulSet':
+            return this.apps.replaceNamespacedStatefulSetScale(request);
+          default:
+            return this.apps.replaceNamespacedReplicaSetScale(request);
+        }
+      },
+      { retry: false },
+    );
+    return scaled.spec?.replicas ?? replicas;
+  }
+
+  /** The log of one container of a pod (the `pods/log` subresource), as text. */
+  async podLog(options: {
+    namespace: string;
+    pod: string;
+    container?: string;
+    tailLines?: number;
+    sinceSeconds?: number;
+  }): Promise<string> {
+    return this.call(
+      `Reading the log of ${describeObject({
+        kind: 'Pod',
+        namespace: options.namespace,
+        name: options.pod,
+      })}`,
+      () =>
+        this.core.readNamespacedPodLog({
+          name: options.pod,
+          namespace: options.namespace,
+          container: options.container,
+          tailLines: options.tailLines,
+          sinceSeconds: options.sinceSeconds,
+        }),
+    );
+  }
+
+  /** The core/v1 Events of a namespace. */
+  async events(namespace: string): Promise<KubeObject[]> {
+    const list = await this.call(
+      `Listing Event in v1 in namespace ${namespace}`,
+      () => this.core.listNamespacedEvent({ namespace }),
+    );
+    return list.items as unknown as KubeObject[];
   }
 }

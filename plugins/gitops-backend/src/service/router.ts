@@ -15,6 +15,11 @@ import type { ApplicationAccess } from './ApplicationAccess';
 import { applicationsOfEntity } from './applicationsOfEntity';
 import { auditedMutation, AuditedMutationOptions } from './auditedMutation';
 import { normalizeEntityRef } from './normalizeEntityRef';
+import {
+  actionRequestFrom,
+  podLogRequestFrom,
+  resourceRefFrom,
+} from './resourceRequests';
 import { operationOf, startSync } from './operationOf';
 
 export interface RouterOptions {
@@ -158,6 +163,38 @@ export async function createRouter(
       ({ application: app }) => engine.refresh(app.id),
     );
     res.json(application);
+  });
+
+  router.get('/applications/:id/manifests', async (req, res) => {
+    const resource = resourceRefFrom(req.query);
+    const application = await readable(req);
+    res.json(await engine.getManifests(application.id, resource));
+  });
+
+  router.get('/applications/:id/events', async (req, res) => {
+    const resource = resourceRefFrom(req.query);
+    const application = await readable(req);
+    res.json({ items: await engine.getEvents(application.id, resource) });
+  });
+
+  router.get('/applications/:id/logs', async (req, res) => {
+    const request = podLogRequestFrom(req.query);
+    const application = await readable(req);
+    const text = await engine.getPodLog(application.id, request);
+    res.type('text/plain').send(text);
+  });
+
+  router.post('/applications/:id/actions', async (req, res) => {
+    const request = actionRequestFrom(req.body);
+    const result = await mutation(
+      req,
+      'application-resource-action',
+      { ...request, resource: { ...request.resource } },
+      ({ application, initiatedBy }) =>
+        engine.runResourceAction(application.id, { ...request, initiatedBy }),
+      r => ({ runId: r.run.id }),
+    );
+    res.json(result);
   });
 
   return router;

@@ -193,6 +193,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/applications/{id}/manifests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The live and desired manifests of one object of the application (one it manages or its live children) as YAML, Secret values masked and managedFields removed. */
+    get: operations['GetResourceManifests'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/applications/{id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Kubernetes events of one object of the application and of the objects it owns, oldest first. */
+    get: operations['GetResourceEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/applications/{id}/logs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The log of a container of a pod the application's objects own, as text. */
+    get: operations['GetPodLogs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/applications/{id}/actions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Restart (as `kubectl rollout restart`) or scale one of the application's workloads (needs gitops.application.sync); audited and recorded in the history as a run by the caller. */
+    post: operations['RunResourceAction'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhook': {
     parameters: {
       query?: never;
@@ -286,6 +354,28 @@ export interface components {
     RollbackRequest: {
       /** @description The past run whose revision is applied again. */
       runId: string;
+    };
+    ResourceManifests: {
+      /** @description The live object as YAML; null when it does not exist. */
+      live: string | null;
+      /** @description The object rendered from Git as YAML; null for live children. */
+      desired: string | null;
+    };
+    /** @description A core/v1 Event as the cluster returns it. */
+    KubernetesEvent: {
+      [key: string]: unknown;
+    };
+    ResourceActionRequest: {
+      /** @enum {string} */
+      action: 'restart' | 'scale';
+      resource: components['schemas']['ResourceRef'];
+      /** @description For `scale`. */
+      replicas?: number;
+    };
+    ResourceActionResponse: {
+      run: components['schemas']['SyncRun'];
+      /** @description Git sets `spec.replicas` of the scaled object: the new count is drift, and self-heal (or the next sync) puts Git's back. */
+      gitSetsReplicas: boolean;
     };
     OperationResponse: {
       operation: components['schemas']['Operation'];
@@ -813,6 +903,140 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Application'];
+        };
+      };
+      400: components['responses']['ErrorResponse'];
+      403: components['responses']['ErrorResponse'];
+      404: components['responses']['ErrorResponse'];
+    };
+  };
+  GetResourceManifests: {
+    parameters: {
+      query?: {
+        /** @description API group; empty (or absent) for the core group. */
+        group?: string;
+        version?: string;
+        kind?: string;
+        /** @description Empty (or absent) for a cluster-scoped object. */
+        namespace?: string;
+        name?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The application id, e.g. `component~default~payments~prod`. */
+        id: components['parameters']['id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The manifests; null where the object is not live or not in Git. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceManifests'];
+        };
+      };
+      400: components['responses']['ErrorResponse'];
+      403: components['responses']['ErrorResponse'];
+      404: components['responses']['ErrorResponse'];
+    };
+  };
+  GetResourceEvents: {
+    parameters: {
+      query?: {
+        /** @description API group; empty (or absent) for the core group. */
+        group?: string;
+        version?: string;
+        kind?: string;
+        /** @description Empty (or absent) for a cluster-scoped object. */
+        namespace?: string;
+        name?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The application id, e.g. `component~default~payments~prod`. */
+        id: components['parameters']['id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The events. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['KubernetesEvent'][];
+          };
+        };
+      };
+      400: components['responses']['ErrorResponse'];
+      403: components['responses']['ErrorResponse'];
+      404: components['responses']['ErrorResponse'];
+    };
+  };
+  GetPodLogs: {
+    parameters: {
+      query?: {
+        namespace?: string;
+        pod?: string;
+        container?: string;
+        tailLines?: string;
+        sinceSeconds?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The application id, e.g. `component~default~payments~prod`. */
+        id: components['parameters']['id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The log lines. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+      400: components['responses']['ErrorResponse'];
+      403: components['responses']['ErrorResponse'];
+      404: components['responses']['ErrorResponse'];
+    };
+  };
+  RunResourceAction: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The application id, e.g. `component~default~payments~prod`. */
+        id: components['parameters']['id'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description The run recorded for the action. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceActionResponse'];
         };
       };
       400: components['responses']['ErrorResponse'];

@@ -469,6 +469,287 @@ export const spec = {
         },
       },
     },
+    '/applications/{id}/manifests': {
+      get: {
+        operationId: 'GetResourceManifests',
+        summary:
+          'The live and desired manifests of one object of the application (one it manages or its live children) as YAML, Secret values masked and managedFields removed.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/id',
+          },
+          {
+            name: 'group',
+            in: 'query',
+            required: false,
+            allowEmptyValue: true,
+            description: 'API group; empty (or absent) for the core group.',
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'version',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'kind',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'namespace',
+            in: 'query',
+            required: false,
+            allowEmptyValue: true,
+            description: 'Empty (or absent) for a cluster-scoped object.',
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'name',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'The manifests; null where the object is not live or not in Git.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ResourceManifests',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/applications/{id}/events': {
+      get: {
+        operationId: 'GetResourceEvents',
+        summary:
+          'Kubernetes events of one object of the application and of the objects it owns, oldest first.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/id',
+          },
+          {
+            name: 'group',
+            in: 'query',
+            required: false,
+            allowEmptyValue: true,
+            description: 'API group; empty (or absent) for the core group.',
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'version',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'kind',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'namespace',
+            in: 'query',
+            required: false,
+            allowEmptyValue: true,
+            description: 'Empty (or absent) for a cluster-scoped object.',
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'name',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The events.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/KubernetesEvent',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/applications/{id}/logs': {
+      get: {
+        operationId: 'GetPodLogs',
+        summary:
+          "The log of a container of a pod the application's objects own, as text.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/id',
+          },
+          {
+            name: 'namespace',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'pod',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'container',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'tailLines',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'sinceSeconds',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The log lines.',
+            content: {
+              'text/plain': {
+                schema: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/applications/{id}/actions': {
+      post: {
+        operationId: 'RunResourceAction',
+        summary:
+          "Restart (as `kubectl rollout restart`) or scale one of the application's workloads (needs gitops.application.sync); audited and recorded in the history as a run by the caller.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/id',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: true,
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The run recorded for the action.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ResourceActionResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '404': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/webhook': {
       post: {
         operationId: 'ReceiveWebhook',
@@ -729,6 +1010,60 @@ export const spec = {
             minLength: 1,
             maxLength: 255,
             description: 'The past run whose revision is applied again.',
+          },
+        },
+      },
+      ResourceManifests: {
+        type: 'object',
+        required: ['live', 'desired'],
+        properties: {
+          live: {
+            type: ['string', 'null'],
+            description:
+              'The live object as YAML; null when it does not exist.',
+          },
+          desired: {
+            type: ['string', 'null'],
+            description:
+              'The object rendered from Git as YAML; null for live children.',
+          },
+        },
+      },
+      KubernetesEvent: {
+        type: 'object',
+        description: 'A core/v1 Event as the cluster returns it.',
+        additionalProperties: true,
+      },
+      ResourceActionRequest: {
+        type: 'object',
+        required: ['action', 'resource'],
+        properties: {
+          action: {
+            type: 'string',
+            enum: ['restart', 'scale'],
+          },
+          resource: {
+            $ref: '#/components/schemas/ResourceRef',
+          },
+          replicas: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000,
+            description: 'For `scale`.',
+          },
+        },
+      },
+      ResourceActionResponse: {
+        type: 'object',
+        required: ['run', 'gitSetsReplicas'],
+        properties: {
+          run: {
+            $ref: '#/components/schemas/SyncRun',
+          },
+          gitSetsReplicas: {
+            type: 'boolean',
+            description:
+              "Git sets `spec.replicas` of the scaled object: the new count is drift, and self-heal (or the next sync) puts Git's back.",
           },
         },
       },
