@@ -9,13 +9,14 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
 import { alertApiRef } from '@backstage/core-plugin-api';
+import { signalApiRef, SignalApi } from '@backstage/plugin-signals-react';
 import { gitopsApiRef, GitopsApi } from '../api';
 import { AlertSpy } from './AlertSpy';
 import { paymentsEntity } from './fixtures';
 
 /**
  * Renders Mooring components for an entity, as a signed-in user who may or may not sync;
- * alerts they post go to `alertApi`.
+ * alerts they post go to `alertApi`; `signalApi` stands for Backstage signals.
  */
 export function renderGitops(
   element: ReactElement,
@@ -24,6 +25,8 @@ export function renderGitops(
     entity?: Entity;
     canSync?: boolean;
     alertApi?: AlertSpy;
+    /** Without it, the app has no signals and Mooring polls. */
+    signalApi?: SignalApi;
   },
 ) {
   const permission = mockApis.permission({
@@ -36,6 +39,9 @@ export function renderGitops(
         [gitopsApiRef, options.api],
         [permissionApiRef, permission],
         [alertApiRef, options.alertApi ?? new AlertSpy()],
+        ...(options.signalApi
+          ? [[signalApiRef, options.signalApi] as const]
+          : []),
       ]}
     >
       <EntityProvider entity={options.entity ?? paymentsEntity}>

@@ -129,4 +129,66 @@ describe('GitopsStore', () => {
     await store.load('history:a', 'v2', loader);
     expect(loader).toHaveBeenCalledTimes(2);
   });
+  it('refetches at once the entity lists and on-screen data of an application a signal names, once per message', async () => {
+    const payments = makeApp();
+    const ledger = makeApp({
+      id: 'component.default.ledger.default',
+      entityRef: 'component:default/ledger',
+    });
+    const api = new FakeGitopsApi([payments, ledger]);
+    store = new GitopsStore(api, polling);
+    store.watchApplications(REF);
+    store.watchApplications(ledger.entityRef);
+    const stopResources = store.subscribe(`resources:${payments.id}`, () => {});
+    await store.load(`resources:${payments.id}`, 'v1', () =>
+      api.getResources(payments.id),
+    );
+    await flush();
+    const lists = () =>
+      api.callsTo('getApplications').map(c => c.args[0] as string);
+    expect(lists()).toEqual([REF, ledger.entityRef]);
+
+    const signal = { applicationId: payments.id };
+    store.applicationChanged(signal);
+    store.applicationChanged(signal); // the tab hears the same message
+    await flush();
+    expect(lists()).toEqual([REF, ledger.entityRef, REF]);
+    expect(api.callsTo('getResources')).toHaveLength(2);
+
+    // Data nobody shows any more is not fetched again.
+    stopResources();
+    store.applicationChanged({ applicationId: payments.id });
+    await flush();
+    expect(lists()).toEqual([REF, ledger.entityRef, REF, REF]);
+    expect(api.callsTo('getResources')).toHaveLength(2);
+  });
+
+  it('polls idle pages only as a safety net while signals are available, and as before without them', async () => {
+    const api = new FakeGitopsApi([makeApp()]);
+    store = new GitopsStore(api, { ...polling, signalsIdleMs: 60_000 });
+    store.watchApplications(REF);
+    await flush();
+    store.setSignalsAvailable(true);
+    await jest.advanceTimersByTimeAsync(59_999);
+    expect(api.callsTo('getApplications')).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(api.callsTo('getApplications')).toHaveLength(2);
+
+    store.setSignalsAvailable(false);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(api.callsTo('getApplications')).toHaveLength(3);
+  });
+
+  it('keeps polling fast while an operation runs, signals or not', async () => {
+    const app = makeApp({
+      status: { ...makeApp().status, operation: makeOperation() },
+    });
+    const api = new FakeGitopsApi([app]);
+    store = new GitopsStore(api, { ...polling, signalsIdleMs: 60_000 });
+    store.setSignalsAvailable(true);
+    store.watchApplications(REF);
+    await flush();
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(api.callsTo('getApplications')).toHaveLength(4);
+  });
 });

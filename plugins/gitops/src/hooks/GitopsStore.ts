@@ -20,18 +20,31 @@ export interface PollingOptions {
   activeMs: number;
   /** Upper bound of the back-off after failed polls. */
   maxBackoffMs: number;
+  /**
+   * Between polls when nothing is happening and signals push changes: a safety net for
+   * a lost connection, not the way news arrives.
+   */
+  signalsIdleMs?: number;
 }
 
 export const DEFAULT_POLLING: PollingOptions = {
   idleMs: 15_000,
   activeMs: 2_000,
   maxBackoffMs: 120_000,
+  signalsIdleMs: 60_000,
+};
+
+/** What the backend publishes on the `gitops` signals channel. */
+export type GitopsSignal = {
+  applicationId: string;
 };
 
 interface Entry {
   snapshot: Snapshot<unknown>;
   version?: string;
   inFlight?: Promise<void>;
+  /** The last loader, to fetch again when a signal says the data changed. */
+  loader?: () => Promise<unknown>;
   listeners: Set<() => void>;
 }
 
@@ -84,6 +97,9 @@ function isDocumentHidden(): boolean {
 export class GitopsStore {
   private readonly entries = new Map<string, Entry>();
   private readonly pollers = new Map<string, Poller>();
+  private signalsAvailable = false;
+  /** Signals already acted on: the card and the tab each hear the same message. */
+  private readonly handledSignals = new WeakSet<object>();
 
   constructor(
     private readonly api: GitopsApi,
@@ -122,6 +138,7 @@ export class GitopsStore {
       }
     }
     entry.version = version;
+    entry.loader = loader;
     this.set(entry, { ...entry.snapshot, loading: true });
     const request = loader().then(
       value => {
@@ -175,6 +192,49 @@ export class GitopsStore {
     return this.poll(entityRef);
   }
 
+  /**
+   * Whether changes are pushed through Backstage signals. While they are, idle polling
+   * slows to a safety net; without them the page polls as before.
+   */
+  setSignalsAvailable(available: boolean) {
+    if (this.signalsAvailable === available) return;
+    this.signalsAvailable = available;
+    for (const [entityRef, poller] of this.pollers) {
+      if (poller.watchers === 0) continue;
+      clearTimeout(poller.timer);
+      poller.timer = undefined;
+      this.schedule(entityRef);
+    }
+  }
+
+  /**
+   * A signal says an application changed: fetch at once the entity lists that hold it
+   * and the data of it that is on screen (resources, history, diff).
+   */
+  applicationChanged(signal: GitopsSignal) {
+    if (this.handledSignals.has(signal)) return;
+    this.handledSignals.add(signal);
+    const id = signal.applicationId;
+    for (const [entityRef, poller] of this.pollers) {
+      const list = this.getSnapshot<ApplicationListResponse>(
+        applicationsKey(entityRef),
+      ).value;
+      if (poller.watchers > 0 && list?.items.some(a => a.id === id)) {
+        this.poll(entityRef);
+      }
+    }
+    for (const [key, entry] of this.entries) {
+      if (
+        key.endsWith(`:${id}`) &&
+        !key.startsWith('apps:') &&
+        entry.loader &&
+        entry.listeners.size > 0
+      ) {
+        this.load(key, entry.version ?? '', entry.loader, true);
+      }
+    }
+  }
+
   /** Stops every timer; the store is unusable afterwards. */
   dispose() {
     for (const poller of this.pollers.values()) clearTimeout(poller.timer);
@@ -215,7 +275,10 @@ export class GitopsStore {
     const running = list?.items.some(
       a => a.status.operation?.phase === 'Running',
     );
-    let delay = running ? this.polling.activeMs : this.polling.idleMs;
+    const idleMs = this.signalsAvailable
+      ? this.polling.signalsIdleMs ?? this.polling.idleMs
+      : this.polling.idleMs;
+    let delay = running ? this.polling.activeMs : idleMs;
     if (poller.failures > 0) {
       delay = Math.min(
         this.polling.idleMs * 2 ** poller.failures,

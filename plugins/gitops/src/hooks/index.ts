@@ -10,4 +10,4 @@ export {
   DEFAULT_POLLING,
   applicationVersion,
 } from './GitopsStore';
-export type { Snapshot, PollingOptions } from './GitopsStore';
+export type { Snapshot, PollingOptions, GitopsSignal } from './GitopsStore';

@@ -4,7 +4,8 @@ import type {
   ApplicationListResponse,
   EntityAnnotationError,
 } from '@mooring/plugin-gitops-common';
-import { applicationsKey, Snapshot } from './GitopsStore';
+import { useSignal } from '@backstage/plugin-signals-react';
+import { applicationsKey, GitopsSignal, Snapshot } from './GitopsStore';
 import { useGitopsStore } from './useGitopsStore';
 
 /** Result of {@link useApplications}. */
@@ -27,6 +28,18 @@ export function useApplications(entityRef: string): ApplicationsState {
     () => store.getSnapshot<ApplicationListResponse>(key),
   );
   useEffect(() => store.watchApplications(entityRef), [store, entityRef]);
+  // Changes pushed on the `gitops` channel refetch at once; without signals the shared
+  // poller keeps polling.
+  const { lastSignal, isSignalsAvailable } = useSignal<GitopsSignal>('gitops');
+  useEffect(
+    () => store.setSignalsAvailable(isSignalsAvailable),
+    [store, isSignalsAvailable],
+  );
+  useEffect(() => {
+    if (lastSignal && typeof lastSignal.applicationId === 'string') {
+      store.applicationChanged(lastSignal);
+    }
+  }, [store, lastSignal]);
   const refresh = useCallback(
     () => store.refreshApplications(entityRef),
     [store, entityRef],
