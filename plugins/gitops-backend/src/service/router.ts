@@ -12,6 +12,11 @@ import type express from 'express';
 import type { GitopsEngine } from '../engine/types';
 import { createOpenApiRouter } from '../schema/openapi/generated/router';
 import type { ApplicationAccess } from './ApplicationAccess';
+import {
+  filterApplications,
+  pageOf,
+  parseListQuery,
+} from './applicationListing';
 import { applicationsOfEntity } from './applicationsOfEntity';
 import { auditedMutation, AuditedMutationOptions } from './auditedMutation';
 import { normalizeEntityRef } from './normalizeEntityRef';
@@ -83,9 +88,14 @@ export async function createRouter(
       req.query.entityRef === undefined
         ? undefined
         : normalizeEntityRef(req.query.entityRef);
-    const candidates = entityRef
-      ? await applicationsOfEntity(engine, entityRef)
-      : await engine.listApplications();
+    const query = parseListQuery(req.query);
+    // Filtered before the permission check, so it asks about fewer entities.
+    const candidates = filterApplications(
+      entityRef
+        ? await applicationsOfEntity(engine, entityRef)
+        : await engine.listApplications(),
+      query,
+    );
     const withErrors = entityRef
       ? [entityRef]
       : annotationErrors.entitiesWithErrors();
@@ -93,8 +103,12 @@ export async function createRouter(
       ...candidates.map(a => a.entityRef),
       ...withErrors,
     ]);
+    const page = pageOf(
+      candidates.filter(a => allowed.has(a.entityRef)),
+      query,
+    );
     const body: ApplicationListResponse = {
-      items: candidates.filter(a => allowed.has(a.entityRef)),
+      ...page,
       errors: annotationErrors
         .errors(withErrors)
         .filter(e => allowed.has(e.entityRef)),

@@ -383,6 +383,8 @@ export interface components {
     /** @description Body of `GET /applications`: the applications the caller may read and, for the entities among them (or the `entityRef` asked for), their annotation errors. */
     ApplicationListResponse: {
       items: components['schemas']['Application'][];
+      /** @description Set when more applications follow; pass it as `cursor` for the next page. */
+      nextCursor?: string;
       errors: components['schemas']['EntityAnnotationError'][];
     };
     /** @description An annotation error of one entity, as the API reports it. */
@@ -600,6 +602,22 @@ export interface operations {
       query?: {
         /** @description Only the applications of this entity, e.g. `component:default/payments`; the `:` and `/` of an entity ref may be sent as they are. */
         entityRef?: string;
+        /** @description Only applications deployed to this cluster. */
+        cluster?: string;
+        /** @description Only applications deployed to this namespace. */
+        namespace?: string;
+        /** @description Only applications whose entity this owner owns (an entity ref, or its name). */
+        owner?: string;
+        /** @description Only applications in this sync status (Synced, OutOfSync, Unknown). */
+        sync?: string;
+        /** @description Only applications in this health (Healthy, Progressing, Degraded, Suspended, Missing, Unknown). */
+        health?: string;
+        /** @description Free text matched, in any case, against id, entity ref, target, cluster, namespace and revisions. */
+        q?: string;
+        /** @description At most this many applications (1 to 500); all when absent. */
+        limit?: string;
+        /** @description Where the previous page ended, its `nextCursor`. */
+        cursor?: string;
       };
       header?: never;
       path?: never;

@@ -46,6 +46,91 @@ export const spec = {
               maxLength: 512,
             },
           },
+          {
+            name: 'cluster',
+            in: 'query',
+            required: false,
+            description: 'Only applications deployed to this cluster.',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'namespace',
+            in: 'query',
+            required: false,
+            description: 'Only applications deployed to this namespace.',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'owner',
+            in: 'query',
+            required: false,
+            description:
+              'Only applications whose entity this owner owns (an entity ref, or its name).',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'sync',
+            in: 'query',
+            required: false,
+            description:
+              'Only applications in this sync status (Synced, OutOfSync, Unknown).',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'health',
+            in: 'query',
+            required: false,
+            description:
+              'Only applications in this health (Healthy, Progressing, Degraded, Suspended, Missing, Unknown).',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'q',
+            in: 'query',
+            required: false,
+            description:
+              'Free text matched, in any case, against id, entity ref, target, cluster, namespace and revisions.',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description:
+              'At most this many applications (1 to 500); all when absent.',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: 'Where the previous page ended, its `nextCursor`.',
+            schema: {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
         ],
         responses: {
           '200': {
@@ -1087,6 +1172,11 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/Application',
             },
+          },
+          nextCursor: {
+            type: 'string',
+            description:
+              'Set when more applications follow; pass it as `cursor` for the next page.',
           },
           errors: {
             type: 'array',

@@ -1,0 +1,180 @@
+import { InputError } from '@backstage/errors';
+import type {
+  Application,
+  HealthStatus,
+  SyncStatus,
+} from '@mooring/plugin-gitops-common';
+
+/** The filters and paging of `GET /applications`. */
+export interface ApplicationListQuery {
+  cluster?: string;
+  namespace?: string;
+  /** An owner entity ref (`group:default/team-a`), or its name (`team-a`). */
+  owner?: string;
+  sync?: SyncStatus;
+  health?: HealthStatus;
+  /** Free text over name, entity ref, cluster, namespace and revisions, any case. */
+  q?: string;
+  /** At most this many items (1..500); all when absent. */
+  limit?: number;
+  /** Where the previous page ended (its `nextCursor`). */
+  cursor?: string;
+}
+
+export const MAX_PAGE_SIZE = 500;
+
+const SYNC_STATUSES: readonly SyncStatus[] = ['Synced', 'OutOfSync', 'Unknown'];
+const HEALTH_STATUSES: readonly HealthStatus[] = [
+  'Healthy',
+  'Progressing',
+  'Degraded',
+  'Suspended',
+  'Missing',
+  'Unknown',
+];
+
+function text(
+  query: Record<string, unknown>,
+  name: string,
+  max = 512,
+): string | undefined {
+  const value = query[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw new InputError(`${name} must be given once, as text`);
+  }
+  if (value.length > max) {
+    throw new InputError(`${name} must be at most ${max} characters`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  query: Record<string, unknown>,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
+  const value = text(query, name);
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) {
+    throw new InputError(`${name} must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Reads and checks the query; an `InputError` says which field is wrong. */
+export function parseListQuery(
+  query: Record<string, unknown>,
+): ApplicationListQuery {
+  const parsed: ApplicationListQuery = {
+    cluster: text(query, 'cluster'),
+    namespace: text(query, 'namespace'),
+    owner: text(query, 'owner'),
+    sync: oneOf(query, 'sync', SYNC_STATUSES),
+    health: oneOf(query, 'health', HEALTH_STATUSES),
+    q: text(query, 'q')?.trim() || undefined,
+    cursor: text(query, 'cursor'),
+  };
+  const limit = query.limit;
+  if (limit !== undefined && limit !== '') {
+    const n = Number(limit);
+    if (
+      (typeof limit !== 'string' && typeof limit !== 'number') ||
+      !Number.isInteger(n) ||
+      n < 1 ||
+      n > MAX_PAGE_SIZE
+    ) {
+      throw new InputError(
+        `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
+      );
+    }
+    parsed.limit = n;
+  }
+  if (parsed.cursor !== undefined) cursorPosition(parsed.cursor);
+  return Object.fromEntries(
+    Object.entries(parsed).filter(([, v]) => v !== undefined),
+  ) as ApplicationListQuery;
+}
+
+/** The id after which a page starts: cursors are opaque to clients. */
+function cursorPosition(cursor: string): string {
+  try {
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (typeof decoded?.after === 'string') return decoded.after;
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new InputError(
+    'cursor is not one this API gave out; start again without it',
+  );
+}
+
+function cursorAfter(id: string): string {
+  return Buffer.from(JSON.stringify({ after: id })).toString('base64url');
+}
+
+function ownerMatches(owner: string | undefined, wanted: string): boolean {
+  if (!owner) return false;
+  const o = owner.toLocaleLowerCase('en-US');
+  const w = wanted.toLocaleLowerCase('en-US');
+  if (o === w) return true;
+  // `team-a` or `default/team-a` name the owner without its kind.
+  const [, rest = o] = o.split(':', 2);
+  return rest === w || rest.split('/').pop() === w;
+}
+
+/** The applications that pass the filters (paging aside). */
+export function filterApplications(
+  applications: readonly Application[],
+  query: ApplicationListQuery,
+): Application[] {
+  const q = query.q?.toLocaleLowerCase('en-US');
+  return applications.filter(app => {
+    if (query.cluster && app.destination.cluster !== query.cluster) {
+      return false;
+    }
+    if (query.namespace && app.destination.namespace !== query.namespace) {
+      return false;
+    }
+    if (query.owner && !ownerMatches(app.owner, query.owner)) return false;
+    if (query.sync && app.status.sync !== query.sync) return false;
+    if (query.health && app.status.health !== query.health) return false;
+    if (q) {
+      const haystack = [
+        app.id,
+        app.entityRef,
+        app.target,
+        app.destination.cluster,
+        app.destination.namespace,
+        app.source.revision,
+        app.status.syncedRevision,
+        app.status.targetRevision,
+      ];
+      if (!haystack.some(h => h?.toLocaleLowerCase('en-US').includes(q))) {
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+/**
+ * One page of applications in id order, after the cursor; `nextCursor` is
+ * set when more follow. Without a limit, every application from the cursor on.
+ */
+export function pageOf(
+  applications: readonly Application[],
+  query: Pick<ApplicationListQuery, 'limit' | 'cursor'>,
+): { items: Application[]; nextCursor?: string } {
+  const after = query.cursor ? cursorPosition(query.cursor) : undefined;
+  const sorted = [...applications].sort((a, b) =>
+    a.id < b.id ? -1 : Number(a.id > b.id),
+  );
+  const rest =
+    after === undefined ? sorted : sorted.filter(app => app.id > after);
+  if (query.limit === undefined || rest.length <= query.limit) {
+    return { items: rest };
+  }
+  const items = rest.slice(0, query.limit);
+  return { items, nextCursor: cursorAfter(items[items.length - 1].id) };
+}
