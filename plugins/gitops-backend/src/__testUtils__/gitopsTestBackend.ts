@@ -19,6 +19,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import request from 'supertest';
 import {
   gitopsServicesDeps,
@@ -189,6 +190,7 @@ export async function startGitopsTestBackend(initialEntities: Entity[]) {
   const notifications = { send: jest.fn(async () => {}) };
   const { auditor, auditEvents } = recordingAuditor();
   const actions = actionsRegistryServiceMock();
+  const signals = { publish: jest.fn(async () => {}) };
 
   let resolveStarted: () => void;
   const started = new Promise<void>(r => {
@@ -238,6 +240,11 @@ export async function startGitopsTestBackend(initialEntities: Entity[]) {
         deps: {},
         factory: () => actions,
       }),
+      createServiceFactory({
+        service: signalsServiceRef,
+        deps: {},
+        factory: () => signals,
+      }),
     ],
   });
   await started;
@@ -257,6 +264,7 @@ export async function startGitopsTestBackend(initialEntities: Entity[]) {
     notifications,
     auditEvents,
     actions,
+    signals,
   };
 }
 

@@ -24,6 +24,10 @@ import {
   notificationService,
   NotificationService,
 } from '@backstage/plugin-notifications-node';
+import {
+  signalsServiceRef,
+  SignalsService,
+} from '@backstage/plugin-signals-node';
 import { gitopsPermissions } from '@mooring/plugin-gitops-common';
 import Router from 'express-promise-router';
 import { registerGitopsActions } from '../actions/registerGitopsActions';
@@ -39,6 +43,7 @@ import { GitopsNotifier } from '../notifications/GitopsNotifier';
 import { createRouter } from './router';
 import { createWebhookRouter } from '../webhook/createWebhookRouter';
 import { ApplicationAccess } from './ApplicationAccess';
+import { publishSignals } from './publishSignals';
 
 /** The services `startGitopsServices` needs, as plugin deps. */
 export const gitopsServicesDeps = {
@@ -55,6 +60,7 @@ export const gitopsServicesDeps = {
   lifecycle: coreServices.lifecycle,
   notifications: notificationService,
   actionsRegistry: actionsRegistryServiceRef,
+  signals: signalsServiceRef,
 };
 
 /** Everything around the engine: catalog onboarding, API, webhooks, notifications, actions. */
@@ -73,6 +79,8 @@ export interface GitopsServicesOptions {
   lifecycle: LifecycleService;
   notifications: NotificationService;
   actionsRegistry: ActionsRegistryService;
+  /** Live updates to browsers; without it the page polls. */
+  signals?: SignalsService;
 }
 
 /**
@@ -146,6 +154,14 @@ export async function startGitopsServices(
   });
   options.lifecycle.addShutdownHook(() => detachRefusals());
   options.lifecycle.addShutdownHook(() => detach());
+  if (options.signals) {
+    const stopSignals = publishSignals({
+      engine,
+      signals: options.signals,
+      logger,
+    });
+    options.lifecycle.addShutdownHook(() => stopSignals());
+  }
 
   registerGitopsActions({
     actionsRegistry: options.actionsRegistry,
