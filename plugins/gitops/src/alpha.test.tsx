@@ -4,7 +4,12 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import { gitopsEntityCard, gitopsEntityContent } from './alpha';
+import {
+  gitopsEntityCard,
+  gitopsEntityContent,
+  gitopsFleetPage,
+} from './alpha';
+
 import { paymentsEntity, plainEntity } from './__testUtils__/fixtures';
 
 describe('new frontend system extensions', () => {
@@ -25,5 +30,12 @@ describe('new frontend system extensions', () => {
     const filter = tester.get(EntityContentBlueprint.dataRefs.filterFunction);
     expect(filter?.(plainEntity)).toBe(true);
     expect(filter?.({ ...plainEntity, kind: 'API' })).toBe(false);
+  });
+
+  it('adds the fleet page at /deployments with a Deployments nav item', async () => {
+    const tester = createExtensionTester(gitopsFleetPage);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/deployments');
+    expect(tester.get(coreExtensionData.title)).toBe('Deployments');
+    expect(tester.get(coreExtensionData.icon)).toBeDefined();
   });
 });

@@ -1,7 +1,9 @@
 import {
   ApiBlueprint,
   createFrontendPlugin,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import CloudQueueIcon from '@material-ui/icons/CloudQueue';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import {
   EntityCardBlueprint,
@@ -57,11 +59,30 @@ export const gitopsEntityContent = EntityContentBlueprint.make({
 });
 
 /**
+ * @alpha The fleet view: every application the user may read, filtered and paged,
+ * under "Deployments" in the sidebar.
+ */
+export const gitopsFleetPage = PageBlueprint.make({
+  name: 'fleet',
+  params: {
+    path: '/deployments',
+    title: 'Deployments',
+    icon: <CloudQueueIcon />,
+    loader: () => import('./components/FleetPage').then(m => <m.FleetPage />),
+  },
+});
+
+/**
  * Mooring for the new frontend system.
  * @alpha
  */
 export default createFrontendPlugin({
   pluginId: 'gitops',
   info: { packageJson: () => import('../package.json') },
-  extensions: [gitopsApi, gitopsEntityCard, gitopsEntityContent],
+  extensions: [
+    gitopsApi,
+    gitopsEntityCard,
+    gitopsEntityContent,
+    gitopsFleetPage,
+  ],
 });

@@ -4,8 +4,22 @@
  *
  * @packageDocumentation
  */
-export { gitopsPlugin, EntityGitopsCard, EntityGitopsContent } from './plugin';
+export {
+  gitopsPlugin,
+  EntityGitopsCard,
+  EntityGitopsContent,
+  GitopsFleetPage,
+} from './plugin';
 export { gitopsApiRef, GitopsClient } from './api';
-export type { GitopsApi } from './api';
+export type {
+  ApplicationPage,
+  ApplicationQuery,
+  GitopsApi,
+  KubernetesEvent,
+  LogsRequest,
+  ResourceActionRequest,
+  ResourceIdentity,
+  ResourceManifests,
+} from './api';
 /** Re-exported for the legacy app's card and tab filters. */
 export { isGitopsAvailable } from '@mooring/plugin-gitops-common';

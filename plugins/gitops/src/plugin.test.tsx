@@ -1,10 +1,15 @@
 import { screen } from '@testing-library/react';
 import { getComponentData } from '@backstage/core-plugin-api';
-import { EntityGitopsCard, EntityGitopsContent, gitopsPlugin } from './plugin';
+import {
+  EntityGitopsCard,
+  EntityGitopsContent,
+  GitopsFleetPage,
+  gitopsPlugin,
+} from './plugin';
 import { FakeGitopsApi } from './__testUtils__/FakeGitopsApi';
 import { renderGitops } from './__testUtils__/renderGitops';
 import { history, makeApp } from './__testUtils__/fixtures';
-import { rootRouteRef } from './routes';
+import { fleetRouteRef, rootRouteRef } from './routes';
 
 describe('legacy frontend system exports', () => {
   it('renders the card through the plugin extension', async () => {
@@ -21,6 +26,13 @@ describe('legacy frontend system exports', () => {
     expect(gitopsPlugin.routes.root).toBe(rootRouteRef);
     expect(getComponentData(<EntityGitopsContent />, 'core.mountPoint')).toBe(
       rootRouteRef,
+    );
+  });
+
+  it('mounts the fleet page on its own route', () => {
+    expect(gitopsPlugin.routes.fleet).toBe(fleetRouteRef);
+    expect(getComponentData(<GitopsFleetPage />, 'core.mountPoint')).toBe(
+      fleetRouteRef,
     );
   });
 });

@@ -7,7 +7,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { gitopsApiRef, GitopsClient } from './api';
-import { rootRouteRef } from './routes';
+import { fleetRouteRef, rootRouteRef } from './routes';
 
 /**
  * The Mooring plugin for apps on the legacy frontend system.
@@ -25,6 +25,7 @@ export const gitopsPlugin = createPlugin({
   ],
   routes: {
     root: rootRouteRef,
+    fleet: fleetRouteRef,
   },
 });
 
@@ -55,5 +56,19 @@ export const EntityGitopsContent = gitopsPlugin.provide(
         m => m.EntityGitopsContent,
       ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The fleet page, every application the user may read (legacy frontend system): mount
+ * it on a route such as `/deployments` and add a sidebar item.
+ * @public
+ */
+export const GitopsFleetPage = gitopsPlugin.provide(
+  createRoutableExtension({
+    name: 'GitopsFleetPage',
+    component: () =>
+      import('./components/FleetPage').then(m => m.LegacyFleetPage),
+    mountPoint: fleetRouteRef,
   }),
 );

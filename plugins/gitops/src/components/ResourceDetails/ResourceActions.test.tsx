@@ -80,6 +80,10 @@ describe('actions in the resource details', () => {
     });
     await userEvent.clear(replicas);
     expect(confirm).toBeDisabled();
+    await userEvent.type(replicas, '1001');
+    expect(confirm).toBeDisabled();
+    expect(dialog).toHaveTextContent('A whole number from 0 to 1000.');
+    await userEvent.clear(replicas);
     await userEvent.type(replicas, '2');
     await userEvent.click(confirm);
     expect(api.callsTo('runAction')).toEqual([

@@ -22,6 +22,9 @@ import { identityOf, resourceLabel, RESTARTABLE, SCALABLE } from './identity';
 
 type Action = 'restart' | 'scale';
 
+/** The most replicas the API accepts. */
+const MAX_REPLICAS = 1000;
+
 function ActionDialog(props: {
   app: Application;
   resource: ApplicationResource;
@@ -44,7 +47,10 @@ function ActionDialog(props: {
   const count = Number(replicas);
   const valid =
     action === 'restart' ||
-    (replicas.trim() !== '' && Number.isInteger(count) && count >= 0);
+    (replicas.trim() !== '' &&
+      Number.isInteger(count) &&
+      count >= 0 &&
+      count <= MAX_REPLICAS);
 
   const confirm = async () => {
     setBusy(true);
@@ -101,10 +107,12 @@ function ActionDialog(props: {
               type="number"
               value={replicas}
               onChange={e => setReplicas(e.target.value)}
-              inputProps={{ min: 0, step: 1 }}
+              inputProps={{ min: 0, max: MAX_REPLICAS, step: 1 }}
               disabled={busy}
               error={!valid}
-              helperText={valid ? undefined : 'A whole number, 0 or more.'}
+              helperText={
+                valid ? undefined : `A whole number from 0 to ${MAX_REPLICAS}.`
+              }
             />
           </>
         )}
