@@ -84,4 +84,43 @@ describe('statusEvents', () => {
       statusEvents(synced, newCommit, application).map(e => e.type),
     ).toEqual(['status']);
   });
+
+  it('tells a running sync’s progress, not a repeat of the same', () => {
+    const facts = {
+      targetRevision: 'a',
+      syncedRevision: 'a',
+      comparison: { synced: true, health: 'Healthy' as const, message: '' },
+    };
+    const operation = {
+      id: 'r1',
+      runId: 'r1',
+      phase: 'Running',
+      revision: 'a',
+      initiatedBy: 'auto',
+      startedAt: '',
+      message: 'Sync started',
+      dryRun: false,
+      prune: false,
+      progress: { done: 1, total: 3 },
+      changes: [],
+    } as any;
+    const running = applicationStatus({ ...facts, operation });
+    const further = applicationStatus({
+      ...facts,
+      operation: { ...operation, progress: { done: 2, total: 3 } },
+    });
+    const waiting = applicationStatus({
+      ...facts,
+      operation: { ...operation, waitingFor: 'Deployment web to be Healthy' },
+    });
+    expect(statusEvents(running, further, application)).toHaveLength(1);
+    expect(statusEvents(running, waiting, application)).toHaveLength(1);
+    expect(
+      statusEvents(
+        running,
+        applicationStatus({ ...facts, operation }),
+        application,
+      ),
+    ).toEqual([]);
+  });
 });

@@ -76,7 +76,11 @@ export function statusEvents(
     before.syncedRevision !== after.syncedRevision ||
     before.targetRevision !== after.targetRevision ||
     before.operation?.phase !== after.operation?.phase ||
-    before.operation?.id !== after.operation?.id;
+    before.operation?.id !== after.operation?.id ||
+    // A running sync's progress, so the page follows it live.
+    before.operation?.progress?.done !== after.operation?.progress?.done ||
+    before.operation?.waitingFor !== after.operation?.waitingFor ||
+    before.operation?.steps?.length !== after.operation?.steps?.length;
   if (!changed) return [];
   const events: EngineEvent[] = [{ type: 'status', application }];
   const atTarget =
