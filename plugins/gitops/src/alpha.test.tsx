@@ -5,6 +5,7 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import {
+  fleetPageRouteRef,
   gitopsEntityCard,
   gitopsEntityContent,
   gitopsFleetPage,
@@ -37,5 +38,7 @@ describe('new frontend system extensions', () => {
     expect(tester.get(coreExtensionData.routePath)).toBe('/deployments');
     expect(tester.get(coreExtensionData.title)).toBe('Deployments');
     expect(tester.get(coreExtensionData.icon)).toBeDefined();
+    // The sidebar lists only pages with a route ref.
+    expect(tester.get(coreExtensionData.routeRef)).toBe(fleetPageRouteRef);
   });
 });

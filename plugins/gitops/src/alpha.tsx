@@ -1,6 +1,7 @@
 import {
   ApiBlueprint,
   createFrontendPlugin,
+  createRouteRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import CloudQueueIcon from '@material-ui/icons/CloudQueue';
@@ -58,6 +59,9 @@ export const gitopsEntityContent = EntityContentBlueprint.make({
   },
 });
 
+/** @alpha Where the fleet page is; the sidebar lists pages with a route. */
+export const fleetPageRouteRef = createRouteRef();
+
 /**
  * @alpha The fleet view: every application the user may read, filtered and paged,
  * under "Deployments" in the sidebar.
@@ -66,6 +70,7 @@ export const gitopsFleetPage = PageBlueprint.make({
   name: 'fleet',
   params: {
     path: '/deployments',
+    routeRef: fleetPageRouteRef,
     title: 'Deployments',
     icon: <CloudQueueIcon />,
     loader: () => import('./components/FleetPage').then(m => <m.FleetPage />),
@@ -79,6 +84,7 @@ export const gitopsFleetPage = PageBlueprint.make({
 export default createFrontendPlugin({
   pluginId: 'gitops',
   info: { packageJson: () => import('../package.json') },
+  routes: { fleet: fleetPageRouteRef },
   extensions: [
     gitopsApi,
     gitopsEntityCard,

@@ -42,6 +42,7 @@ export const SidebarContent: ReturnType<typeof NavContentBlueprint.make> =
             <SidebarGroup label="Menu" icon={<MenuIcon />}>
               {nav.take('page:home')}
               {nav.take('page:catalog')}
+              {nav.take('page:gitops/fleet')}
               <SidebarDivider />
               <SidebarScrollWrapper>
                 {nav.rest({ sortBy: 'title' })}
