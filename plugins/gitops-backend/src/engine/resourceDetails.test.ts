@@ -122,6 +122,10 @@ describe('resource details and actions against kube-sim', () => {
       );
     });
     expect(reasons).not.toContain('ConfigMap/');
+    const times = (await engine.getEvents(id, web(id))).map((e: any) =>
+      new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp).getTime(),
+    );
+    expect(times).toEqual([...times].sort((a, b) => a - b));
 
     const [pod] = await podsOf(engine, id);
     const log = await waitFor('the pod to log', async () => {
@@ -141,6 +145,42 @@ describe('resource details and actions against kube-sim', () => {
     await expect(
       engine.getPodLog(id, { namespace: id, pod, container: 'nope' }),
     ).rejects.toThrow(/nope/);
+  });
+
+  it('shows a pod’s failed pulls in its log and its events', async () => {
+    const id = 'failing';
+    const database = await databases.init('SQLITE_3');
+    const { engine, cleanup } = await createTestEngine({
+      sim: suite.sim,
+      database,
+    });
+    suite.cleanups.push(cleanup);
+    const repo = new TestRepo(suite.root, id);
+    repo.commit({ 'app/web.yaml': deployment('web', 'worker:fail', 1) }, 'Web');
+    await engine.setApplications([spec(id, repo.fileUrl, 'app')]);
+    await engine.start();
+    await engine.refresh(id);
+    await engine.sync(id, { initiatedBy: 'user:default/ada' });
+    const [pod] = await waitFor('a pod', async () => {
+      const pods = await podsOf(engine, id);
+      return pods.length > 0 && pods;
+    });
+    const log = await waitFor('the error lines', async () => {
+      const text = await engine
+        .getPodLog(id, { namespace: id, pod })
+        .catch(() => '');
+      return text.includes('ERROR') && text;
+    });
+    expect(log).toContain('pulling image "worker:fail" failed');
+    await waitFor('a Failed event of the pod', async () => {
+      const events = await engine.getEvents(id, web(id));
+      return events.some(
+        (e: any) =>
+          e.involvedObject.kind === 'Pod' &&
+          e.reason === 'Failed' &&
+          /worker:fail/.test(e.message),
+      );
+    });
   });
 
   it('restarts a Deployment as kubectl rollout restart does (new pods), and scales it, as runs by the person', async () => {
@@ -180,6 +220,10 @@ describe('resource details and actions against kube-sim', () => {
     });
     const [last] = await engine.getHistory(id);
     expect(last.id).toBe(restarted.run.id);
+    // The restart annotation is not Git's field: no drift, nothing to undo.
+    await engine.refresh(id);
+    expect((await engine.getApplication(id)).status.sync).toBe('Synced');
+    expect(await engine.getDiff(id)).toEqual([]);
 
     const scaled = await engine.runResourceAction(id, {
       action: 'scale',
@@ -192,6 +236,9 @@ describe('resource details and actions against kube-sim', () => {
     expect(
       (await k8s().get('apps/v1', 'Deployment', 'web', id)).spec.replicas,
     ).toBe(3);
+    // Git sets the replicas: the new count is drift.
+    await engine.refresh(id);
+    expect((await engine.getApplication(id)).status.sync).toBe('OutOfSync');
 
     await expect(
       engine.runResourceAction(id, {
