@@ -183,6 +183,57 @@ describe('resource details and actions against kube-sim', () => {
     });
   });
 
+  it('restarts a StatefulSet: its pod is made again under the same name', async () => {
+    const id = 'stateful';
+    const database = await databases.init('SQLITE_3');
+    const { engine, cleanup } = await createTestEngine({
+      sim: suite.sim,
+      database,
+    });
+    suite.cleanups.push(cleanup);
+    const repo = new TestRepo(suite.root, id);
+    repo.commit(
+      {
+        'app/db.yaml': `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  replicas: 1
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+        - name: db
+          image: postgres:16
+`,
+      },
+      'DB',
+    );
+    await engine.setApplications([spec(id, repo.fileUrl, 'app')]);
+    await engine.start();
+    await engine.refresh(id);
+    await engine.sync(id, { initiatedBy: 'user:default/ada' });
+    const before = await waitFor('db-0', async () => {
+      const pod = await k8s().get('v1', 'Pod', 'db-0', id);
+      return pod?.metadata.uid;
+    });
+    const { run } = await engine.runResourceAction(id, {
+      action: 'restart',
+      resource: { ...web(id), kind: 'StatefulSet', name: 'db' },
+      initiatedBy: 'user:default/ada',
+    });
+    expect(run.message).toBe('Restarted StatefulSet db');
+    await waitFor('db-0 made again', async () => {
+      const pod = await k8s().get('v1', 'Pod', 'db-0', id);
+      return pod && pod.metadata.uid !== before;
+    });
+  });
+
   it('restarts a Deployment as kubectl rollout restart does (new pods), and scales it, as runs by the person', async () => {
     const id = 'actions';
     const engine = await deployed(id);
