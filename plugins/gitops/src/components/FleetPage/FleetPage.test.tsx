@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
@@ -6,6 +6,8 @@ import type { Application } from '@mooring/plugin-gitops-common';
 import { gitopsApiRef } from '../../api';
 import { FakeGitopsApi } from '../../__testUtils__/FakeGitopsApi';
 import { makeApp } from '../../__testUtils__/fixtures';
+import { FakeSignalApi } from '../../__testUtils__/FakeSignalApi';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { FleetPage } from './FleetPage';
 import { sortApplications } from './sortApplications';
 
@@ -26,9 +28,14 @@ function app(
   });
 }
 
-function render(api: FakeGitopsApi) {
+function render(api: FakeGitopsApi, signals?: FakeSignalApi) {
   return renderInTestApp(
-    <TestApiProvider apis={[[gitopsApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [gitopsApiRef, api],
+        ...(signals ? [[signalApiRef, signals] as const] : []),
+      ]}
+    >
       <FleetPage />
     </TestApiProvider>,
     { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
@@ -156,6 +163,37 @@ describe('FleetPage', () => {
     expect(rowNames()).toEqual(['a-svc', 'b-svc', 'c-svc']);
     await userEvent.click(screen.getByRole('button', { name: 'Component' }));
     expect(rowNames()).toEqual(['c-svc', 'b-svc', 'a-svc']);
+  });
+
+  it('fetches the page again when a signal names one of its applications', async () => {
+    const api = new FakeGitopsApi([app('payments'), app('ledger')]);
+    const signals = new FakeSignalApi();
+    await render(api, signals);
+    const row = await screen.findByTestId(
+      'fleet-component.default.payments.default',
+    );
+    expect(row).toHaveTextContent('Healthy');
+    const calls = api.callsTo('listApplications').length;
+
+    await act(async () => {
+      signals.publish('gitops', {
+        applicationId: 'component.default.elsewhere.default',
+      });
+    });
+    expect(api.callsTo('listApplications')).toHaveLength(calls);
+
+    api.apps[0].status.health = 'Degraded';
+    await act(async () => {
+      signals.publish('gitops', {
+        applicationId: 'component.default.payments.default',
+      });
+    });
+    await waitFor(() =>
+      expect(
+        screen.getByTestId('fleet-component.default.payments.default'),
+      ).toHaveTextContent('Degraded'),
+    );
+    expect(api.callsTo('listApplications')).toHaveLength(calls + 1);
   });
 
   it('explains a failed listing and retries it', async () => {

@@ -8,6 +8,7 @@ import {
   Progress,
 } from '@backstage/core-components';
 import { useEntityRefLink } from '@backstage/plugin-catalog-react';
+import { useSignal } from '@backstage/plugin-signals-react';
 import { parseEntityRef } from '@backstage/catalog-model';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -23,6 +24,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import type { Application } from '@mooring/plugin-gitops-common';
 import { ApplicationQuery, gitopsApiRef } from '../../api';
+import type { GitopsSignal } from '../../hooks';
 import { formatRelativeTime } from '../../lib/time';
 import { ErrorMessage } from '../GitopsStates/ErrorMessage';
 import { HealthStatusChip, SyncStatusChip } from '../StatusChip';
@@ -152,6 +154,17 @@ export function FleetPage() {
       }),
     [api, query, cursor],
   );
+  // A change to an application on this page fetches the page again.
+  const { lastSignal } = useSignal<GitopsSignal>('gitops');
+  const { retry } = page;
+  const shown = page.value?.items;
+  useEffect(() => {
+    if (lastSignal && shown?.some(a => a.id === lastSignal.applicationId)) {
+      retry();
+    }
+    // Only a new signal refetches; a new page must not.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [lastSignal]);
   const rows = useMemo(
     () => sortApplications(page.value?.items ?? [], sort),
     [page.value, sort],
