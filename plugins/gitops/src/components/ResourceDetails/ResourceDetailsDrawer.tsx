@@ -116,15 +116,13 @@ export function ResourceDetailsDrawer(props: {
       anchor="right"
       open={!!resource}
       onClose={props.onClose}
-      PaperProps={
-        {
-          style: { width: 'min(1100px, 92vw)', padding: 24 },
-          role: 'dialog',
-          'aria-label': resource
-            ? `Details of ${resourceLabel(resource)}`
-            : undefined,
-        } as any
-      }
+      PaperProps={{
+        style: { width: 'min(1100px, 92vw)', padding: 24 },
+        role: 'dialog',
+        'aria-label': resource
+          ? `Details of ${resourceLabel(resource)}`
+          : undefined,
+      }}
     >
       {resource ? (
         <>
