@@ -124,6 +124,117 @@ describe('DatabaseGitopsStore', () => {
   );
 
   it.each(databases.eachSupportedId())(
+    'trims dry runs apart from real runs, so previews keep rollback targets (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const store = await DatabaseGitopsStore.create({ database: knex });
+      const minute = (i: number) =>
+        new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
+      for (let i = 0; i < 3; i++) {
+        await store.insertRun(run(`real-${i}`, minute(i)), 'me');
+      }
+      for (let i = 3; i < 9; i++) {
+        await store.insertRun(
+          { ...run(`dry-${i}`, minute(i)), dryRun: true },
+          'me',
+        );
+      }
+      await store.trimRuns('payments-prod', 2);
+      expect(
+        (await store.listRuns('payments-prod', 10)).map(r => r.id),
+      ).toEqual(['dry-8', 'dry-7', 'real-2', 'real-1']);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'keeps suspensions and rollback pins, and forgets them on resume (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const store = await DatabaseGitopsStore.create({ database: knex });
+      expect(await store.getAutomation('app')).toEqual({});
+      const pin = {
+        revision: 'a'.repeat(40),
+        from: 'b'.repeat(40),
+        by: 'user:default/ada',
+        at: '2026-12-01T10:00:00.000Z',
+      };
+      await store.pinRevision('app', pin);
+      const suspension = {
+        reason: 'Load test until noon',
+        by: 'user:default/bob',
+        at: '2026-12-01T11:00:00.000Z',
+      };
+      await store.suspendAutomation('app', suspension);
+      expect(await store.getAutomation('app')).toEqual({ pin, suspension });
+      // A new suspension replaces the old one and keeps the pin.
+      await store.suspendAutomation('app', {
+        by: 'user:default/eve',
+        at: '2026-12-01T12:00:00.000Z',
+      });
+      expect(await store.getAutomation('app')).toEqual({
+        pin,
+        suspension: { by: 'user:default/eve', at: '2026-12-01T12:00:00.000Z' },
+      });
+      await store.pinRevision('other', pin);
+      expect(await store.listAutomation()).toEqual(
+        new Map([
+          ['app', await store.getAutomation('app')],
+          ['other', { pin }],
+        ]),
+      );
+      await store.unpinRevision('app');
+      expect(await store.getAutomation('app')).toEqual({
+        suspension: { by: 'user:default/eve', at: '2026-12-01T12:00:00.000Z' },
+      });
+      await store.unpinRevision('other');
+      expect([...(await store.listAutomation()).keys()]).toEqual(['app']);
+      await store.pinRevision('app', pin);
+      await store.resumeAutomation('app');
+      expect(await store.getAutomation('app')).toEqual({});
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'passes a termination request to the holder of the running sync (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const store = await DatabaseGitopsStore.create({ database: knex });
+      expect(
+        await store.requestTermination('payments-prod', 'user:default/ada'),
+      ).toBeUndefined();
+      await store.insertRun(run('done', new Date(1000).toISOString()), 'a');
+      expect(
+        await store.requestTermination('payments-prod', 'user:default/ada'),
+      ).toBeUndefined();
+      await store.insertRun(
+        run('running', new Date().toISOString(), 'Running'),
+        'holder-a',
+      );
+      expect(
+        await store.terminationRequest('payments-prod', 'holder-a'),
+      ).toBeUndefined();
+      expect(
+        await store.requestTermination('payments-prod', 'user:default/ada'),
+      ).toMatchObject({ id: 'running', phase: 'Running' });
+      expect(await store.terminationRequest('payments-prod', 'holder-a')).toBe(
+        'user:default/ada',
+      );
+      expect(
+        await store.terminationRequest('payments-prod', 'holder-b'),
+      ).toBeUndefined();
+      await store.finishRun('running', {
+        phase: 'Failed',
+        message: 'Terminated by user:default/ada',
+        changes: [],
+        finishedAt: new Date().toISOString(),
+      });
+      expect(
+        await store.terminationRequest('payments-prod', 'holder-a'),
+      ).toBeUndefined();
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
     'keeps inventories (%p)',
     async databaseId => {
       const knex = await databases.init(databaseId);
@@ -168,6 +279,7 @@ describe('DatabaseGitopsStore', () => {
         true,
       );
       expect(await knex.schema.hasTable('gitops_runs')).toBe(false);
+      expect(await knex.schema.hasTable('gitops_automation')).toBe(false);
     },
   );
 });

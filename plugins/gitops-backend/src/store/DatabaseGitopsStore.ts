@@ -9,7 +9,12 @@ import type {
   ResourceChange,
   SyncStep,
 } from '@mooring/plugin-gitops-common';
-import type { GitopsStore, StoredInventory, StoredRun } from './GitopsStore';
+import type {
+  GitopsStore,
+  StoredAutomation,
+  StoredInventory,
+  StoredRun,
+} from './GitopsStore';
 
 const migrationsDir = resolvePackagePath(
   '@mooring/plugin-gitops-backend',
@@ -58,6 +63,62 @@ function toRun(row: RunRow): StoredRun {
     ...(row.steps ? { steps: JSON.parse(row.steps) } : {}),
   };
 }
+
+type AutomationRow = {
+  application_id: string;
+  suspended: boolean | number;
+  suspended_reason: string | null;
+  suspended_by: string | null;
+  suspended_at: number | string | null;
+  pinned_revision: string | null;
+  pinned_from: string | null;
+  pinned_by: string | null;
+  pinned_at: number | string | null;
+  updated_at: number | string;
+};
+
+const isoOf = (ms: number | string | null) =>
+  new Date(Number(ms ?? 0)).toISOString();
+
+function toAutomation(row: AutomationRow | undefined): StoredAutomation {
+  if (!row) return {};
+  return {
+    ...(row.suspended
+      ? {
+          suspension: {
+            ...(row.suspended_reason ? { reason: row.suspended_reason } : {}),
+            by: row.suspended_by ?? '',
+            at: isoOf(row.suspended_at),
+          },
+        }
+      : {}),
+    ...(row.pinned_revision
+      ? {
+          pin: {
+            revision: row.pinned_revision,
+            ...(row.pinned_from ? { from: row.pinned_from } : {}),
+            by: row.pinned_by ?? '',
+            at: isoOf(row.pinned_at),
+          },
+        }
+      : {}),
+  };
+}
+
+const SUSPENSION_COLUMNS = [
+  'suspended',
+  'suspended_reason',
+  'suspended_by',
+  'suspended_at',
+  'updated_at',
+];
+const PIN_COLUMNS = [
+  'pinned_revision',
+  'pinned_from',
+  'pinned_by',
+  'pinned_at',
+  'updated_at',
+];
 
 function commitColumns(commit: CommitInfo | undefined) {
   return commit
@@ -151,20 +212,23 @@ export class DatabaseGitopsStore implements GitopsStore {
   }
 
   async trimRuns(applicationId: string, keep: number) {
-    const newest = this.db('gitops_runs')
-      .select('id')
-      .where({ application_id: applicationId })
-      .orderBy([
-        { column: 'started_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(keep);
-    // Some databases refuse LIMIT inside IN (...); wrapping it in a derived table works everywhere.
-    await this.db('gitops_runs')
-      .where({ application_id: applicationId })
-      .whereNot('phase', 'Running')
-      .whereNotIn('id', this.db.select('id').from(newest.as('newest')))
-      .delete();
+    // Real runs and dry runs are kept apart, `keep` of each.
+    for (const dryRun of [false, true]) {
+      const newest = this.db('gitops_runs')
+        .select('id')
+        .where({ application_id: applicationId, dry_run: dryRun })
+        .orderBy([
+          { column: 'started_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(keep);
+      // Some databases refuse LIMIT inside IN (...); wrapping it in a derived table works everywhere.
+      await this.db('gitops_runs')
+        .where({ application_id: applicationId, dry_run: dryRun })
+        .whereNot('phase', 'Running')
+        .whereNotIn('id', this.db.select('id').from(newest.as('newest')))
+        .delete();
+    }
   }
 
   async failAbandonedRuns(message: string) {
@@ -241,6 +305,96 @@ export class DatabaseGitopsStore implements GitopsStore {
   async releaseLease(applicationId: string, holder: string) {
     await this.db('gitops_leases')
       .where({ application_id: applicationId, holder })
+      .delete();
+  }
+
+  async requestTermination(applicationId: string, by: string) {
+    const row = await this.db<RunRow>('gitops_runs')
+      .where({ application_id: applicationId, phase: 'Running' })
+      .orderBy('started_at', 'desc')
+      .first();
+    if (!row) return undefined;
+    await this.db('gitops_runs')
+      .where({ id: row.id, phase: 'Running' })
+      .update({ terminate_requested_by: by });
+    return toRun(row);
+  }
+
+  async terminationRequest(applicationId: string, holder: string) {
+    const row = await this.db('gitops_runs')
+      .select('terminate_requested_by')
+      .where({ application_id: applicationId, holder, phase: 'Running' })
+      .whereNotNull('terminate_requested_by')
+      .first();
+    return row?.terminate_requested_by ?? undefined;
+  }
+
+  async getAutomation(applicationId: string) {
+    return toAutomation(
+      await this.db<AutomationRow>('gitops_automation')
+        .where({ application_id: applicationId })
+        .first(),
+    );
+  }
+
+  async listAutomation() {
+    const rows = await this.db<AutomationRow>('gitops_automation');
+    return new Map(rows.map(row => [row.application_id, toAutomation(row)]));
+  }
+
+  async suspendAutomation(
+    applicationId: string,
+    suspension: NonNullable<StoredAutomation['suspension']>,
+  ) {
+    await this.db('gitops_automation')
+      .insert({
+        application_id: applicationId,
+        suspended: true,
+        suspended_reason: suspension.reason ?? null,
+        suspended_by: suspension.by,
+        suspended_at: Date.parse(suspension.at),
+        updated_at: Date.now(),
+      })
+      .onConflict('application_id')
+      .merge(SUSPENSION_COLUMNS);
+  }
+
+  async pinRevision(
+    applicationId: string,
+    pin: NonNullable<StoredAutomation['pin']>,
+  ) {
+    await this.db('gitops_automation')
+      .insert({
+        application_id: applicationId,
+        suspended: false,
+        pinned_revision: pin.revision,
+        pinned_from: pin.from ?? null,
+        pinned_by: pin.by,
+        pinned_at: Date.parse(pin.at),
+        updated_at: Date.now(),
+      })
+      .onConflict('application_id')
+      .merge(PIN_COLUMNS);
+  }
+
+  async unpinRevision(applicationId: string) {
+    await this.db('gitops_automation')
+      .where({ application_id: applicationId })
+      .update({
+        pinned_revision: null,
+        pinned_from: null,
+        pinned_by: null,
+        pinned_at: null,
+        updated_at: Date.now(),
+      });
+    await this.db('gitops_automation')
+      .where({ application_id: applicationId, suspended: false })
+      .delete();
+  }
+
+  async resumeAutomation(applicationId: string) {
+    await this.db('gitops_automation')
+      .where({ application_id: applicationId })
       .delete();
   }
 }

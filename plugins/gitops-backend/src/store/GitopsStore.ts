@@ -19,6 +19,22 @@ export interface StoredInventory {
   syncedRevision?: string;
 }
 
+/**
+ * What people decided about an application's automation. Every replica reads
+ * it before an automatic sync starts, so a suspension or a rollback holds
+ * everywhere and over restarts.
+ */
+export interface StoredAutomation {
+  /** Auto-sync and self-heal are paused until resumed. */
+  suspension?: { reason?: string; by: string; at: string };
+  /**
+   * After a rollback: the commit the application stays at (`revision`) and
+   * the target it was moved away from (`from`); automation leaves newer
+   * commits alone until resumed.
+   */
+  pin?: { revision: string; from?: string; by: string; at: string };
+}
+
 /** Where the engine keeps what must survive a restart and be shared by replicas. */
 export interface GitopsStore {
   insertRun(run: StoredRun, holder: string): Promise<void>;
@@ -36,7 +52,11 @@ export interface GitopsStore {
   ): Promise<void>;
   listRuns(applicationId: string, limit: number): Promise<StoredRun[]>;
   getRun(applicationId: string, runId: string): Promise<StoredRun | undefined>;
-  /** Deletes all but the newest `keep` finished runs of an application. */
+  /**
+   * Deletes all but the newest `keep` finished runs of an application, and
+   * all but the newest `keep` dry runs: previews never push real runs (the
+   * rollback targets) out.
+   */
   trimRuns(applicationId: string, keep: number): Promise<void>;
   /**
    * Ends every run left in `Running` by an engine that stopped (its lease on
@@ -64,4 +84,37 @@ export interface GitopsStore {
     ttlMs: number,
   ): Promise<boolean>;
   releaseLease(applicationId: string, holder: string): Promise<void>;
+
+  /**
+   * Asks whichever replica runs the application's running sync to stop it;
+   * returns that run, or undefined when none is running.
+   */
+  requestTermination(
+    applicationId: string,
+    by: string,
+  ): Promise<StoredRun | undefined>;
+  /** Who asked to terminate the sync `holder` runs for the application, if anyone. */
+  terminationRequest(
+    applicationId: string,
+    holder: string,
+  ): Promise<string | undefined>;
+
+  /** The application's suspension and pin; `{}` when it has neither. */
+  getAutomation(applicationId: string): Promise<StoredAutomation>;
+  /** Every application's suspension and pin (those with neither are left out). */
+  listAutomation(): Promise<Map<string, StoredAutomation>>;
+  /** Suspends auto-sync and self-heal (replacing an earlier suspension). */
+  suspendAutomation(
+    applicationId: string,
+    suspension: NonNullable<StoredAutomation['suspension']>,
+  ): Promise<void>;
+  /** Pins the application after a rollback (replacing an earlier pin). */
+  pinRevision(
+    applicationId: string,
+    pin: NonNullable<StoredAutomation['pin']>,
+  ): Promise<void>;
+  /** Removes the pin, keeping a suspension. */
+  unpinRevision(applicationId: string): Promise<void>;
+  /** Removes the suspension and the pin. */
+  resumeAutomation(applicationId: string): Promise<void>;
 }
