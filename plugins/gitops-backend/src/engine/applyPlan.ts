@@ -442,8 +442,29 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     if (message && !failure) failure = message;
   };
   try {
+    const syncHooks = hooksOf(hooks, 'Sync', syncWave);
+    const groups = mergeWaves(waveGroups(objects), syncHooks);
+    const preSync = hooksOf(hooks, 'PreSync', syncWave);
+    // 0. The application's Namespaces and CRDs come before its PreSync
+    //    hooks too: hooks live in them.
+    if (
+      preSync.length &&
+      groups[0] &&
+      !groups[0].hooks.length &&
+      groups[0].objects.every(isFoundation)
+    ) {
+      const foundation = groups.shift()!;
+      const step = beginStep(
+        'Sync',
+        foundation.wave,
+        foundation.objects.length,
+      );
+      const ok = await applyWave(foundation.objects);
+      endStep(step, ok ? undefined : 'An object failed to apply');
+      if (!ok) fail();
+    }
     // 1. PreSync hooks, wave by wave.
-    for (const group of hooksOf(hooks, 'PreSync', syncWave)) {
+    for (const group of failedStep ? [] : preSync) {
       const step = beginStep('PreSync', group.wave, group.hooks.length);
       const ok = await runHooks('PreSync', group.wave, group.hooks);
       endStep(step, ok ? undefined : 'A hook failed');
@@ -454,8 +475,6 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     }
     // 2. The objects and the Sync hooks, wave by wave; each wave waits for
     //    the one before to be Healthy.
-    const syncHooks = hooksOf(hooks, 'Sync', syncWave);
-    const groups = mergeWaves(waveGroups(objects), syncHooks);
     const postSync = hooksOf(hooks, 'PostSync', syncWave);
     for (let i = 0; i < groups.length && !failedStep; i++) {
       const group = groups[i];

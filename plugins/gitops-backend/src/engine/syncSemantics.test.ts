@@ -779,6 +779,33 @@ ${
     ).toBeUndefined();
   });
 
+  it("creates the application's own Namespace before the PreSync hooks that live in it", async () => {
+    const repo = new TestRepo(suite.root, 'ownns.git');
+    repo.commit(
+      {
+        'deploy/namespace.yaml':
+          'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ownns\n',
+        'deploy/migrate.yaml': job({
+          generateName: 'migrate-',
+          annotations: { 'argocd.argoproj.io/hook': 'PreSync' },
+        }),
+        'deploy/web.yaml': configMap('web', { v: '1' }),
+      },
+      'A namespace of its own and a PreSync hook in it',
+    );
+    const engine = await engineFor();
+    await engine.setApplications([
+      spec('ownns', daemon.url('ownns.git'), 'deploy'),
+    ]);
+    await engine.start();
+    const run = await syncAndWait(engine, 'ownns');
+    expect(run.phase).toBe('Succeeded');
+    expect(run.steps!.map(s => s.phase)).toEqual(['Sync', 'PreSync', 'Sync']);
+    expect(run.changes.find(c => c.hook === 'PreSync')).toMatchObject({
+      action: 'succeeded',
+    });
+  });
+
   it('refuses a manifest with an unknown hook phase or sync option before anything is applied', async () => {
     const repo = new TestRepo(suite.root, 'typo.git');
     repo.commit(
