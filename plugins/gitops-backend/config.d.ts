@@ -84,9 +84,41 @@ export interface Config {
 
     /** Sync history. */
     history?: {
-      /** Sync runs kept per application; older ones are deleted. Default 100. */
+      /**
+       * Sync runs kept per application; older ones are deleted. Dry runs are
+       * counted apart (as many again), so previews never push out the runs
+       * a rollback goes back to. Default 100.
+       */
       maxRunsPerApplication?: number;
     };
+
+    /**
+     * When automation may sync, as Argo CD's sync windows: from every minute
+     * a window's `schedule` fires (5-field cron, UTC) and for its `duration`,
+     * an `allow` window lets auto-sync and self-heal run, a `deny` window
+     * holds them back. When allow windows match an application, automation
+     * runs only inside one; an open deny window always wins. A window matches
+     * the applications whose cluster matches `clusters` and whose id or
+     * entity ref matches `applications` (globs; absent matches all). While a
+     * window holds automation back, manual syncs are refused too unless
+     * `manualSync: true` (on every open deny window; on any of the allow
+     * windows). Checked at start-up.
+     */
+    syncWindows?: Array<{
+      /** Shown in the reason, e.g. `freeze`. */
+      name?: string;
+      kind: 'allow' | 'deny';
+      /** 5-field cron schedule in UTC, e.g. `0 22 * * *`. */
+      schedule: string;
+      /** How long the window stays open: `8h`, `1h30m`, `PT8H` or `{ hours: 8 }`. */
+      duration: HumanDuration | string;
+      /** Globs over cluster names, e.g. `['prod-*']`. */
+      clusters?: string[];
+      /** Globs over application ids and entity refs, e.g. `['component:default/ledger']`. */
+      applications?: string[];
+      /** People may sync while this window holds automation back. Default false. */
+      manualSync?: boolean;
+    }>;
 
     /**
      * Secret shared with the Git host for `POST /api/gitops/webhook`: the

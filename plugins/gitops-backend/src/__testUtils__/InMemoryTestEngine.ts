@@ -2,6 +2,7 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
   Application,
   ApplicationResource,
+  Automation,
   ResourceDiff,
   ResourceRef,
   SyncRun,
@@ -19,6 +20,7 @@ import {
 } from '../engine/resourceDetails';
 import type {
   ApplicationSpec,
+  AutomationChange,
   EngineEvent,
   GitopsEngine,
   SyncOptions,
@@ -34,6 +36,8 @@ export class InMemoryTestEngine implements GitopsEngine {
   readonly runs = new Map<string, SyncRun[]>();
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   running = new Set<string>();
+  /** Suspensions by application id, as `suspend` and `resume` leave them. */
+  readonly automation = new Map<string, Automation>();
 
   async setApplications(specs: ApplicationSpec[]) {
     this.specs = specs;
@@ -106,6 +110,41 @@ export class InMemoryTestEngine implements GitopsEngine {
     const past = (this.runs.get(id) ?? []).find(r => r.id === runId);
     if (!past) throw new NotFoundError(`No run '${runId}' of ${id}`);
     return this.sync(id, { revision: past.revision, initiatedBy });
+  }
+  async suspend(id: string, change: AutomationChange) {
+    await this.getApplication(id);
+    this.calls.push(`suspend ${id} by ${change.by}`);
+    this.automation.set(id, {
+      suspended: true,
+      by: change.by,
+      at: new Date().toISOString(),
+      ...(change.reason ? { reason: change.reason } : {}),
+    });
+    return this.getApplication(id);
+  }
+  async resume(id: string, change: AutomationChange) {
+    await this.getApplication(id);
+    this.calls.push(`resume ${id} by ${change.by}`);
+    this.automation.delete(id);
+    return this.getApplication(id);
+  }
+  async terminate(id: string, by: string) {
+    await this.getApplication(id);
+    if (!this.running.has(id)) {
+      throw new ConflictError(`Application ${id} has no running sync`);
+    }
+    this.calls.push(`terminate ${id} by ${by}`);
+    const run = (this.runs.get(id) ?? []).at(-1);
+    return {
+      id: run?.id ?? 'run-running',
+      revision: run?.revision ?? 'main',
+      commit: { sha: '', author: '', message: '', date: '' },
+      startedAt: run?.startedAt ?? new Date().toISOString(),
+      phase: 'Running' as const,
+      initiatedBy: run?.initiatedBy ?? 'auto',
+      message: 'Sync started',
+      changes: [],
+    };
   }
   async refresh(id: string) {
     const app = await this.getApplication(id);
@@ -206,7 +245,14 @@ export class InMemoryTestEngine implements GitopsEngine {
       source: spec.source,
       destination: spec.destination,
       policy,
-      status: { sync: 'Synced', health: 'Healthy', message: '' },
+      status: {
+        sync: 'Synced',
+        health: 'Healthy',
+        message: '',
+        ...(this.automation.has(spec.id)
+          ? { automation: this.automation.get(spec.id) }
+          : {}),
+      },
     };
   }
 }

@@ -18,12 +18,22 @@ import {
 } from './applicationStatus';
 import { readDiff, readResources } from './applicationViews';
 import {
-  DefaultGitopsEngineOptions,
-  EngineContext,
+  AutomationContext,
+  readSteering,
+  refuseManualSyncInWindow,
+  showAutomation,
+} from './automation';
+import {
+  DefaultGitopsEngineOptions as EngineOptions,
   errorMessage,
 } from './engineContext';
+import { SyncWindow, SyncWindows } from './syncWindows';
 
-export type { DefaultGitopsEngineOptions };
+/** What the default engine is built from (see createGitopsEngine). */
+export interface DefaultGitopsEngineOptions extends EngineOptions {
+  /** `gitops.syncWindows`: when automation (and manual syncs) may run. */
+  syncWindows?: SyncWindow[];
+}
 
 import { ignoreRulesFor } from './ignoreRules';
 import {
@@ -46,6 +56,7 @@ import {
 } from './reconcileApplication';
 import type {
   ApplicationSpec,
+  AutomationChange,
   EngineEvent,
   GitopsEngine,
   SyncOptions,
@@ -64,7 +75,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
   private readonly clusters: ClusterAccess;
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly recorder: RunRecorder;
-  private readonly context: EngineContext;
+  private readonly context: AutomationContext;
   private stopped = false;
   private started = false;
 
@@ -73,6 +84,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
       logger: options.logger,
       leaseTtlMs: options.leaseTtlMs ?? 60_000,
       maxRunsPerApplication: options.maxRunsPerApplication,
+      onTerminationRequested: (id, by) => this.abortSync(id, by),
     });
     this.clusters = new ClusterAccess({
       clients: options.clusters,
@@ -101,6 +113,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
       toApplication: state => this.toApplication(state),
       loadInventory: (state, reload) => this.loadInventory(state, reload),
       compare: state => recordComparison(this.context, state),
+      windows: new SyncWindows(options.syncWindows ?? []),
     };
   }
 
@@ -143,13 +156,19 @@ export class DefaultGitopsEngine implements GitopsEngine {
     for (const state of removed.filter(s => s.spec.policy.pruneOnRemove)) {
       this.registry
         .enqueue(state, () => pruneRemovedApplication(this.context, state))
-        .catch(error =>
+        .catch(error => {
           this.options.logger.warn(
             `Could not delete the objects of removed application ${
               state.spec.id
             }: ${errorMessage(error)}`,
-          ),
-        );
+          );
+          this.emit({
+            type: 'removedApplicationPruned',
+            application: this.toApplication(state),
+            changes: [],
+            error: errorMessage(error),
+          });
+        });
     }
     if (!this.started || this.stopped) return;
     for (const state of changed) {
@@ -162,11 +181,18 @@ export class DefaultGitopsEngine implements GitopsEngine {
   }
 
   async listApplications(): Promise<Application[]> {
+    await this.refreshSteering();
     return this.registry.all().map(state => this.toApplication(state));
   }
 
   async getApplication(id: string): Promise<Application> {
-    return this.toApplication(this.registry.get(id));
+    const state = this.registry.get(id);
+    await readSteering(this.context, state).catch(error =>
+      this.options.logger.warn(
+        `Could not read the automation of ${id}: ${errorMessage(error)}`,
+      ),
+    );
+    return this.toApplication(state);
   }
 
   async getResources(id: string): Promise<ApplicationResource[]> {
@@ -205,7 +231,14 @@ export class DefaultGitopsEngine implements GitopsEngine {
         previewSync(this.context, state, options),
       );
     }
-    return this.beginSync(state, options);
+    refuseManualSyncInWindow(this.context, state);
+    const leavesPin = await this.leavesPin(state, options);
+    const run = await this.beginSync(state, options);
+    if (leavesPin) {
+      await this.options.store.unpinRevision(id);
+      await readSteering(this.context, state);
+    }
+    return run;
   }
 
   async rollback(
@@ -223,8 +256,92 @@ export class DefaultGitopsEngine implements GitopsEngine {
         `Run ${runId} did not apply a commit successfully; roll back to a successful run`,
       );
     }
-    state.automation.pinnedFrom = state.facts.targetRevision;
-    return this.beginSync(state, { revision: run.commit.sha, initiatedBy });
+    refuseManualSyncInWindow(this.context, state);
+    this.refuseWhileSyncing(state);
+    // Pinned before the run starts, so no replica auto-syncs the newer
+    // commit back in between; a rollback that cannot start puts it back.
+    const { store } = this.options;
+    const before = await readSteering(this.context, state);
+    await store.pinRevision(id, {
+      revision: run.commit.sha,
+      ...(state.facts.targetRevision
+        ? { from: state.facts.targetRevision }
+        : {}),
+      by: initiatedBy,
+      at: new Date().toISOString(),
+    });
+    try {
+      const started = await this.beginSync(state, {
+        revision: run.commit.sha,
+        initiatedBy,
+      });
+      await readSteering(this.context, state);
+      return started;
+    } catch (error) {
+      await (before.pin
+        ? store.pinRevision(id, before.pin)
+        : store.unpinRevision(id)
+      ).catch(() => undefined);
+      await readSteering(this.context, state).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async suspend(id: string, change: AutomationChange): Promise<Application> {
+    const state = this.registry.get(id);
+    await this.options.store.suspendAutomation(id, {
+      ...(change.reason ? { reason: change.reason } : {}),
+      by: change.by,
+      at: new Date().toISOString(),
+    });
+    await readSteering(this.context, state);
+    this.options.logger.info(
+      `Automation of ${id} suspended by ${change.by}${
+        change.reason ? `: ${change.reason}` : ''
+      }`,
+    );
+    return this.toApplication(state);
+  }
+
+  async resume(id: string, change: AutomationChange): Promise<Application> {
+    const state = this.registry.get(id);
+    await this.options.store.resumeAutomation(id);
+    // A fresh start: no back-off left from before the pause.
+    Object.assign(state.automation, {
+      autoFailures: 0,
+      nextAutoAttempt: 0,
+      nextSelfHeal: 0,
+    });
+    await readSteering(this.context, state);
+    this.options.logger.info(
+      `Automation of ${id} resumed by ${change.by}${
+        change.reason ? `: ${change.reason}` : ''
+      }`,
+    );
+    if (!this.stopped) {
+      this.reconcile(id).catch(error =>
+        this.options.logger.warn(
+          `Reconciling ${id} failed: ${errorMessage(error)}`,
+        ),
+      );
+    }
+    return this.toApplication(state);
+  }
+
+  async terminate(id: string, by: string): Promise<SyncRun> {
+    const state = this.registry.get(id);
+    if (state.syncing && state.abort) {
+      this.abortSync(id, by);
+      return { ...state.syncing };
+    }
+    // Another replica may run it: it stops when it next renews its lease.
+    const run = await this.recorder.requestTermination(id, by);
+    if (!run) {
+      throw new ConflictError(
+        `Application ${id} has no running sync to terminate`,
+      );
+    }
+    return run;
   }
 
   async refresh(id: string): Promise<Application> {
@@ -328,11 +445,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
     state: ApplicationState,
     options: SyncOptions,
   ): Promise<SyncRun> {
-    if (state.syncing) {
-      throw new ConflictError(
-        `Application ${state.spec.id} is already syncing (run ${state.syncing.id})`,
-      );
-    }
+    this.refuseWhileSyncing(state);
     const run = await startSyncRun(this.context, state, options);
     if (!run) {
       throw new ConflictError(
@@ -343,6 +456,64 @@ export class DefaultGitopsEngine implements GitopsEngine {
       .enqueue(state, () => syncApplication(this.context, state, run, options))
       .catch(() => undefined);
     return { ...run };
+  }
+
+  private refuseWhileSyncing(state: ApplicationState) {
+    if (state.syncing) {
+      throw new ConflictError(
+        `Application ${state.spec.id} is already syncing (run ${state.syncing.id})`,
+      );
+    }
+  }
+
+  /** Stops the sync this replica runs for the application, if any. */
+  private abortSync(id: string, by: string) {
+    const abort = this.registry.find(id)?.abort;
+    if (!abort || abort.signal.aborted) return;
+    this.options.logger.info(`Sync of ${id} terminated by ${by}`);
+    abort.abort(new Error(`Terminated by ${by}`));
+  }
+
+  /**
+   * Whether a person's sync moves the application off the commit a rollback
+   * pinned. Then the pin goes: it would no longer say what runs, and who
+   * syncs a newer commit by hand means the application to move on, so
+   * automation follows Git again as its policy says (Argo CD leaves
+   * auto-sync off after a rollback until someone turns it back on; here
+   * that someone is whoever syncs or resumes). A suspension stays.
+   * Re-syncing the pinned commit, or only some objects, keeps the pin.
+   */
+  private async leavesPin(
+    state: ApplicationState,
+    options: SyncOptions,
+  ): Promise<boolean> {
+    if (options.resources?.length) return false;
+    const { pin } = await readSteering(this.context, state);
+    if (!pin) return false;
+    const { repoUrl, revision } = state.spec.source;
+    const sha = await this.options.git
+      .resolve(repoUrl, options.revision || revision, { maxAgeMs: 2_000 })
+      .catch(() => undefined);
+    return sha !== undefined && sha !== pin.revision;
+  }
+
+  /** Reads every application's suspension and pin in one query. */
+  private async refreshSteering() {
+    let all;
+    try {
+      all = await this.options.store.listAutomation();
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not read the automation of the applications: ${errorMessage(
+          error,
+        )}`,
+      );
+      return;
+    }
+    for (const state of this.registry.all()) {
+      state.automation.steering = all.get(state.spec.id) ?? {};
+      showAutomation(this.context, state);
+    }
   }
 
   // --------------------------------------------------------------- helpers

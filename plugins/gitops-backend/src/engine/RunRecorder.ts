@@ -24,6 +24,11 @@ export class RunRecorder {
       /** How long a lease lasts without renewal; a crashed replica's runs end after it. */
       leaseTtlMs: number;
       maxRunsPerApplication: number;
+      /**
+       * Someone asked (on any replica) to terminate the sync this replica
+       * runs for the application: abort it.
+       */
+      onTerminationRequested?: (applicationId: string, by: string) => void;
     },
   ) {}
 
@@ -83,16 +88,45 @@ export class RunRecorder {
     return run;
   }
 
-  /** Renews the lease while a sync runs; call the returned function when it ends. */
+  /**
+   * Renews the lease while a sync runs, and looks each time for a request to
+   * terminate it (made on another replica; see `terminate`); call the
+   * returned function when it ends.
+   */
   keepLease(applicationId: string): () => void {
-    const { leaseTtlMs } = this.options;
-    const timer = setInterval(() => {
-      this.store
-        .renewLease(applicationId, this.holder, leaseTtlMs)
-        .catch(() => undefined);
-    }, leaseTtlMs / 3);
+    const { leaseTtlMs, onTerminationRequested } = this.options;
+    const { store, holder } = this;
+    let asked = false;
+    const renew = async () => {
+      await store.renewLease(applicationId, holder, leaseTtlMs);
+      if (asked || !onTerminationRequested) return;
+      const by = await store.terminationRequest(applicationId, holder);
+      if (by) {
+        asked = true;
+        onTerminationRequested(applicationId, by);
+      }
+    };
+    // Often enough that a terminate from another replica lands within seconds.
+    const timer = setInterval(
+      () => renew().catch(() => undefined),
+      Math.min(leaseTtlMs / 3, 5_000),
+    );
     timer.unref?.();
     return () => clearInterval(timer);
+  }
+
+  /**
+   * Asks the replica running the application's sync to stop it; the running
+   * run, or undefined when none runs.
+   */
+  async requestTermination(
+    applicationId: string,
+    by: string,
+  ): Promise<SyncRun | undefined> {
+    const run = await this.store.requestTermination(applicationId, by);
+    if (!run) return undefined;
+    const { applicationId: _, ...rest } = run;
+    return rest;
   }
 
   /** Records how a run ended, trims the history and releases the lease. */

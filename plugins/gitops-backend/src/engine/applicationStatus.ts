@@ -1,6 +1,7 @@
 import type {
   Application,
   ApplicationStatus,
+  Automation,
   HealthStatus,
   Operation,
 } from '@mooring/plugin-gitops-common';
@@ -33,6 +34,11 @@ export interface StatusFacts {
   operation?: Operation;
   /** When the last reconcile recorded a comparison or a problem. */
   reconciledAt?: string;
+  /**
+   * Why automation does nothing (suspended, pinned, a sync window), when it
+   * does not; see `automationStatus`.
+   */
+  automation?: Automation;
 }
 
 /** The one function that turns an application's facts into its status. */
@@ -56,6 +62,7 @@ export function applicationStatus(facts: StatusFacts): ApplicationStatus {
     ...(facts.targetRevision ? { targetRevision: facts.targetRevision } : {}),
     ...(facts.reconciledAt ? { reconciledAt: facts.reconciledAt } : {}),
     ...(facts.operation ? { operation: facts.operation } : {}),
+    ...(facts.automation ? { automation: facts.automation } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import { DatabaseGitopsStore } from '../store/DatabaseGitopsStore';
 import { readTenancyRules } from '../tenancy';
 import { DefaultGitopsEngine } from './DefaultGitopsEngine';
 import { readIgnoreDifferencesConfig } from './ignoreRules';
+import { readSyncWindows } from './syncWindows';
 import type { GitopsEngine } from './types';
 
 /** Options of {@link createGitopsEngine}. */
@@ -158,5 +159,6 @@ export async function createGitopsEngine(
     renderLimits: readRenderLimits(config),
     syncTimeouts: readSyncTimeouts(config),
     ignoreDifferences: readIgnoreDifferencesConfig(config),
+    syncWindows: readSyncWindows(config),
   });
 }

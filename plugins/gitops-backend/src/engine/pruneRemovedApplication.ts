@@ -51,6 +51,11 @@ export async function pruneRemovedApplication(
       );
     }
     await ctx.store.deleteInventory(spec.id);
+    ctx.emit({
+      type: 'removedApplicationPruned',
+      application: ctx.toApplication(state),
+      changes,
+    });
     // PostDelete hooks of the revision last synced, once all is deleted;
     // judged like a sync judges hooks (grant and owner of each name), and
     // never from a revision whose sync was refused.

@@ -9,7 +9,14 @@ import { EngineContext, errorMessage } from './engineContext';
 import { ignoreRulesFor } from './ignoreRules';
 import { renderFor } from './renderRevision';
 import { startSyncRun, syncApplication } from './syncApplication';
-import { automaticSyncDue, recordSelfHeal } from './syncPolicy';
+import {
+  AutomationContext,
+  driftFrom,
+  readSteering,
+  windowSubject,
+} from './automation';
+import { AutomaticSync, automaticSyncDue, recordSelfHeal } from './syncPolicy';
+import type { SyncOptions } from './types';
 
 /** Who a sync caused by a new commit is recorded as started by. */
 export type NewCommitInitiator = 'auto' | 'webhook';
@@ -20,7 +27,7 @@ export type NewCommitInitiator = 'auto' | 'webhook';
  * application's queue.
  */
 export async function reconcileApplication(
-  ctx: EngineContext,
+  ctx: AutomationContext,
   state: ApplicationState,
   options: { fresh?: boolean; initiatedBy?: NewCommitInitiator },
 ): Promise<void> {
@@ -127,42 +134,106 @@ export async function recordComparison(
   }
 }
 
-/** Runs the automatic sync the policy asks for, if any. Runs inside the queue. */
+/**
+ * Runs the automatic sync the policy asks for, if any. Runs inside the
+ * queue. What people decided (suspended, pinned by a rollback) is read from
+ * the database first, and again once the lease is ours: any replica may have
+ * changed it. A sync window that holds automation back records nothing; the
+ * status says why.
+ */
 export async function syncByPolicy(
-  ctx: EngineContext,
+  ctx: AutomationContext,
   state: ApplicationState,
   newCommitBy: NewCommitInitiator,
 ): Promise<void> {
   if (state.syncing) return;
-  const now = Date.now();
-  const status = applicationStatus(state.facts);
-  const due = automaticSyncDue(state.spec, status, state.automation, now);
-  if (!due) return;
-  if (due === 'self-heal') recordSelfHeal(state.automation, now);
-  const options = { initiatedBy: due === 'auto' ? newCommitBy : due };
+  const { spec } = state;
   try {
+    await readSteering(ctx, state);
+  } catch (error) {
+    ctx.logger.warn(
+      `Not syncing ${
+        spec.id
+      } automatically: could not read whether its automation is suspended: ${errorMessage(
+        error,
+      )}`,
+    );
+    return;
+  }
+  const now = Date.now();
+  const due = dueNow(ctx, state, now);
+  if (!due) return;
+  try {
+    if (due.reason === 'self-heal' && due.revision) {
+      if (!(await driftFrom(ctx, state, due.revision))) return;
+    }
+    if (due.reason === 'self-heal') recordSelfHeal(state.automation, now);
+    // Self-heal of a guarded commit names it, so the newer one is not applied.
+    const options: SyncOptions = {
+      initiatedBy: due.reason === 'auto' ? newCommitBy : 'self-heal',
+      ...(due.reason === 'self-heal' && due.revision
+        ? { revision: due.revision }
+        : {}),
+    };
     const run = await startSyncRun(ctx, state, options, () =>
       stillNeeded(ctx, state, due),
     );
-    if (run) await syncApplication(ctx, state, run, options);
+    if (!run) return;
+    await syncApplication(ctx, state, run, options);
+    ctx.emit({
+      type: 'automaticSync',
+      application: ctx.toApplication(state),
+      run,
+    });
   } catch (error) {
-    ctx.logger.warn(`Sync of ${state.spec.id} failed: ${errorMessage(error)}`);
+    ctx.logger.warn(`Sync of ${spec.id} failed: ${errorMessage(error)}`);
   }
+}
+
+/** The automatic sync due now, unless a sync window holds automation back. */
+function dueNow(
+  ctx: AutomationContext,
+  state: ApplicationState,
+  now: number,
+): AutomaticSync | undefined {
+  const verdict = ctx.windows.verdict(windowSubject(state.spec), new Date(now));
+  if (!verdict.automation) return undefined;
+  return automaticSyncDue(
+    state.spec,
+    applicationStatus(state.facts),
+    state.automation,
+    now,
+  );
 }
 
 /**
  * Whether an automatic sync is still needed once the lease is ours: another
- * replica may have done it since this one looked.
+ * replica may have done it since this one looked, or a person may have
+ * suspended or pinned the application, or a sync window may have opened.
  */
 async function stillNeeded(
-  ctx: EngineContext,
+  ctx: AutomationContext,
   state: ApplicationState,
-  reason: 'auto' | 'self-heal',
+  due: AutomaticSync,
 ): Promise<boolean> {
   await ctx.loadInventory(state, true);
+  try {
+    await readSteering(ctx, state);
+  } catch {
+    return false;
+  }
+  const { suspension, pin } = state.automation.steering;
+  if (suspension) return false;
+  if (!ctx.windows.verdict(windowSubject(state.spec)).automation) return false;
   const { facts, rendered } = state;
-  if (reason === 'auto') return facts.targetRevision !== facts.syncedRevision;
-  if (!rendered) return false;
+  if (due.reason === 'auto') {
+    return !pin && facts.targetRevision !== facts.syncedRevision;
+  }
+  const guarded = pin?.revision ?? facts.syncedRevision;
+  if (due.revision) {
+    return due.revision === guarded && driftFrom(ctx, state, due.revision);
+  }
+  if (!rendered || guarded !== facts.targetRevision) return false;
   const { client } = ctx.clusterFor(state);
   for (const object of rendered.objects) {
     const comparison = state.comparisons.get(keyOfObject(object));

@@ -39,7 +39,7 @@ describe('automaticSyncDue', () => {
         automation,
         0,
       ),
-    ).toBe('auto');
+    ).toEqual({ reason: 'auto' });
   });
 
   it('heals drift at the synced commit only with self-heal', () => {
@@ -59,27 +59,82 @@ describe('automaticSyncDue', () => {
         automation,
         0,
       ),
-    ).toBe('self-heal');
+    ).toEqual({ reason: 'self-heal' });
   });
 
-  it('leaves alone the commit a rollback moved away from', () => {
-    const automation = { ...initialAutomation(), pinnedFrom: 'b' };
+  it('leaves every newer commit alone while a rollback pins the application', () => {
+    const automation = {
+      ...initialAutomation(),
+      steering: { pin: { revision: 'a', from: 'b', by: 'user:x', at: '' } },
+    };
+    for (const target of ['b', 'c']) {
+      expect(
+        automaticSyncDue(
+          spec({ sync: 'auto' }),
+          outOfSync(target, 'a'),
+          automation,
+          0,
+        ),
+      ).toBeUndefined();
+    }
+  });
+
+  it('does nothing while suspended, not even self-heal', () => {
+    const automation = {
+      ...initialAutomation(),
+      steering: { suspension: { by: 'user:x', at: '' } },
+    };
+    const policy = spec({ sync: 'auto', selfHeal: true });
+    expect(
+      automaticSyncDue(policy, outOfSync('b', 'a'), automation, 0),
+    ).toBeUndefined();
+    expect(
+      automaticSyncDue(policy, outOfSync('a', 'a'), automation, 0),
+    ).toBeUndefined();
+  });
+
+  it('guards the synced commit while a newer one waits for a manual sync', () => {
     expect(
       automaticSyncDue(
-        spec({ sync: 'auto' }),
+        spec({ selfHeal: true }),
         outOfSync('b', 'a'),
-        automation,
+        initialAutomation(),
+        0,
+      ),
+    ).toEqual({ reason: 'self-heal', revision: 'a' });
+    // With auto-sync the newer commit is applied instead.
+    expect(
+      automaticSyncDue(
+        spec({ sync: 'auto', selfHeal: true }),
+        outOfSync('b', 'a'),
+        initialAutomation(),
+        0,
+      ),
+    ).toEqual({ reason: 'auto' });
+    // Never synced: nothing to guard.
+    expect(
+      automaticSyncDue(
+        spec({ selfHeal: true }),
+        { ...outOfSync('b', 'a'), syncedRevision: undefined },
+        initialAutomation(),
         0,
       ),
     ).toBeUndefined();
+  });
+
+  it('guards the pinned commit after a rollback, even with auto-sync', () => {
+    const automation = {
+      ...initialAutomation(),
+      steering: { pin: { revision: 'a', by: 'user:x', at: '' } },
+    };
+    const policy = spec({ sync: 'auto', selfHeal: true });
     expect(
-      automaticSyncDue(
-        spec({ sync: 'auto' }),
-        outOfSync('c', 'a'),
-        automation,
-        0,
-      ),
-    ).toBe('auto');
+      automaticSyncDue(policy, outOfSync('c', 'a'), automation, 0),
+    ).toEqual({ reason: 'self-heal', revision: 'a' });
+    // Git back at the pinned commit: an ordinary self-heal.
+    expect(
+      automaticSyncDue(policy, outOfSync('a', 'a'), automation, 0),
+    ).toEqual({ reason: 'self-heal' });
   });
 
   it('does nothing for an application in sync or not yet resolved', () => {
@@ -117,7 +172,7 @@ describe('a refused sync', () => {
         automation,
         0,
       ),
-    ).toBe('auto');
+    ).toEqual({ reason: 'auto' });
     expect(
       automaticSyncDue(
         policy,
@@ -125,7 +180,7 @@ describe('a refused sync', () => {
         automation,
         0,
       ),
-    ).toBe('auto');
+    ).toEqual({ reason: 'auto' });
   });
 });
 
@@ -140,7 +195,7 @@ describe('back-off', () => {
     ).toBeUndefined();
     expect(
       automaticSyncDue(policy, outOfSync('b', 'a'), automation, 6_000),
-    ).toBe('auto');
+    ).toEqual({ reason: 'auto' });
     recordSyncOutcome(automation, false, 6_000);
     expect(automation.nextAutoAttempt).toBe(16_000);
     recordSyncOutcome(automation, true, 7_000);

@@ -1,4 +1,7 @@
 import type { ApplicationStatus } from '@mooring/plugin-gitops-common';
+import type { StoredAutomation } from '../store/GitopsStore';
+import type { Comparison } from './planSync';
+import type { RenderedRevision } from './renderRevision';
 import type { ApplicationSpec } from './types';
 
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -17,8 +20,16 @@ export interface AutomationState {
   selfHeals: number;
   nextSelfHeal: number;
   lastSelfHeal: number;
-  /** After a rollback, automation leaves this target commit alone. */
-  pinnedFrom?: string;
+  /**
+   * The suspension and the rollback pin, as last read from the database;
+   * read again before every automatic sync, since any replica may change them.
+   */
+  steering: StoredAutomation;
+  /**
+   * The commit self-heal guards while a newer one waits for a person (see
+   * `automaticSyncDue`), rendered and compared apart from the target.
+   */
+  guard?: { rendered: RenderedRevision; comparisons: Map<string, Comparison> };
   /**
    * A sync of this commit was refused (the owner's grant, another
    * application's objects): automation does not try it again while the
@@ -34,34 +45,52 @@ export function initialAutomation(): AutomationState {
     selfHeals: 0,
     nextSelfHeal: 0,
     lastSelfHeal: 0,
+    steering: {},
   };
 }
 
 /**
- * Which automatic sync, if any, the policy asks for now: `auto` for a new
- * commit (not the one a rollback moved away from), `self-heal` for drift at
- * the synced commit; each waits out its back-off.
+ * An automatic sync: `auto` applies the target commit; `self-heal` sets the
+ * cluster back to the synced commit. When a newer commit waits (for a
+ * person, or behind a rollback's pin) `revision` is the synced (or pinned)
+ * commit self-heal guards: it re-applies that one, never the newer commit,
+ * and only after a comparison with it shows drift.
+ */
+export type AutomaticSync =
+  | { reason: 'auto' }
+  | { reason: 'self-heal'; revision?: string };
+
+/**
+ * Which automatic sync, if any, the policy asks for now, each after its
+ * back-off. Nothing while suspended. `auto` for a new commit, unless a
+ * rollback pinned the application (then automation leaves newer commits
+ * alone until resumed, as Argo CD does by turning auto-sync off).
+ * `self-heal` for drift from the synced commit, or from the pinned one.
+ * A commit whose sync was refused is not tried again while the refusal stands.
  */
 export function automaticSyncDue(
   spec: ApplicationSpec,
   status: ApplicationStatus,
   automation: AutomationState,
   now: number,
-): 'auto' | 'self-heal' | undefined {
+): AutomaticSync | undefined {
   const target = status.targetRevision;
+  if (automation.steering.suspension) return undefined;
   if (!target || status.sync !== 'OutOfSync') return undefined;
-  if (status.refusal && automation.refusedRevision === target) return undefined;
-  if (
-    spec.policy.sync === 'auto' &&
-    target !== status.syncedRevision &&
-    target !== automation.pinnedFrom
-  ) {
-    return now >= automation.nextAutoAttempt ? 'auto' : undefined;
+  const refused =
+    Boolean(status.refusal) && automation.refusedRevision === target;
+  const pinned = automation.steering.pin?.revision;
+  const synced = status.syncedRevision;
+  if (spec.policy.sync === 'auto' && !pinned && target !== synced) {
+    if (refused) return undefined;
+    return now >= automation.nextAutoAttempt ? { reason: 'auto' } : undefined;
   }
-  if (spec.policy.selfHeal && target === status.syncedRevision) {
-    return now >= automation.nextSelfHeal ? 'self-heal' : undefined;
+  const guarded = pinned ?? synced;
+  if (!spec.policy.selfHeal || !guarded || now < automation.nextSelfHeal) {
+    return undefined;
   }
-  return undefined;
+  if (guarded !== target) return { reason: 'self-heal', revision: guarded };
+  return refused ? undefined : { reason: 'self-heal' };
 }
 
 /**

@@ -4,6 +4,7 @@ import type {
   ApplicationPolicy,
   ApplicationResource,
   ApplicationSource,
+  ResourceChange,
   ResourceDiff,
   SyncRun,
   ResourceRef,
@@ -85,7 +86,26 @@ export type EngineEvent =
   | { type: 'status'; application: Application }
   | { type: 'syncFailed'; application: Application; run: SyncRun }
   | { type: 'driftDetected'; application: Application }
-  | { type: 'driftResolved'; application: Application };
+  | { type: 'driftResolved'; application: Application }
+  /** An automatic sync (auto, webhook or self-heal) ended; `run` says how. */
+  | { type: 'automaticSync'; application: Application; run: SyncRun }
+  /**
+   * The objects of a removed application were deleted (`pruneOnRemove`):
+   * `changes` lists them; `error` says what could not be deleted.
+   */
+  | {
+      type: 'removedApplicationPruned';
+      application: Application;
+      changes: ResourceChange[];
+      error?: string;
+    };
+
+/** Who pauses or resumes an application's automation, and why. */
+export interface AutomationChange {
+  /** A user entity ref (or a service). */
+  by: string;
+  reason?: string;
+}
 
 /**
  * The GitOps agent as the REST API, actions and catalog wiring use it.
@@ -100,10 +120,33 @@ export interface GitopsEngine {
   getResources(id: string): Promise<ApplicationResource[]>;
   getDiff(id: string): Promise<ResourceDiff[]>;
   getHistory(id: string, options?: { limit?: number }): Promise<SyncRun[]>;
-  /** Starts a sync and returns its run (phase `Running`) without waiting; a dry run returns when done. */
+  /**
+   * Starts a sync and returns its run (phase `Running`) without waiting; a
+   * dry run returns when done. `ConflictError` when a sync window refuses
+   * manual syncs now (dry runs are always allowed).
+   */
   sync(id: string, options: SyncOptions): Promise<SyncRun>;
-  /** Re-applies the revision of a past successful run. */
+  /**
+   * Re-applies the revision of a past successful run, and pins the
+   * application there: automation leaves newer commits alone until resumed.
+   */
   rollback(id: string, runId: string, initiatedBy: string): Promise<SyncRun>;
+  /**
+   * Pauses auto-sync and self-heal of the application (on every replica,
+   * over restarts) until resumed; manual syncs still run.
+   */
+  suspend(id: string, change: AutomationChange): Promise<Application>;
+  /**
+   * Resumes auto-sync and self-heal: clears a suspension and the pin a
+   * rollback left, then reconciles, so the newest commit syncs when the
+   * policy says so.
+   */
+  resume(id: string, change: AutomationChange): Promise<Application>;
+  /**
+   * Stops the running sync, on whichever replica runs it; it ends Failed,
+   * saying who terminated it. `ConflictError` when no sync runs.
+   */
+  terminate(id: string, by: string): Promise<SyncRun>;
   /** Re-reads Git and the cluster now; resolves once reconciled. */
   refresh(id: string): Promise<Application>;
   /**

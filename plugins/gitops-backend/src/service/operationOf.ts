@@ -3,7 +3,7 @@ import type {
   Operation,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
-import type { GitopsEngine } from '../engine/types';
+import type { GitopsEngine, ObjectSelector } from '../engine/types';
 
 /** The operation a run stands for, as the API and the actions report it. */
 export function operationOf(
@@ -32,13 +32,19 @@ export function operationOf(
 export async function startSync(
   engine: Pick<GitopsEngine, 'sync'>,
   application: Application,
-  request: { revision?: string; prune?: boolean; dryRun?: boolean },
+  request: {
+    revision?: string;
+    prune?: boolean;
+    dryRun?: boolean;
+    resources?: ObjectSelector[];
+  },
   initiatedBy: string,
 ): Promise<Operation> {
   const run = await engine.sync(application.id, {
     revision: request.revision,
     prune: request.prune,
     dryRun: request.dryRun,
+    ...(request.resources?.length ? { resources: request.resources } : {}),
     initiatedBy,
   });
   return operationOf(run, {

@@ -5,6 +5,7 @@ import type {
 import type { JsonObject } from '@backstage/types';
 import type {
   ApplicationListResponse,
+  AutomationRequest,
   RollbackRequest,
   SyncRequest,
 } from '@mooring/plugin-gitops-common';
@@ -177,6 +178,43 @@ export async function createRouter(
       ({ application: app }) => engine.refresh(app.id),
     );
     res.json(application);
+  });
+
+  router.post('/applications/:id/terminate', async (req, res) => {
+    const operation = await mutation(
+      req,
+      'application-terminate',
+      {},
+      async ({ application, initiatedBy }) =>
+        operationOf(await engine.terminate(application.id, initiatedBy), {
+          dryRun: false,
+          prune: application.policy.prune,
+          initiatedBy,
+        }),
+      op => ({ runId: op.runId }),
+    );
+    res.status(202).json({ operation });
+  });
+
+  /** Suspends or resumes the application's automation, with the reason given. */
+  const steer = async (req: express.Request, verb: 'suspend' | 'resume') => {
+    const { reason }: AutomationRequest = req.body ?? {};
+    const given = reason?.trim() || undefined;
+    return mutation(
+      req,
+      `application-${verb}`,
+      { reason: given ?? null },
+      ({ application, initiatedBy }) =>
+        engine[verb](application.id, { by: initiatedBy, reason: given }),
+    );
+  };
+
+  router.post('/applications/:id/suspend', async (req, res) => {
+    res.json(await steer(req, 'suspend'));
+  });
+
+  router.post('/applications/:id/resume', async (req, res) => {
+    res.json(await steer(req, 'resume'));
   });
 
   router.get('/applications/:id/manifests', async (req, res) => {

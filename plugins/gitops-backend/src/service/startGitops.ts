@@ -43,6 +43,7 @@ import { GitopsNotifier } from '../notifications/GitopsNotifier';
 import { createRouter } from './router';
 import { createWebhookRouter } from '../webhook/createWebhookRouter';
 import { ApplicationAccess } from './ApplicationAccess';
+import { auditEngineEvents } from './auditEngineEvents';
 import { publishSignals } from './publishSignals';
 
 /** The services `startGitopsServices` needs, as plugin deps. */
@@ -154,6 +155,12 @@ export async function startGitopsServices(
   });
   options.lifecycle.addShutdownHook(() => detachRefusals());
   options.lifecycle.addShutdownHook(() => detach());
+  const stopAuditing = auditEngineEvents({
+    engine,
+    auditor: options.auditor,
+    logger,
+  });
+  options.lifecycle.addShutdownHook(() => stopAuditing());
   if (options.signals) {
     const stopSignals = publishSignals({
       engine,
