@@ -331,6 +331,126 @@ describe('gitops REST API', () => {
     });
   });
 
+  describe('suspend, resume and terminate', () => {
+    it('suspends and resumes for the owner, with the reason, audited', async () => {
+      t.auditEvents.length = 0;
+      const suspended = await t
+        .http()
+        .post(`/api/gitops/applications/${PROD}/suspend`)
+        .set('Authorization', alice)
+        .send({ reason: '  Load test until noon ' });
+      expect(suspended.status).toBe(200);
+      expect(suspended.body.status.automation).toEqual({
+        suspended: true,
+        reason: 'Load test until noon',
+        by: 'user:default/alice',
+        at: expect.any(String),
+      });
+      expect(t.engine.calls).toContain(`suspend ${PROD} by user:default/alice`);
+
+      const resumed = await t
+        .http()
+        .post(`/api/gitops/applications/${PROD}/resume`)
+        .set('Authorization', alice);
+      expect(resumed.status).toBe(200);
+      expect(resumed.body.status.automation).toBeUndefined();
+      expect(t.auditEvents).toEqual([
+        {
+          eventId: 'application-suspend',
+          outcome: 'success',
+          meta: expect.objectContaining({
+            applicationId: PROD,
+            initiatedBy: 'user:default/alice',
+            reason: 'Load test until noon',
+          }),
+        },
+        {
+          eventId: 'application-resume',
+          outcome: 'success',
+          meta: expect.objectContaining({ applicationId: PROD, reason: null }),
+        },
+      ]);
+    });
+
+    it.each(['suspend', 'resume', 'terminate'])(
+      'refuses to %s for a stranger (403, audited) and 404s unknown applications',
+      async verb => {
+        t.auditEvents.length = 0;
+        const before = t.engine.calls.length;
+        const denied = await t
+          .http()
+          .post(`/api/gitops/applications/${PROD}/${verb}`)
+          .set('Authorization', mallory)
+          .send({});
+        expect(denied.status).toBe(403);
+        expect(denied.body.error.message).toContain(
+          'gitops.application.sync on component:default/payments is denied',
+        );
+        expect(t.engine.calls.length).toBe(before);
+        expect(t.auditEvents).toEqual([
+          expect.objectContaining({
+            eventId: `application-${verb}`,
+            outcome: 'failure',
+          }),
+        ]);
+        const unknown = await t
+          .http()
+          .post(`/api/gitops/applications/component~default~nope~prod/${verb}`)
+          .set('Authorization', alice)
+          .send({});
+        expect(unknown.status).toBe(404);
+      },
+    );
+
+    it('answers 400 for bad suspend and resume bodies', async () => {
+      for (const verb of ['suspend', 'resume']) {
+        for (const body of [
+          { reason: 42 },
+          { why: 'because' },
+          { reason: 'x'.repeat(501) },
+          ['reason'],
+        ]) {
+          const res = await t
+            .http()
+            .post(`/api/gitops/applications/${PROD}/${verb}`)
+            .set('Authorization', alice)
+            .send(body as object);
+          expect(res.status).toBe(400);
+        }
+      }
+      expect(t.engine.automation.has(PROD)).toBe(false);
+    });
+
+    it('terminates a running sync for the owner (202, audited), and answers 409 when none runs', async () => {
+      t.auditEvents.length = 0;
+      const idle = await t
+        .http()
+        .post(`/api/gitops/applications/${STAGING}/terminate`)
+        .set('Authorization', alice);
+      expect(idle.status).toBe(409);
+      expect(idle.body.error.message).toContain('has no running sync');
+
+      t.engine.running.add(STAGING);
+      try {
+        const res = await t
+          .http()
+          .post(`/api/gitops/applications/${STAGING}/terminate`)
+          .set('Authorization', alice);
+        expect(res.status).toBe(202);
+        expect(res.body.operation).toMatchObject({ phase: 'Running' });
+        expect(t.engine.calls).toContain(
+          `terminate ${STAGING} by user:default/alice`,
+        );
+      } finally {
+        t.engine.running.delete(STAGING);
+      }
+      expect(t.auditEvents.map(e => [e.eventId, e.outcome])).toEqual([
+        ['application-terminate', 'failure'],
+        ['application-terminate', 'success'],
+      ]);
+    });
+  });
+
   describe('rollback and refresh', () => {
     it('rolls back to a past run for the owner, audited', async () => {
       t.auditEvents.length = 0;
