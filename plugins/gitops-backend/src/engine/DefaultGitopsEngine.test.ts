@@ -407,7 +407,7 @@ describe('DefaultGitopsEngine against kube-sim', () => {
       targetRevision: v2,
       sync: 'OutOfSync',
     });
-    // Automation does not undo the rollback until Git moves on.
+    // Automation does not undo the rollback (it stays pinned until resumed).
     await engine.refresh('rollback');
     expect(
       (await k8s.get('v1', 'ConfigMap', 'settings', 'rollback')).data.v,

@@ -42,6 +42,13 @@ describe('createGitopsEngine', () => {
     await expect(create({ reconcile: { interval: 'soon' } })).rejects.toThrow(
       /gitops.reconcile.interval is not a duration/,
     );
+    await expect(
+      create({
+        syncWindows: [{ kind: 'deny', schedule: '0 22 * *', duration: '8h' }],
+      }),
+    ).rejects.toThrow(
+      /gitops.syncWindows\[0\].schedule '0 22 \* \*' is not a cron schedule/,
+    );
   });
 
   it('starts without clusters when gitops.kubeconfig names a missing file, and says so', async () => {
