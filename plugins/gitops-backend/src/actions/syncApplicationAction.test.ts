@@ -67,6 +67,18 @@ describe('sync-application', () => {
     expect(t.auditEvents.map(e => e.outcome)).toEqual(['failure']);
   });
 
+  it('passes on the engine's 409 (a running sync, as a closed sync window gives), audited', async () => {
+    const t = await setUp();
+    t.engine.running.add(PROD);
+    await expect(
+      t.sync({ applicationId: PROD }, 'user:default/alice'),
+    ).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: expect.stringContaining('already running'),
+    });
+    expect(t.auditEvents.map(e => e.outcome)).toEqual(['failure']);
+  });
+
   it('reports a dry run as finished', async () => {
     const t = await setUp();
     const operation = await t.sync(
