@@ -208,8 +208,8 @@ function dueNow(
 
 /**
  * Whether an automatic sync is still needed once the lease is ours: another
- * replica may have done it since this one looked, or a person may have
- * suspended or pinned the application, or a sync window may have opened.
+ * replica may have done it since this one looked, a person may have
+ * suspended or pinned the application, or a sync window may hold it back now.
  */
 async function stillNeeded(
   ctx: AutomationContext,
