@@ -67,7 +67,7 @@ describe('sync-application', () => {
     expect(t.auditEvents.map(e => e.outcome)).toEqual(['failure']);
   });
 
-  it('passes on the engine's 409 (a running sync, as a closed sync window gives), audited', async () => {
+  it('passes on a 409 of the engine (a running sync, a closed sync window), audited', async () => {
     const t = await setUp();
     t.engine.running.add(PROD);
     await expect(
