@@ -87,7 +87,7 @@ test('a restart of payments from the page rolls new pods, shown without a reload
     fresh = now.find(name => !before.has(name)) ?? '';
     expect(fresh).not.toBe('');
   }).toPass(SLOW);
-  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Close details' }).click();
   // The resource tree shows it without a reload: open the Deployment's children.
   const show = page.getByRole('button', {
     name: /^Show the \d+ objects owned by Deployment payments$/,

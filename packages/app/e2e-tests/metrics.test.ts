@@ -22,6 +22,5 @@ test('the backend serves Mooring metrics for Prometheus on 127.0.0.1:9464', asyn
     expect(text).toMatch(
       /^mooring_kubernetes_requests(_total)?\{cluster="(dev|prod)",verb="\w+",code="\d+"[^}]*\} \d+/m,
     );
-    expect(text).toMatch(/^mooring_git_fetch_duration_seconds_bucket\{/m);
   }).toPass({ timeout: SLOW.timeout, intervals: [1000, 2000, 5000] });
 });
