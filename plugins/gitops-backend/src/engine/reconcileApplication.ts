@@ -1,4 +1,4 @@
-import { entryKey, inventoryOf } from '../apply/inventory';
+import { entryKey, inventoryOf, mergeInventory } from '../apply/inventory';
 import { recordedInventory } from './applyPlan';
 import { sameObject } from '../diff/normalize';
 import { keyOfObject } from '../kube/kubeObject';
@@ -102,11 +102,16 @@ export async function recordComparison(
     ) {
       // The cluster already equals this commit (it touched nothing of this
       // application): it is synced without a run.
-      state.inventory = recordedInventory(inventoryOf(rendered.objects), {
-        planned: comparison.plan.objects,
-        adopted: new Set(comparison.plan.adopted.map(entryKey)),
-        previous: state.inventory,
-      });
+      // Objects that left Git but are still live (IgnoreExtraneous ones
+      // count as synced) stay tracked, to be pruned by the next sync.
+      state.inventory = mergeInventory(
+        recordedInventory(inventoryOf(rendered.objects), {
+          planned: comparison.plan.objects,
+          adopted: new Set(comparison.plan.adopted.map(entryKey)),
+          previous: state.inventory,
+        }),
+        comparison.plan.stale.map(s => s.entry),
+      );
       await ctx.store.saveInventory(spec.id, {
         cluster: name,
         entries: state.inventory,

@@ -672,13 +672,23 @@ spec: {size: 3}
     ]);
     await engine.start();
     expect((await syncAndWait(engine, 'extraneous')).phase).toBe('Succeeded');
-    repo.commit({ 'deploy/a.yaml': null }, 'a leaves Git');
-    const app = await engine.refresh('extraneous');
+    const sha = repo.commit({ 'deploy/a.yaml': null }, 'a leaves Git');
+    // Refresh until the new commit is the one compared (a reconcile may
+    // have seen it already).
+    const app = await waitFor('the commit without a compared', async () => {
+      const a = await engine.refresh('extraneous');
+      return a.status.targetRevision === sha && a;
+    });
     const resources = await engine.getResources('extraneous');
+    // Still tracked (pruned by a sync with prune), and not OutOfSync.
     expect(resources.find(r => r.name === 'a')).toMatchObject({
       sync: 'Synced',
     });
     expect(app.status.sync).toBe('Synced');
+    const pruned = await syncAndWait(engine, 'extraneous', { prune: true });
+    expect(pruned.changes).toContainEqual(
+      expect.objectContaining({ name: 'a', action: 'deleted' }),
+    );
   });
 
   it('admits a custom resource of a kind not served yet with SkipDryRunOnMissingResource, once its CRD appears, and only as namespaced', async () => {
