@@ -7,6 +7,7 @@ import { expect, test } from '@playwright/test';
 // eslint-disable-next-line no-restricted-imports
 import path from 'path';
 import {
+  GUEST_NAME,
   SCREENSHOTS,
   SLOW,
   deploymentsPath,
@@ -104,6 +105,15 @@ test('a restart of payments from the page rolls new pods, shown without a reload
     page.getByText(new RegExp(`^payments/${fresh}-[a-z0-9]{5}$`)).first(),
   ).toBeVisible(SLOW);
   // The restart is in the history as an operation by the guest.
+  const run = page
+    .getByRole('table', { name: 'Sync history' })
+    .getByRole('row')
+    .filter({ hasText: GUEST_NAME })
+    .first();
+  await expect(run).toBeVisible(SLOW);
+  await run
+    .getByRole('button', { name: /^Show the changes of the sync/ })
+    .click();
   await expect(
     page.getByText(/Restarted Deployment payments/).first(),
   ).toBeVisible(SLOW);
