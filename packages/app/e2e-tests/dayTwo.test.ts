@@ -127,7 +127,7 @@ test('the fleet page lists the applications and filters to Degraded ones', async
   const table = page.getByRole('table', { name: 'Applications' });
   await expect(table).toContainText('payments', SLOW);
   await expect(table).toContainText('billing-worker');
-  await page.getByLabel('Health').click();
+  await page.getByLabel('Health', { exact: true }).click();
   await page.getByRole('option', { name: 'Degraded' }).click();
   await expect(table).toContainText('billing-worker', SLOW);
   await expect(table).not.toContainText('payments', SLOW);
