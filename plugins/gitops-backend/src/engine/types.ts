@@ -1,5 +1,6 @@
 import type {
   Application,
+  IgnoreDifferenceRule,
   ApplicationDestination,
   ApplicationPolicy,
   ApplicationResource,
@@ -49,18 +50,7 @@ export interface ApplicationSpec {
 }
 
 /** One rule of `mooring.dev/ignore-differences` or `gitops.ignoreDifferences`. */
-export interface IgnoreDifferenceRule {
-  /** API group; '' is the core group; absent or '*' matches every group. */
-  group?: string;
-  /** Kind; '*' matches every kind. */
-  kind: string;
-  name?: string;
-  namespace?: string;
-  /** RFC 6901 pointers of fields to ignore, e.g. `/spec/replicas`. */
-  jsonPointers?: string[];
-  /** Ignore every field of the live object these field managers own. */
-  managedFieldsManagers?: string[];
-}
+export type { IgnoreDifferenceRule };
 
 /** Names one object of an application, as a selective sync lists them. */
 export interface ObjectSelector {
