@@ -274,6 +274,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
       const started = await this.beginSync(state, {
         revision: run.commit.sha,
         initiatedBy,
+        rollback: true,
       });
       await readSteering(this.context, state);
       return started;

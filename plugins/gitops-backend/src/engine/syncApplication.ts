@@ -143,6 +143,12 @@ export async function syncApplication(
       );
       commit = await ctx.git.commitInfo(spec.source.repoUrl, sha);
       run.commit = commit;
+      ctx.emit({
+        type: 'syncStarted',
+        application: ctx.toApplication(state),
+        run,
+        options,
+      });
       state.rendered = await renderFor(ctx, state, sha);
       return state.rendered;
     });
@@ -296,5 +302,14 @@ export async function syncApplication(
       run,
     });
   }
-  await ctx.compare(state);
+  try {
+    await ctx.compare(state);
+  } finally {
+    ctx.emit({
+      type: 'syncFinished',
+      application: ctx.toApplication(state),
+      run,
+      options,
+    });
+  }
 }

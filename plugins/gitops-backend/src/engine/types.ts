@@ -69,11 +69,33 @@ export interface SyncOptions {
   initiatedBy: string;
   /** Selective sync: only these objects; hooks do not run and nothing is pruned. */
   resources?: ObjectSelector[];
+  /** The sync is a person's rollback to an earlier run's commit. */
+  rollback?: boolean;
 }
 
 /** Something the engine tells the outside world (notifications, signals). */
 export type EngineEvent =
   | { type: 'status'; application: Application }
+  /**
+   * A sync (not a dry run) resolved its commit and starts applying it;
+   * `run.commit` names the commit. Emitted by the replica that runs it.
+   */
+  | {
+      type: 'syncStarted';
+      application: Application;
+      run: SyncRun;
+      options: SyncOptions;
+    }
+  /**
+   * A sync ended, whatever its phase, and the application was compared
+   * again; `application.status` is the state right after it.
+   */
+  | {
+      type: 'syncFinished';
+      application: Application;
+      run: SyncRun;
+      options: SyncOptions;
+    }
   | { type: 'syncFailed'; application: Application; run: SyncRun }
   | { type: 'driftDetected'; application: Application }
   | { type: 'driftResolved'; application: Application }
