@@ -2,7 +2,7 @@ import { setUpActions } from '../__testUtils__/actionsTestSetup';
 import { registerGitopsActions } from './registerGitopsActions';
 
 describe('registerGitopsActions', () => {
-  it('registers get status, list history and sync, with their safety attributes', async () => {
+  it('registers every action with its safety attributes', async () => {
     const { actions } = await setUpActions(registerGitopsActions);
     const { actions: registered } = await actions.list();
     expect(
@@ -22,6 +22,23 @@ describe('registerGitopsActions', () => {
         readOnly: false,
         idempotent: false,
         destructive: true,
+      },
+      'rollback-application': {
+        readOnly: false,
+        idempotent: false,
+        destructive: true,
+      },
+      // Applies nothing, but makes the agent fetch and compare (and an
+      // auto-sync application may then sync), so it is not read-only.
+      'refresh-application': {
+        readOnly: false,
+        idempotent: true,
+        destructive: false,
+      },
+      'get-application-diff': {
+        readOnly: true,
+        idempotent: true,
+        destructive: false,
       },
     });
   });

@@ -1,6 +1,9 @@
+import { registerGetApplicationDiffAction } from './getApplicationDiffAction';
 import { registerGetApplicationStatusAction } from './getApplicationStatusAction';
 import type { GitopsActionOptions } from './GitopsActionOptions';
 import { registerListApplicationHistoryAction } from './listApplicationHistoryAction';
+import { registerRefreshApplicationAction } from './refreshApplicationAction';
+import { registerRollbackApplicationAction } from './rollbackApplicationAction';
 import { registerSyncApplicationAction } from './syncApplicationAction';
 
 /**
@@ -11,4 +14,7 @@ export function registerGitopsActions(options: GitopsActionOptions) {
   registerGetApplicationStatusAction(options);
   registerListApplicationHistoryAction(options);
   registerSyncApplicationAction(options);
+  registerRollbackApplicationAction(options);
+  registerRefreshApplicationAction(options);
+  registerGetApplicationDiffAction(options);
 }
