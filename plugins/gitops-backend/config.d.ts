@@ -92,6 +92,17 @@ export interface Config {
       maxRunsPerApplication?: number;
     };
 
+    /** Delivery insights (`GET /insights`, the Delivery card). */
+    insights?: {
+      /**
+       * Days the deployments ledger keeps a sync run for delivery figures
+       * (deployment frequency, lead time, change failure rate, time to
+       * restore); older runs are deleted once a day. Kept by age, not by
+       * count, so a busy application keeps its year. Default 400; at least 1.
+       */
+      retentionDays?: number;
+    };
+
     /**
      * When automation may sync, as Argo CD's sync windows: from every minute
      * a window's `schedule` fires (5-field cron, UTC) and for its `duration`,

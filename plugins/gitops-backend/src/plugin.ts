@@ -57,7 +57,7 @@ export const gitopsPlugin = createBackendPlugin({
           healthChecks,
           clusters: clusterSuppliers,
         });
-        await startGitopsServices({ ...deps, engine });
+        await startGitopsServices({ ...deps, database, engine });
         const stopObserving = observeApplications(() =>
           engine.listApplications(),
         );

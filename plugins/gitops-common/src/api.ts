@@ -90,3 +90,15 @@ export type EntityAnnotationError = Schemas['EntityAnnotationError'];
  * for the entities among them (or the `entityRef` asked for), their annotation errors.
  */
 export type ApplicationListResponse = Schemas['ApplicationListResponse'];
+
+/**
+ * @public Body of `GET /insights`: deployment frequency, lead time, change
+ * failure rate and time to restore of a component or a group over a period.
+ */
+export type DeliveryInsights = Schemas['DeliveryInsights'];
+
+/** @public A duration's median and 90th percentile over some deployments. */
+export type DeliveryDistribution = Schemas['DeliveryDistribution'];
+
+/** @public One UTC day of a `DeliveryInsights` period. */
+export type DeliveryDay = Schemas['DeliveryDay'];

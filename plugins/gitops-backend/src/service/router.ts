@@ -11,6 +11,7 @@ import type {
 } from '@mooring/plugin-gitops-common';
 import type express from 'express';
 import type { GitopsEngine } from '../engine/types';
+import type { DeliveryInsights } from '../insights/DeliveryInsights';
 import { createOpenApiRouter } from '../schema/openapi/generated/router';
 import type { ApplicationAccess } from './ApplicationAccess';
 import {
@@ -38,6 +39,8 @@ export interface RouterOptions {
     errors(entityRefs?: Iterable<string>): ApplicationListResponse['errors'];
     entitiesWithErrors(): string[];
   };
+  /** Delivery figures from the deployments ledger (`GET /insights`). */
+  insights: DeliveryInsights;
 }
 
 /**
@@ -49,7 +52,8 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { engine, access, httpAuth, auditor, annotationErrors } = options;
+  const { engine, access, httpAuth, auditor, annotationErrors, insights } =
+    options;
   const router = createOpenApiRouter();
 
   const credentialsOf = (req: express.Request) =>
@@ -115,6 +119,10 @@ export async function createRouter(
         .filter(e => allowed.has(e.entityRef)),
     };
     res.json(body);
+  });
+
+  router.get('/insights', async (req, res) => {
+    res.json(await insights.figures(await credentialsOf(req), req.query));
   });
 
   router.get('/applications/:id', async (req, res) => {

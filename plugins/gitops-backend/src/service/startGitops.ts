@@ -1,6 +1,7 @@
 import {
   coreServices,
   AuditorService,
+  DatabaseService,
   AuthService,
   HttpAuthService,
   HttpRouterService,
@@ -40,11 +41,13 @@ import {
 } from '../catalog/gitopsConfig';
 import type { GitopsEngine } from '../engine/types';
 import { GitopsNotifier } from '../notifications/GitopsNotifier';
+import { CatalogUsersByEmail } from '../notifications/CatalogUsersByEmail';
 import { createRouter } from './router';
 import { createWebhookRouter } from '../webhook/createWebhookRouter';
 import { ApplicationAccess } from './ApplicationAccess';
 import { auditEngineEvents } from './auditEngineEvents';
 import { publishSignals } from './publishSignals';
+import { startDeliveryInsights } from '../insights/startDeliveryInsights';
 
 /** The services `startGitopsServices` needs, as plugin deps. */
 export const gitopsServicesDeps = {
@@ -62,6 +65,7 @@ export const gitopsServicesDeps = {
   notifications: notificationService,
   actionsRegistry: actionsRegistryServiceRef,
   signals: signalsServiceRef,
+  database: coreServices.database,
 };
 
 /** Everything around the engine: catalog onboarding, API, webhooks, notifications, actions. */
@@ -82,6 +86,8 @@ export interface GitopsServicesOptions {
   actionsRegistry: ActionsRegistryService;
   /** Live updates to browsers; without it the page polls. */
   signals?: SignalsService;
+  /** The plugin's database: the deployments ledger of delivery insights. */
+  database: DatabaseService;
 }
 
 /**
@@ -145,6 +151,11 @@ export async function startGitopsServices(
     notifications: options.notifications,
     owners: ref => catalogSync.owners(ref),
     logger,
+    users: new CatalogUsersByEmail({
+      catalog: options.catalog,
+      auth: options.auth,
+      logger,
+    }),
   });
   const detach = notifier.attach(engine);
   const detachRefusals = refreshEntitiesOnRefusal({
@@ -177,6 +188,16 @@ export async function startGitopsServices(
     auditor: options.auditor,
   });
 
+  const insights = await startDeliveryInsights({
+    engine,
+    database: options.database,
+    config,
+    logger,
+    scheduler: options.scheduler,
+    lifecycle: options.lifecycle,
+    access,
+  });
+
   const router = Router();
   router.use(
     createWebhookRouter({
@@ -192,6 +213,7 @@ export async function startGitopsServices(
       httpAuth: options.httpAuth,
       auditor: options.auditor,
       annotationErrors: catalogSync,
+      insights,
     }),
   );
   httpRouter.use(router);

@@ -15,6 +15,20 @@ import type {
   StoredInventory,
   StoredRun,
 } from './GitopsStore';
+import {
+  deleteDeploymentsBefore,
+  deliveryFigures,
+  deploymentEntitiesOfOwner,
+  recordApplicationHealth,
+  recordDeploymentFinish,
+  recordDeploymentStart,
+} from '../insights/deploymentLedger';
+import type {
+  ApplicationHealthState,
+  DeliveryScope,
+  DeploymentFinish,
+  DeploymentStart,
+} from '../insights/types';
 
 const migrationsDir = resolvePackagePath(
   '@mooring/plugin-gitops-backend',
@@ -396,5 +410,36 @@ export class DatabaseGitopsStore implements GitopsStore {
     await this.db('gitops_automation')
       .where({ application_id: applicationId })
       .delete();
+  }
+
+  async recordDeploymentStart(start: DeploymentStart) {
+    await recordDeploymentStart(this.db, start);
+  }
+
+  async recordDeploymentFinish(runId: string, finish: DeploymentFinish) {
+    await recordDeploymentFinish(this.db, runId, finish);
+  }
+
+  async recordApplicationHealth(
+    applicationId: string,
+    state: ApplicationHealthState,
+    at: number,
+  ) {
+    await recordApplicationHealth(this.db, applicationId, state, at);
+  }
+
+  async deliveryFigures(scope: DeliveryScope) {
+    return deliveryFigures(this.db, scope);
+  }
+
+  async deploymentEntitiesOfOwner(
+    ownerRef: string,
+    period: { from: number; to: number },
+  ) {
+    return deploymentEntitiesOfOwner(this.db, ownerRef, period);
+  }
+
+  async deleteDeploymentsBefore(before: number) {
+    return deleteDeploymentsBefore(this.db, before);
   }
 }

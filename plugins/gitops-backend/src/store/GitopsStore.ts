@@ -6,6 +6,13 @@ import type {
   SyncStep,
 } from '@mooring/plugin-gitops-common';
 import type { Inventory } from '../apply/inventory';
+import type {
+  ApplicationHealthState,
+  DeliveryFigures,
+  DeliveryScope,
+  DeploymentFinish,
+  DeploymentStart,
+} from '../insights/types';
 
 /** A run as stored: the API's `SyncRun` plus its application. */
 export interface StoredRun extends SyncRun {
@@ -117,4 +124,32 @@ export interface GitopsStore {
   unpinRevision(applicationId: string): Promise<void>;
   /** Removes the suspension and the pin. */
   resumeAutomation(applicationId: string): Promise<void>;
+
+  /**
+   * The deployments ledger, kept by age rather than by count (see
+   * `insights/deploymentLedger.ts` for what counts as a deployment).
+   * Records that a sync run starts applying a commit (once per run).
+   */
+  recordDeploymentStart(start: DeploymentStart): Promise<void>;
+  /** Records how that run ended and the application's state right after. */
+  recordDeploymentFinish(runId: string, finish: DeploymentFinish): Promise<void>;
+  /**
+   * Records a status change of the application seen at `at` (milliseconds):
+   * live, failed (Degraded before live) or restored. Idempotent, so every
+   * replica may report the same change.
+   */
+  recordApplicationHealth(
+    applicationId: string,
+    state: ApplicationHealthState,
+    at: number,
+  ): Promise<void>;
+  /** Deployment frequency, lead time, change failure rate and time to restore over a scope. */
+  deliveryFigures(scope: DeliveryScope): Promise<DeliveryFigures>;
+  /** The entities (lower case) deployed in the period while `ownerRef` owned them. */
+  deploymentEntitiesOfOwner(
+    ownerRef: string,
+    period: { from: number; to: number },
+  ): Promise<string[]>;
+  /** Deletes the ledger rows of runs started before `before` (milliseconds); returns how many. */
+  deleteDeploymentsBefore(before: number): Promise<number>;
 }

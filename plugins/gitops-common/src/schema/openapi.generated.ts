@@ -261,6 +261,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/insights': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Delivery figures of a component (one target or all) or of a group.
+     * @description Deployment frequency, lead time for changes (commit time to Synced and Healthy), change failure rate (deployments that failed, ended Degraded or were rolled back) and time to restore, from the deployments ledger. For a group, across the components it owned when they were deployed and that the caller may read.
+     */
+    get: operations['GetDeliveryInsights'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhook': {
     parameters: {
       query?: never;
@@ -285,6 +305,51 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description A duration over `count` deployments: the median (mean of the middle two for an even count) and 90th percentile (nearest rank), absent when there are none. */
+    DeliveryDistribution: {
+      count: number;
+      medianSeconds?: number;
+      p90Seconds?: number;
+    };
+    /** @description One UTC day of the period. */
+    DeliveryDay: {
+      /** @description The UTC day, e.g. `2026-11-30`. */
+      date: string;
+      deployments: number;
+      /** @description Of those deployments, the ones that failed, ended Degraded or were rolled back. */
+      failures: number;
+      /** @description Median lead time of the day's deployments that went live. */
+      leadTimeMedianSeconds?: number;
+    };
+    /** @description Body of `GET /insights`. */
+    DeliveryInsights: {
+      entityRef: string;
+      target?: string;
+      /** @description Start of the period (ISO date-time, included). */
+      from: string;
+      /** @description End of the period (ISO date-time, excluded). */
+      to: string;
+      /** @description The components counted (for a group, those it owned that the caller may read). */
+      components: string[];
+      /** @description The targets that have deployments in the period. */
+      targets: string[];
+      /** @description Deployment frequency. */
+      deployments: {
+        count: number;
+        /** @description Deployments per day over the period. */
+        perDay: number;
+      };
+      leadTime: components['schemas']['DeliveryDistribution'];
+      changeFailureRate: {
+        failures: number;
+        deployments: number;
+        /** @description failures / deployments, from 0 to 1; absent without deployments. */
+        rate?: number;
+      };
+      timeToRestore: components['schemas']['DeliveryDistribution'];
+      /** @description Every UTC day of the period, oldest first. */
+      days: components['schemas']['DeliveryDay'][];
+    };
     Error: {
       error: {
         name: string;
@@ -1060,6 +1125,37 @@ export interface operations {
       400: components['responses']['ErrorResponse'];
       403: components['responses']['ErrorResponse'];
       404: components['responses']['ErrorResponse'];
+    };
+  };
+  GetDeliveryInsights: {
+    parameters: {
+      query: {
+        /** @description A component (`component:default/payments`) or a group (`group:default/team-a`); the `:` and `/` may be sent as they are. */
+        entityRef: string;
+        /** @description Only this target of the component(s), e.g. `prod`. */
+        target?: string;
+        /** @description Start of the period, an ISO date (`2026-11-01`, UTC midnight) or date-time; default 30 days before `to`. */
+        from?: string;
+        /** @description End of the period, an ISO date (the end of that UTC day) or date-time; default now. At most 366 days after `from`. */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The figures over the period. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryInsights'];
+        };
+      };
+      400: components['responses']['ErrorResponse'];
+      403: components['responses']['ErrorResponse'];
     };
   };
   ReceiveWebhook: {

@@ -835,6 +835,80 @@ export const spec = {
         },
       },
     },
+    '/insights': {
+      get: {
+        operationId: 'GetDeliveryInsights',
+        summary:
+          'Delivery figures of a component (one target or all) or of a group.',
+        description:
+          'Deployment frequency, lead time for changes (commit time to Synced and Healthy), change failure rate (deployments that failed, ended Degraded or were rolled back) and time to restore, from the deployments ledger. For a group, across the components it owned when they were deployed and that the caller may read.',
+        parameters: [
+          {
+            name: 'entityRef',
+            in: 'query',
+            required: true,
+            description:
+              'A component (`component:default/payments`) or a group (`group:default/team-a`); the `:` and `/` may be sent as they are.',
+            allowReserved: true,
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 512,
+            },
+          },
+          {
+            name: 'target',
+            in: 'query',
+            required: false,
+            description: 'Only this target of the component(s), e.g. `prod`.',
+            schema: {
+              type: 'string',
+              maxLength: 255,
+            },
+          },
+          {
+            name: 'from',
+            in: 'query',
+            required: false,
+            description:
+              'Start of the period, an ISO date (`2026-11-01`, UTC midnight) or date-time; default 30 days before `to`.',
+            schema: {
+              type: 'string',
+              maxLength: 64,
+            },
+          },
+          {
+            name: 'to',
+            in: 'query',
+            required: false,
+            description:
+              'End of the period, an ISO date (the end of that UTC day) or date-time; default now. At most 366 days after `from`.',
+            schema: {
+              type: 'string',
+              maxLength: 64,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The figures over the period.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DeliveryInsights',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+          '403': {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/webhook': {
       post: {
         operationId: 'ReceiveWebhook',
@@ -915,6 +989,138 @@ export const spec = {
       },
     },
     schemas: {
+      DeliveryDistribution: {
+        type: 'object',
+        description:
+          'A duration over `count` deployments: the median (mean of the middle two for an even count) and 90th percentile (nearest rank), absent when there are none.',
+        required: ['count'],
+        properties: {
+          count: {
+            type: 'integer',
+          },
+          medianSeconds: {
+            type: 'number',
+          },
+          p90Seconds: {
+            type: 'number',
+          },
+        },
+      },
+      DeliveryDay: {
+        type: 'object',
+        description: 'One UTC day of the period.',
+        required: ['date', 'deployments', 'failures'],
+        properties: {
+          date: {
+            type: 'string',
+            description: 'The UTC day, e.g. `2026-11-30`.',
+          },
+          deployments: {
+            type: 'integer',
+          },
+          failures: {
+            type: 'integer',
+            description:
+              'Of those deployments, the ones that failed, ended Degraded or were rolled back.',
+          },
+          leadTimeMedianSeconds: {
+            type: 'number',
+            description:
+              "Median lead time of the day's deployments that went live.",
+          },
+        },
+      },
+      DeliveryInsights: {
+        type: 'object',
+        description: 'Body of `GET /insights`.',
+        required: [
+          'entityRef',
+          'from',
+          'to',
+          'components',
+          'targets',
+          'deployments',
+          'leadTime',
+          'changeFailureRate',
+          'timeToRestore',
+          'days',
+        ],
+        properties: {
+          entityRef: {
+            type: 'string',
+          },
+          target: {
+            type: 'string',
+          },
+          from: {
+            type: 'string',
+            description: 'Start of the period (ISO date-time, included).',
+          },
+          to: {
+            type: 'string',
+            description: 'End of the period (ISO date-time, excluded).',
+          },
+          components: {
+            type: 'array',
+            description:
+              'The components counted (for a group, those it owned that the caller may read).',
+            items: {
+              type: 'string',
+            },
+          },
+          targets: {
+            type: 'array',
+            description: 'The targets that have deployments in the period.',
+            items: {
+              type: 'string',
+            },
+          },
+          deployments: {
+            type: 'object',
+            description: 'Deployment frequency.',
+            required: ['count', 'perDay'],
+            properties: {
+              count: {
+                type: 'integer',
+              },
+              perDay: {
+                type: 'number',
+                description: 'Deployments per day over the period.',
+              },
+            },
+          },
+          leadTime: {
+            $ref: '#/components/schemas/DeliveryDistribution',
+          },
+          changeFailureRate: {
+            type: 'object',
+            required: ['failures', 'deployments'],
+            properties: {
+              failures: {
+                type: 'integer',
+              },
+              deployments: {
+                type: 'integer',
+              },
+              rate: {
+                type: 'number',
+                description:
+                  'failures / deployments, from 0 to 1; absent without deployments.',
+              },
+            },
+          },
+          timeToRestore: {
+            $ref: '#/components/schemas/DeliveryDistribution',
+          },
+          days: {
+            type: 'array',
+            description: 'Every UTC day of the period, oldest first.',
+            items: {
+              $ref: '#/components/schemas/DeliveryDay',
+            },
+          },
+        },
+      },
       Error: {
         type: 'object',
         required: ['error'],
