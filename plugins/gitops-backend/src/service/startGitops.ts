@@ -42,7 +42,6 @@ import {
 import type { GitopsEngine } from '../engine/types';
 import { GitopsNotifier } from '../notifications/GitopsNotifier';
 import { CatalogUsersByEmail } from '../notifications/CatalogUsersByEmail';
-import { CatalogUsersByEmail } from '../notifications/CatalogUsersByEmail';
 import { createRouter } from './router';
 import { createWebhookRouter } from '../webhook/createWebhookRouter';
 import { ApplicationAccess } from './ApplicationAccess';
