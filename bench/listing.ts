@@ -9,23 +9,9 @@
  *     [--apps N] [--limit L] [--samples K]
  */
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
-import type {
-  AuditorService,
-  AuthService,
-  HttpAuthService,
-  LoggerService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { ConfigReader } from '@backstage/config';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Application } from '@mooring/plugin-gitops-common';
-import express from 'express';
-import type { GitopsEngine } from '../plugins/gitops-backend/src/engine';
-import { ApplicationAccess } from '../plugins/gitops-backend/src/service/ApplicationAccess';
-import { createRouter } from '../plugins/gitops-backend/src/service/router';
+import { measureListing, startListingServer } from './listingServer';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -72,78 +58,11 @@ function fleet(n: number): Application[] {
   });
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(
-    sorted.length - 1,
-    Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
-  );
-  return sorted[index];
-}
-
-const quietLogger = {
-  info() {},
-  debug() {},
-  warn() {},
-  error(message: string) {
-    console.error(message);
-  },
-  child() {
-    return quietLogger;
-  },
-} as unknown as LoggerService;
-
 async function main() {
   const applications = fleet(APPS);
-  const engine = {
+  const server = await startListingServer({
     listApplications: async () => applications,
-  } as unknown as GitopsEngine;
-  // Every user reads every entity but those of team-7 (one authorize call per request).
-  const permissions = {
-    authorize: async (requests: Array<{ resourceRef?: string }>) =>
-      requests.map(r => ({
-        result: /service-\d*7$/.test(r.resourceRef ?? '')
-          ? AuthorizeResult.DENY
-          : AuthorizeResult.ALLOW,
-      })),
-  } as unknown as PermissionsService;
-  const httpAuth = {
-    credentials: async () => ({
-      $$type: '@backstage/BackstageCredentials',
-      principal: { type: 'user', userEntityRef: 'user:default/ada' },
-    }),
-  } as unknown as HttpAuthService;
-  const router = await createRouter({
-    engine,
-    access: new ApplicationAccess(permissions, {} as AuthService),
-    httpAuth,
-    auditor: {} as AuditorService,
-    annotationErrors: { errors: () => [], entitiesWithErrors: () => [] },
   });
-  const app = express();
-  app.use('/api/gitops', router);
-  app.use(
-    MiddlewareFactory.create({
-      config: new ConfigReader({}),
-      logger: quietLogger,
-    }).error(),
-  );
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise(resolve => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${
-    (server.address() as AddressInfo).port
-  }/api/gitops/applications`;
-
-  async function page(query: Record<string, string>) {
-    const started = performance.now();
-    const res = await fetch(`${base}?${new URLSearchParams(query)}`);
-    const body = (await res.json()) as {
-      items: Application[];
-      nextCursor?: string;
-    };
-    if (!res.ok) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
-    return { ms: performance.now() - started, body };
-  }
 
   const filters: Record<string, Record<string, string>> = {
     none: {},
@@ -152,59 +71,26 @@ async function main() {
     'owner=team-3': { owner: 'team-3' },
     'q=service-012': { q: 'service-012' },
   };
-  // Warm up (JIT, connection).
-  for (let i = 0; i < 5; i++) await page({ limit: String(LIMIT) });
-
-  const results: Record<string, unknown> = {};
   console.log(
     `Listing ${APPS} applications, ${LIMIT} a page (p50/p99 per page, ms):`,
   );
-  for (const [name, filter] of Object.entries(filters)) {
-    // Every page of the filtered list, then the first page again until SAMPLES.
-    const latencies: number[] = [];
-    let matched = 0;
-    let pages = 0;
-    let cursor: string | undefined;
-    do {
-      const { ms, body } = await page({
-        ...filter,
-        limit: String(LIMIT),
-        ...(cursor ? { cursor } : {}),
-      });
-      latencies.push(ms);
-      matched += body.items.length;
-      pages++;
-      cursor = body.nextCursor;
-    } while (cursor);
-    while (latencies.length < SAMPLES) {
-      latencies.push((await page({ ...filter, limit: String(LIMIT) })).ms);
-    }
-    const p50 = Number(percentile(latencies, 50).toFixed(2));
-    const p99 = Number(percentile(latencies, 99).toFixed(2));
-    results[name] = { matched, pages, samples: latencies.length, p50, p99 };
-    console.log(
-      `  ${name.padEnd(30)} ${String(matched).padStart(
-        5,
-      )} readable matches in ${String(pages).padStart(
-        3,
-      )} pages: p50 ${p50} ms, p99 ${p99} ms`,
-    );
-  }
-  const all = await page({});
+  const measured = await measureListing(server.base, filters, {
+    limit: LIMIT,
+    samples: SAMPLES,
+    log: line => console.log(line),
+  });
   console.log(
-    `  without a limit (every readable application at once): ${
-      all.body.items.length
-    } in ${all.ms.toFixed(1)} ms`,
+    `  without a limit (every readable application at once): ${measured.unpaged.items} in ${measured.unpaged.ms} ms`,
   );
-  server.close();
+  await server.stop();
 
   const result = {
     at: new Date().toISOString(),
     node: process.version,
     apps: APPS,
     limit: LIMIT,
-    filters: results,
-    unpagedMs: Number(all.ms.toFixed(1)),
+    filters: measured.filters,
+    unpagedMs: measured.unpaged.ms,
   };
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(
