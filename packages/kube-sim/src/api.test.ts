@@ -230,15 +230,132 @@ describe('kube-sim on the wire', () => {
     const strict = await api('POST', `${cmPath}?fieldValidation=Strict`, typo);
     expect(strict.status).toBe(400);
     expect(strict.body.message).toBe(
-      'strict decoding error: unknown field "dat", unknown field "metadata.lables"',
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.lables", unknown field "dat"',
     );
     const warned = await api('POST', cmPath, typo);
     expect(warned.status).toBe(201);
     expect(warned.headers.warning).toBe(
-      '299 - "unknown field \\"dat\\"", 299 - "unknown field \\"metadata.lables\\""',
+      '299 - "unknown field \\"metadata.lables\\"", 299 - "unknown field \\"dat\\""',
     );
     expect(warned.body.dat).toBeUndefined();
     expect(warned.body.metadata.lables).toBeUndefined();
+  });
+
+  it("checks nested fields of built-in kinds against their schemas, with the API server's words", async () => {
+    const deployPath = '/apis/apps/v1/namespaces/default/deployments';
+    const deployment = (name: string, container: Record<string, unknown>) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [{ name: 'web', image: 'nginx:1', ...container }],
+          },
+        },
+      },
+    });
+    const typo = deployment('nested-typo', { imagePullPolcy: 'Always' });
+
+    const strict = await api(
+      'POST',
+      `${deployPath}?fieldValidation=Strict`,
+      typo,
+    );
+    expect(strict.status).toBe(400);
+    expect(strict.body.reason).toBe('BadRequest');
+    expect(strict.body.message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"',
+    );
+
+    const applied = await api(
+      'PATCH',
+      `${deployPath}/nested-typo?fieldManager=test&fieldValidation=Ignore`,
+      typo,
+      'application/apply-patch+yaml',
+    );
+    expect(applied.status).toBe(500);
+    expect(applied.body.reason).toBeUndefined();
+    expect(applied.body.message).toBe(
+      'failed to create typed patch object (default/nested-typo; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="web"].imagePullPolcy: field not declared in schema',
+    );
+    expect((await api('GET', `${deployPath}/nested-typo`)).status).toBe(404);
+
+    const warned = await api('POST', deployPath, typo);
+    expect(warned.status).toBe(201);
+    expect(warned.headers.warning).toBe(
+      '299 - "unknown field \\"spec.template.spec.containers[0].imagePullPolcy\\""',
+    );
+    expect(
+      warned.body.spec.template.spec.containers[0].imagePullPolcy,
+    ).toBeUndefined();
+    // An empty strategy is defaulted as the API server does.
+    expect(warned.body.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+    });
+
+    const patched = await api(
+      'PATCH',
+      `${deployPath}/nested-typo?fieldValidation=Strict`,
+      {
+        spec: {
+          template: {
+            spec: { containers: [{ name: 'web', imagePullPolcy: 'Never' }] },
+          },
+        },
+      },
+      'application/strategic-merge-patch+json',
+    );
+    expect(patched.status).toBe(400);
+    expect(patched.body.message).toBe(
+      'strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"',
+    );
+    const mergeWarned = await api(
+      'PATCH',
+      `${deployPath}/nested-typo`,
+      { spec: { paused: true, pasued: true } },
+      'application/merge-patch+json',
+    );
+    expect(mergeWarned.status).toBe(200);
+    expect(mergeWarned.headers.warning).toBe(
+      '299 - "unknown field \\"spec.pasued\\""',
+    );
+    expect(mergeWarned.body.spec.paused).toBe(true);
+    expect(mergeWarned.body.spec.pasued).toBeUndefined();
+
+    const mistyped = await api('POST', deployPath, {
+      ...deployment('mistyped', {}),
+      spec: { ...deployment('mistyped', {}).spec, replicas: '3' },
+    });
+    expect(mistyped.status).toBe(400);
+    expect(mistyped.body.message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+    const mistypedApply = await api(
+      'PATCH',
+      `${deployPath}/mistyped?fieldManager=test`,
+      deployment('mistyped', { ports: [{ containerPort: '80' }] }),
+      'application/apply-patch+yaml',
+    );
+    expect(mistypedApply.status).toBe(500);
+    expect(mistypedApply.body.message).toBe(
+      'failed to create typed patch object (default/mistyped; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="web"].ports[containerPort="80",protocol="TCP"].containerPort: expected numeric (int or float), got string',
+    );
+    const quantities = await api(
+      'POST',
+      deployPath,
+      deployment('quantities', {
+        resources: { limits: { cpu: 1, memory: '64Mi' } },
+        ports: [{ containerPort: 80, targetPort: 'http' }],
+      }),
+    );
+    expect(quantities.status).toBe(201);
+    expect(quantities.headers.warning).toBe(
+      '299 - "unknown field \\"spec.template.spec.containers[0].ports[0].targetPort\\""',
+    );
   });
 
   it('deletes a collection by label selector', async () => {

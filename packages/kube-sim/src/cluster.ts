@@ -55,6 +55,13 @@ import {
 } from './types';
 import { immutableFieldChanges } from './immutableFields';
 import { validateObject } from './validation';
+import {
+  decoderMessage,
+  FieldProblem,
+  FieldValidation,
+  findFieldProblems,
+  goValue,
+} from './fieldValidation';
 
 /** Options every write takes. */
 export type WriteOptions = {
@@ -685,6 +692,10 @@ export class Cluster {
       manager: string;
       subresource?: string;
       force?: boolean;
+      /** Check the patched object's fields (requests do; the controllers' own patches need not). */
+      fieldValidation?: FieldValidation;
+      /** Receives the fields dropped under `fieldValidation` Warn. */
+      fieldWarnings?: FieldProblem[];
     },
     version?: string,
   ): KubeObject {
@@ -728,11 +739,61 @@ export class Cluster {
       }
       throw e;
     }
+    if (opts.fieldValidation && !opts.subresource) {
+      this.checkPatchedFields(type, patch, patched, opts, version);
+    }
     if (view) return this.replace(type, ns, name, patched, opts);
     const obj = this.checkBody(type, ns, patched, name);
     requireLatestVersion(type, name, obj, live);
     const next = this.scopeWrite(type, live, obj, opts.subresource);
     return this.commitUpdate(type, live, next, opts, version);
+  }
+
+  /**
+   * As the API server decodes a patched object: a value of the wrong type is
+   * refused, undeclared fields are refused (Strict) or dropped.
+   */
+  private checkPatchedFields(
+    type: ResourceType,
+    patch: unknown,
+    patched: unknown,
+    opts: { fieldValidation?: FieldValidation; fieldWarnings?: FieldProblem[] },
+    version?: string,
+  ): void {
+    const problems = findFieldProblems(
+      { ...type, version: version ?? type.versions[0] },
+      patched,
+      { prune: opts.fieldValidation !== 'Strict' },
+    );
+    const typeProblem = problems.find(p => p.problem === 'type');
+    if (typeProblem) {
+      throw new ApiError(
+        422,
+        'Invalid',
+        ` "" is invalid: patch: Invalid value: ${JSON.stringify(
+          goValue(patch),
+        )}: ${decoderMessage(typeProblem)}`,
+        {
+          name: '',
+          causes: [
+            {
+              reason: 'FieldValueInvalid',
+              message: `Invalid value: ${JSON.stringify(
+                goValue(patch),
+              )}: ${decoderMessage(typeProblem)}`,
+              field: 'patch',
+            },
+          ],
+        },
+      );
+    }
+    if (problems.length === 0) return;
+    if (opts.fieldValidation === 'Strict') {
+      throw badRequest(
+        `strict decoding error: ${problems.map(decoderMessage).join(', ')}`,
+      );
+    }
+    if (opts.fieldValidation === 'Warn') opts.fieldWarnings?.push(...problems);
   }
 
   private apply(

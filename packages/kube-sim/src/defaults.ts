@@ -40,7 +40,10 @@ export function applyDefaults(
         spec.replicas ??= 1;
         spec.revisionHistoryLimit ??= 10;
         spec.progressDeadlineSeconds ??= 600;
-        spec.strategy ??= { type: 'RollingUpdate' };
+        // An empty strategy (`kubectl create deployment` sends `strategy: {}`)
+        // gets the default type, as the API server's defaulting does.
+        if (!isPlainObject(spec.strategy)) spec.strategy = {};
+        spec.strategy.type ??= 'RollingUpdate';
         if (spec.strategy.type === 'RollingUpdate') {
           spec.strategy.rollingUpdate = {
             maxSurge: '25%',
@@ -62,20 +65,19 @@ export function applyDefaults(
         spec.replicas ??= 1;
         spec.podManagementPolicy ??= 'OrderedReady';
         spec.revisionHistoryLimit ??= 10;
-        spec.updateStrategy ??= {
-          type: 'RollingUpdate',
-          rollingUpdate: { partition: 0 },
-        };
+        spec.updateStrategy = defaultUpdateStrategy(spec.updateStrategy, {
+          partition: 0,
+        });
         defaultTemplate(spec.template);
       }
       break;
     case 'DaemonSet':
       if (isPlainObject(spec)) {
         spec.revisionHistoryLimit ??= 10;
-        spec.updateStrategy ??= {
-          type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
-        };
+        spec.updateStrategy = defaultUpdateStrategy(spec.updateStrategy, {
+          maxSurge: 0,
+          maxUnavailable: 1,
+        });
         defaultTemplate(spec.template);
       }
       break;
@@ -100,6 +102,19 @@ export function applyDefaults(
     default:
       break;
   }
+}
+
+/** A StatefulSet's or DaemonSet's update strategy, empty or missing parts defaulted. */
+function defaultUpdateStrategy(
+  strategy: unknown,
+  rollingUpdate: Record<string, unknown>,
+): Record<string, any> {
+  const result: Record<string, any> = isPlainObject(strategy) ? strategy : {};
+  result.type ??= 'RollingUpdate';
+  if (result.type === 'RollingUpdate') {
+    result.rollingUpdate = { ...rollingUpdate, ...result.rollingUpdate };
+  }
+  return result;
 }
 
 export type Allocator = {

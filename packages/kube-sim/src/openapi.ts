@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { groupVersion, ResourceRegistry, ResourceType } from './resources';
 import { KUBE_VERSION } from './discovery';
+import { builtinDefinitions } from './fieldValidation';
 
 /**
- * OpenAPI v3 documents, one per group/version, describing the paths and
- * operations (with their `x-kubernetes-group-version-kind` and query
- * parameters). kubectl reads them to learn that the server validates fields
- * itself (`fieldValidation`), so it sends objects without client-side schema
- * checks. Type schemas are left out on purpose: with none, kubectl's
- * client-side apply uses its compiled-in patch strategies for built-ins.
+ * OpenAPI v3 documents, one per group/version: the paths and operations (with
+ * their `x-kubernetes-group-version-kind` and query parameters), and the type
+ * schemas of the built-in kinds served there (`builtinSchemas.json`), which
+ * `kubectl explain` reads. kubectl also reads the operations to learn that the
+ * server validates fields itself (`fieldValidation`), so it sends objects
+ * without client-side schema checks. The patch operations declare no request
+ * bodies, so kubectl's client-side apply keeps its compiled-in patch
+ * strategies for built-ins instead of computing patches from these schemas.
  */
 
 function gvPath(group: string, version: string): string {
@@ -113,8 +116,79 @@ export function openApiV3Document(
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion },
     paths,
-    components: { schemas: {} },
+    components: {
+      schemas: typeSchemas(
+        group,
+        version,
+        types.filter(t => !t.custom).map(t => t.kind),
+      ),
+    },
   };
+}
+
+const schemaCache = new Map<string, Record<string, unknown>>();
+
+/** The component schemas of the built-in kinds at a group/version and every definition they use. */
+function typeSchemas(
+  group: string,
+  version: string,
+  kinds: string[],
+): Record<string, unknown> {
+  const cacheKey = `${group}/${version}/${kinds.join(',')}`;
+  const cached = schemaCache.get(cacheKey);
+  if (cached) return cached;
+  const { kinds: roots, definitions } = builtinDefinitions();
+  const schemas: Record<string, unknown> = {};
+  const pending: string[] = [];
+  const gvkOf = new Map<string, string>();
+  for (const kind of kinds) {
+    const root = roots[`${group}/${version}/${kind}`];
+    if (!root) continue;
+    gvkOf.set(root, kind);
+    pending.push(root);
+  }
+  const refer = (name: string) => {
+    if (!(name in schemas)) pending.push(name);
+    return `#/components/schemas/${name}`;
+  };
+  // As Kubernetes publishes them: a reference wrapped in allOf, so a
+  // property keeps its own description.
+  const convert = (schema: Record<string, any>): Record<string, any> => {
+    const { $ref, items, additionalProperties, properties, ...rest } = schema;
+    delete rest['x-kubernetes-quantity'];
+    const out: Record<string, any> = rest;
+    if ($ref) {
+      out.allOf = [{ $ref: refer($ref) }];
+      if (definitions[$ref]?.properties) out.default = {};
+    }
+    if (items) out.items = convert(items);
+    if (additionalProperties)
+      out.additionalProperties = convert(additionalProperties);
+    if (properties) {
+      out.properties = Object.fromEntries(
+        Object.entries<Record<string, any>>(properties).map(([k, v]) => [
+          k,
+          convert(v),
+        ]),
+      );
+    }
+    return out;
+  };
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (name in schemas) continue;
+    const schema = convert(definitions[name]);
+    const kind = gvkOf.get(name);
+    if (kind) {
+      schema['x-kubernetes-group-version-kind'] = [{ group, kind, version }];
+    }
+    schemas[name] = schema;
+  }
+  const sorted = Object.fromEntries(
+    Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  schemaCache.set(cacheKey, sorted);
+  return sorted;
 }
 
 /** GET /openapi/v3: the index of group/version documents. */

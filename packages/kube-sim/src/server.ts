@@ -43,7 +43,13 @@ import { ResourceType } from './resources';
 import { crdPrinter, IncludeObject, toTable, wantsTable } from './table';
 import { jsonPatch, mergePatch } from './strategicMerge';
 import { isPlainObject, KubeObject } from './types';
-import { dropFields, undeclaredFields } from './validation';
+import {
+  applyMessage,
+  decoderMessage,
+  FieldProblem,
+  FieldValidation,
+  findFieldProblems,
+} from './fieldValidation';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -422,54 +428,65 @@ export class ApiHandler {
   }
 
   /**
-   * `fieldValidation`: fields the kind does not declare are refused (Strict,
-   * as kubectl asks), or dropped with a `Warning` header (Warn, the default),
-   * or dropped silently (Ignore).
+   * Checks a written object against its kind's type schema, as the API
+   * server's decoders do. Values of the wrong type are always refused.
+   * Undeclared fields are refused by server-side apply always (with
+   * structured-merge-diff's words, as a 500 like Kubernetes answers), and by
+   * create and update as `fieldValidation` asks: Strict refuses them, Warn
+   * (the default) drops them with a `Warning` header, Ignore drops them.
+   * Patches are checked on the patched object, in the cluster.
    */
-  private checkDeclaredFields(
+  private checkFields(
     req: IncomingMessage,
     res: ServerResponse,
-    q: URLSearchParams,
     type: ResourceType,
+    request: { version: string; namespace?: string; name?: string },
     verb: string,
+    mode: FieldValidation,
     body: unknown,
   ): void {
-    const mode = q.get('fieldValidation') ?? 'Warn';
-    if (!['Strict', 'Warn', 'Ignore'].includes(mode)) {
-      throw badRequest(
-        `fieldValidation must be Strict, Warn or Ignore, not "${mode}"`,
-      );
-    }
     const contentType = String(req.headers['content-type'] ?? '');
     const isApply =
       verb === 'patch' && contentType.startsWith('application/apply-patch');
     if (type.createOnly || !(verb === 'create' || verb === 'update' || isApply))
       return;
-    const unknown = undeclaredFields(type.kind, Boolean(type.custom), body);
-    if (unknown.length === 0) return;
+    const target = { ...type, version: request.version };
+    if (isApply) {
+      const problems = findFieldProblems(target, body, {
+        firstUnknownPerObject: true,
+      });
+      if (problems.length === 0) return;
+      const gv = `${type.group}/${request.version}`;
+      throw new ApiError(
+        500,
+        '',
+        `failed to create typed patch object (${request.namespace ?? ''}/${
+          request.name ?? ''
+        }; ${gv}, Kind=${type.kind}): ${applyMessage(
+          problems,
+          this.cluster.schemaContext(type),
+        )}`,
+      );
+    }
+    const problems = findFieldProblems(target, body, {
+      prune: mode !== 'Strict',
+    });
+    const cannotHandle = `${type.kind} in version "${request.version}" cannot be handled as a ${type.kind}`;
+    const typeProblem = problems.find(p => p.problem === 'type');
+    if (typeProblem) {
+      throw badRequest(`${cannotHandle}: ${decoderMessage(typeProblem)}`);
+    }
+    if (problems.length === 0) return;
     if (mode === 'Strict') {
-      if (isApply) {
-        throw badRequest(
-          `failed to create typed patch object (${type.group}/${
-            type.versions[0]
-          }, Kind=${type.kind}): ${unknown
-            .map(f => `.${f}: field not declared in schema`)
-            .join(', ')}`,
-        );
-      }
       throw badRequest(
-        `strict decoding error: ${unknown
-          .map(f => `unknown field "${f}"`)
+        `${cannotHandle}: strict decoding error: ${problems
+          .map(decoderMessage)
           .join(', ')}`,
       );
     }
     if (mode === 'Warn') {
-      res.setHeader(
-        'Warning',
-        unknown.map(f => `299 - "unknown field \\"${f}\\""`),
-      );
+      res.setHeader('Warning', problems.map(warningOf));
     }
-    dropFields(body as Record<string, any>, unknown);
   }
 
   private async resource(
@@ -547,7 +564,9 @@ export class ApiHandler {
       data,
       String(req.headers['content-type'] ?? 'application/json'),
     );
-    if (!subresource) this.checkDeclaredFields(req, res, q, type, verb, body);
+    const fieldValidation = fieldValidationOf(q);
+    if (!subresource)
+      this.checkFields(req, res, type, request, verb, fieldValidation, body);
 
     if (verb === 'watch') {
       this.watch(
@@ -655,6 +674,7 @@ export class ApiHandler {
           String(req.headers['content-type'] ?? ''),
         );
         const existed = Boolean(this.cluster.getRaw(type, ns, name!));
+        const warnings: FieldProblem[] = [];
         const result = this.cluster.patch(
           type,
           ns,
@@ -667,9 +687,13 @@ export class ApiHandler {
             fieldManager: q.get('fieldManager') ?? undefined,
             force: q.get('force') === 'true',
             subresource,
+            fieldValidation,
+            fieldWarnings: warnings,
           },
           version,
         );
+        if (warnings.length > 0)
+          res.setHeader('Warning', warnings.map(warningOf));
         this.send(res, existed ? 200 : 201, result);
         return;
       }
@@ -1189,6 +1213,22 @@ function patchTypeOf(contentType: string): PatchType {
 }
 
 /** Kubernetes names an unnamed manager after the client: `kubectl/v1.32 (…)` → `kubectl`. */
+/** The `fieldValidation` query parameter; Warn when absent, as in Kubernetes. */
+function fieldValidationOf(q: URLSearchParams): FieldValidation {
+  const mode = q.get('fieldValidation') ?? 'Warn';
+  if (mode !== 'Strict' && mode !== 'Warn' && mode !== 'Ignore') {
+    throw badRequest(
+      `fieldValidation must be Strict, Warn or Ignore, not "${mode}"`,
+    );
+  }
+  return mode;
+}
+
+/** A `Warning` header value for a dropped field, as the API server words it. */
+function warningOf(problem: FieldProblem): string {
+  return `299 - ${JSON.stringify(decoderMessage(problem))}`;
+}
+
 function managerFromUserAgent(userAgent: string | undefined): string {
   const prefix = (userAgent ?? 'unknown').split('/')[0].trim();
   return prefix.slice(0, 128) || 'unknown';
