@@ -32,6 +32,17 @@ export interface Config {
      */
     kubeconfig?: string;
 
+    /**
+     * How long an application's cluster may keep failing (a broken watch,
+     * reads answered 5xx or 429, no connection) before the application's
+     * sync and health turn Unknown. Until then every failure is retried
+     * within seconds (jittered back-off up to 30 s) and the application
+     * keeps its last known status, its message saying what is retried.
+     * Default 60 seconds; an object such as `{ seconds: 60 }` or an ISO 8601
+     * duration such as `PT1M`.
+     */
+    clusterUnreachableAfter?: HumanDuration | string;
+
     /** The reconcile loop. */
     reconcile?: {
       /**

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { ClusterCache, LiveCache } from '../kube/ClusterCache';
+import { ClusterCache, LiveCache, WatchTransition } from '../kube/ClusterCache';
 import { ImpersonatedCache } from '../kube/ImpersonatedCache';
 import type { ClusterClient, ClusterError } from '../kube/ClusterClient';
 import type { KubeObject } from '../kube/kubeObject';
@@ -27,13 +27,19 @@ export class ClusterAccess {
       tenancy?: TenancyRule[];
       /** A live change to any watched object. */
       onLiveChange(object: KubeObject): void;
+      /** A watch of a cluster broke, or works again after failing. */
+      onWatchTransition(transition: WatchTransition): void;
     },
   ) {
     for (const [name, client] of options.clients) {
       this.caches.set(
         name,
-        new ClusterCache(client, options.logger, (_, object) =>
-          options.onLiveChange(object),
+        new ClusterCache(
+          client,
+          options.logger,
+          (_, object) => options.onLiveChange(object),
+          undefined,
+          transition => options.onWatchTransition(transition),
         ),
       );
     }
@@ -125,6 +131,7 @@ export class ClusterAccess {
         defaultNamespace: namespace,
         logger: this.options.logger,
         onChange: (_, object) => this.options.onLiveChange(object),
+        onTransition: transition => this.options.onWatchTransition(transition),
         scopeOf: async (apiVersion, kind) => {
           try {
             return (await admin.resourceOf(apiVersion, kind)).namespaced;

@@ -7,6 +7,7 @@ import type {
   SyncRun,
 } from '@mooring/plugin-gitops-common';
 import pLimit from 'p-limit';
+import type { WatchTransition } from '../kube/ClusterCache';
 import { KubeObject, trackedApplicationId } from '../kube/kubeObject';
 import { ApplicationRegistry, ApplicationState } from './ApplicationRegistry';
 import { ClusterAccess } from './ClusterAccess';
@@ -46,6 +47,7 @@ import {
 } from './resourceDetails';
 import { previewSync } from './previewSync';
 import { pruneRemovedApplication } from './pruneRemovedApplication';
+import { ReconcileRetries, RetryReason } from './ReconcileRetries';
 import { RunRecorder } from './RunRecorder';
 import { startSyncRun, syncApplication } from './syncApplication';
 import {
@@ -76,6 +78,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly recorder: RunRecorder;
   private readonly context: AutomationContext;
+  private readonly retries = new ReconcileRetries((id, reason) =>
+    this.retry(id, reason),
+  );
   private stopped = false;
   private started = false;
 
@@ -91,6 +96,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
       logger: options.logger,
       tenancy: options.tenancy,
       onLiveChange: object => this.onLiveChange(object),
+      onWatchTransition: transition => this.onWatchTransition(transition),
     });
     this.context = {
       logger: options.logger,
@@ -113,6 +119,8 @@ export class DefaultGitopsEngine implements GitopsEngine {
       toApplication: state => this.toApplication(state),
       loadInventory: (state, reload) => this.loadInventory(state, reload),
       compare: state => recordComparison(this.context, state),
+      retries: this.retries,
+      clusterUnreachableAfterMs: options.clusterUnreachableAfterMs ?? 60_000,
       windows: new SyncWindows(options.syncWindows ?? []),
     };
   }
@@ -138,6 +146,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     const states = this.registry.all();
+    this.retries.stop();
     for (const state of states) clearTimeout(state.evaluateTimer);
     await Promise.allSettled(states.map(s => s.queue));
     await this.clusters.stop();
@@ -153,6 +162,7 @@ export class DefaultGitopsEngine implements GitopsEngine {
   async setApplications(specs: ApplicationSpec[]): Promise<void> {
     const { changed, removed } = this.registry.replace(specs);
     await this.clusters.retainViews(specs);
+    for (const state of removed) this.retries.forget(state.spec.id);
     for (const state of removed.filter(s => s.spec.policy.pruneOnRemove)) {
       this.registry
         .enqueue(state, () => pruneRemovedApplication(this.context, state))
@@ -523,7 +533,52 @@ export class DefaultGitopsEngine implements GitopsEngine {
   private onLiveChange(object: KubeObject) {
     const id = trackedApplicationId(object);
     const state = id ? this.registry.find(id) : undefined;
-    if (!state || state.syncing || state.evaluateTimer || this.stopped) return;
+    if (state) this.compareSoon(state);
+  }
+
+  /**
+   * A watch broke: the applications of its kind say they are retrying (and
+   * keep their last status). It works again: those that were retrying (or
+   * could not read the cluster) compare at once, not at the next interval.
+   */
+  private onWatchTransition(transition: WatchTransition) {
+    const { cluster, apiVersion, kind } = transition;
+    for (const state of this.registry.all()) {
+      if (state.spec.destination.cluster !== cluster || !state.rendered) {
+        continue;
+      }
+      const affected =
+        transition.state === 'recovered'
+          ? state.facts.retrying || state.facts.problem?.healthUnknown
+          : state.rendered.objects.some(
+              o => o.apiVersion === apiVersion && o.kind === kind,
+            );
+      if (affected) this.compareSoon(state);
+    }
+  }
+
+  /**
+   * Looks at an application again after a fault (compare, then sync as the
+   * policy says) or after another replica's lease (the whole reconcile: that
+   * replica may have synced a commit this one has not seen).
+   */
+  private retry(id: string, reason: RetryReason) {
+    const state = this.registry.find(id);
+    if (!state || this.stopped) return;
+    if (reason === 'trouble' && state.rendered) {
+      this.compareSoon(state);
+      return;
+    }
+    this.reconcile(id).catch(error =>
+      this.options.logger.warn(
+        `Reconciling ${id} failed: ${errorMessage(error)}`,
+      ),
+    );
+  }
+
+  /** Compares the application again shortly (changes that come together, once), then syncs by policy. */
+  private compareSoon(state: ApplicationState) {
+    if (state.syncing || state.evaluateTimer || this.stopped) return;
     state.evaluateTimer = setTimeout(() => {
       state.evaluateTimer = undefined;
       this.registry

@@ -64,7 +64,9 @@ export class RunRecorder {
     ) {
       return undefined;
     }
-    if (stillNeeded && !(await stillNeeded().catch(() => true))) {
+    // A check that cannot be made (the database, Git) starts no automatic
+    // run: the application is looked at again soon.
+    if (stillNeeded && !(await stillNeeded().catch(() => false))) {
       await store.releaseLease(applicationId, holder);
       return undefined;
     }

@@ -51,6 +51,26 @@ describe('applicationStatus', () => {
       }),
     ).toMatchObject({ sync: 'Unknown', health: 'Unknown' });
   });
+
+  it('keeps the last sync and health while the cluster is retried, and says so', () => {
+    const retrying = {
+      message:
+        'Retrying the watch of Secret on cluster bars (attempt 3, next in 2 s): Internal Server Error',
+      since: 0,
+    };
+    expect(
+      applicationStatus({
+        comparison: { synced: true, health: 'Healthy', message: '' },
+        retrying,
+      }),
+    ).toEqual({ sync: 'Synced', health: 'Healthy', message: retrying.message });
+    // Never compared yet: nothing to keep, but the message says why.
+    expect(applicationStatus({ retrying })).toEqual({
+      sync: 'Unknown',
+      health: 'Unknown',
+      message: retrying.message,
+    });
+  });
 });
 
 describe('statusEvents', () => {

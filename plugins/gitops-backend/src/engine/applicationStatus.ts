@@ -30,6 +30,13 @@ export interface StatusFacts {
    * not be read, so health is not known either.
    */
   problem?: { message: string; healthUnknown?: boolean };
+  /**
+   * The cluster could not be read just now (a watch retrying, a read that
+   * failed after its retries) and is being asked again within seconds: the
+   * last comparison stands, the message says so. Since when (ms since the
+   * epoch) it fails, for when it counts as unreachable (then `problem`).
+   */
+  retrying?: { message: string; since: number };
   /** The running or last operation. */
   operation?: Operation;
   /** When the last reconcile recorded a comparison or a problem. */
@@ -41,7 +48,12 @@ export interface StatusFacts {
   automation?: Automation;
 }
 
-/** The one function that turns an application's facts into its status. */
+/**
+ * The one function that turns an application's facts into its status.
+ * While its cluster is being retried, an application keeps the sync and
+ * health of its last comparison; only a problem (a cluster unreachable for
+ * longer, Git, rendering) makes them Unknown.
+ */
 export function applicationStatus(facts: StatusFacts): ApplicationStatus {
   const { comparison, problem } = facts;
   let sync: ApplicationStatus['sync'] = 'Unknown';
@@ -54,6 +66,7 @@ export function applicationStatus(facts: StatusFacts): ApplicationStatus {
       problem?.healthUnknown || !comparison ? 'Unknown' : comparison.health,
     message:
       problem?.message ??
+      facts.retrying?.message ??
       comparison?.refusal ??
       comparison?.message ??
       'Waiting for the first reconcile',

@@ -75,6 +75,17 @@ function readInterval(config: Config): HumanDuration {
   return readDuration(config, 'gitops.reconcile.interval', { minutes: 3 });
 }
 
+/** `gitops.clusterUnreachableAfter`: how long a cluster is retried before its applications are Unknown. */
+function readClusterUnreachableAfter(config: Config): number {
+  const ms = durationToMilliseconds(
+    readDuration(config, 'gitops.clusterUnreachableAfter', { seconds: 60 }),
+  );
+  if (ms <= 0) {
+    throw new Error('gitops.clusterUnreachableAfter must be positive');
+  }
+  return ms;
+}
+
 function readSyncTimeouts(config: Config) {
   const waveMs = durationToMilliseconds(
     readDuration(config, 'gitops.sync.waveTimeout', { minutes: 5 }),
@@ -160,5 +171,6 @@ export async function createGitopsEngine(
     syncTimeouts: readSyncTimeouts(config),
     ignoreDifferences: readIgnoreDifferencesConfig(config),
     syncWindows: readSyncWindows(config),
+    clusterUnreachableAfterMs: readClusterUnreachableAfter(config),
   });
 }

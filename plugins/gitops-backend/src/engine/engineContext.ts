@@ -19,6 +19,7 @@ import { TenancyRule, clusterAllowed } from '../tenancy';
 import type { ApplicationState } from './ApplicationRegistry';
 import type { PlanAuthorization } from './authorizePlan';
 import type { StatusFacts } from './applicationStatus';
+import type { ReconcileRetries } from './ReconcileRetries';
 import type { RunRecorder } from './RunRecorder';
 import type { EngineEvent, IgnoreDifferenceRule } from './types';
 
@@ -40,6 +41,12 @@ export interface DefaultGitopsEngineOptions {
   applyConcurrency?: number;
   /** Delay between a live change and the re-comparison it triggers. */
   liveChangeDebounceMs?: number;
+  /**
+   * `gitops.clusterUnreachableAfter`: how long an application's cluster may
+   * fail to answer (retried all the while) before its sync and health turn
+   * Unknown. Default 60 s.
+   */
+  clusterUnreachableAfterMs?: number;
   /**
    * `gitops.tenancy.rules`; undefined without `gitops.tenancy`, when every
    * application gets the default grant (its own namespace only).
@@ -115,6 +122,10 @@ export interface EngineContext {
   loadInventory(state: ApplicationState, reload?: boolean): Promise<Inventory>;
   /** Compares the application with its cluster and records the outcome; false on failure. */
   compare(state: ApplicationState): Promise<boolean>;
+  /** Looks at applications again soon after a fault or a busy lease. */
+  retries: ReconcileRetries;
+  /** How long a cluster may fail to answer before its applications are Unknown. */
+  clusterUnreachableAfterMs: number;
 }
 
 /**

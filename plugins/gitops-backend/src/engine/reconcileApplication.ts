@@ -1,6 +1,8 @@
 import { entryKey, inventoryOf, mergeInventory } from '../apply/inventory';
 import { recordedInventory } from './applyPlan';
 import { sameObject } from '../diff/normalize';
+import { ClusterError } from '../kube/ClusterClient';
+import { WatchRetrying } from '../kube/ClusterCache';
 import { keyOfObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applicationStatus } from './applicationStatus';
@@ -92,13 +94,23 @@ export async function recordComparison(
     state.refused = new Set(
       comparison.plan.objects.filter(p => p.refused).map(p => p.key),
     );
-    const { facts } = state;
     if (
       comparison.synced &&
       !comparison.refusal &&
       !state.syncing &&
-      rendered.sha === facts.targetRevision &&
-      rendered.sha !== facts.syncedRevision
+      rendered.sha === state.facts.targetRevision &&
+      rendered.sha !== state.facts.syncedRevision
+    ) {
+      // Another replica may have just synced this commit: then its
+      // inventory stands, and this replica only learns of it.
+      await ctx.loadInventory(state, true);
+    }
+    if (
+      comparison.synced &&
+      !comparison.refusal &&
+      !state.syncing &&
+      rendered.sha === state.facts.targetRevision &&
+      rendered.sha !== state.facts.syncedRevision
     ) {
       // The cluster already equals this commit (it touched nothing of this
       // application): it is synced without a run.
@@ -120,14 +132,42 @@ export async function recordComparison(
       ctx.update(state, { syncedRevision: rendered.sha });
     }
     const { synced, health, message, refusal } = comparison;
+    ctx.retries.reset(spec.id, 'trouble');
     ctx.update(state, {
       problem: undefined,
+      retrying: undefined,
       comparison: { synced, health, message, refusal },
     });
     return true;
   } catch (error) {
-    const message = errorMessage(error);
+    recordClusterTrouble(ctx, state, error);
+    return false;
+  }
+}
+
+/** True for a failure that may pass in seconds: a watch being retried, a lost connection, 429 or 5xx. */
+function mayPass(error: unknown): boolean {
+  if (error instanceof WatchRetrying) return true;
+  return error instanceof ClusterError && error.transient;
+}
+
+/**
+ * Records why the cluster could not be compared. A failure that may pass
+ * is retried within seconds while the last comparison stands (the status
+ * says "Retrying…"); once the cluster has failed for
+ * `clusterUnreachableAfterMs`, or for a failure that will not pass (RBAC,
+ * a cluster not configured), sync and health are Unknown.
+ */
+function recordClusterTrouble(
+  ctx: EngineContext,
+  state: ApplicationState,
+  error: unknown,
+) {
+  const name = state.spec.destination.cluster;
+  const message = errorMessage(error);
+  if (!mayPass(error)) {
     ctx.update(state, {
+      retrying: undefined,
       problem: {
         message: /is not configured/.test(message)
           ? message
@@ -135,8 +175,34 @@ export async function recordComparison(
         healthUnknown: true,
       },
     });
-    return false;
+    return;
   }
+  const now = Date.now();
+  const since = state.facts.retrying?.since ?? now;
+  const { attempt, nextAt } = ctx.retries.schedule(state.spec.id, 'trouble');
+  const retrying = {
+    since,
+    message:
+      error instanceof WatchRetrying
+        ? message
+        : `Retrying the comparison with cluster ${name} (attempt ${attempt}, next in ${Math.max(
+            1,
+            Math.ceil((nextAt - now) / 1000),
+          )} s): ${message}`,
+  };
+  const failingMs = now - since;
+  ctx.update(state, {
+    retrying,
+    problem:
+      failingMs >= ctx.clusterUnreachableAfterMs
+        ? {
+            message: `Cluster ${name} has not answered for ${Math.round(
+              failingMs / 1000,
+            )} s. ${retrying.message}`,
+            healthUnknown: true,
+          }
+        : undefined,
+  });
 }
 
 /**
@@ -151,7 +217,7 @@ export async function syncByPolicy(
   state: ApplicationState,
   newCommitBy: NewCommitInitiator,
 ): Promise<void> {
-  if (state.syncing) return;
+  if (state.syncing || state.facts.retrying) return;
   const { spec } = state;
   try {
     await readSteering(ctx, state);
@@ -167,12 +233,14 @@ export async function syncByPolicy(
   }
   const now = Date.now();
   const due = dueNow(ctx, state, now);
-  if (!due) return;
+  if (!due) {
+    ctx.retries.reset(spec.id, 'lease');
+    return;
+  }
   try {
     if (due.reason === 'self-heal' && due.revision) {
       if (!(await driftFrom(ctx, state, due.revision))) return;
     }
-    if (due.reason === 'self-heal') recordSelfHeal(state.automation, now);
     // Self-heal of a guarded commit names it, so the newer one is not applied.
     const options: SyncOptions = {
       initiatedBy: due.reason === 'auto' ? newCommitBy : 'self-heal',
@@ -180,10 +248,19 @@ export async function syncByPolicy(
         ? { revision: due.revision }
         : {}),
     };
+    const syncedBefore = state.facts.syncedRevision;
     const run = await startSyncRun(ctx, state, options, () =>
-      stillNeeded(ctx, state, due),
+      stillNeeded(ctx, state, due, syncedBefore),
     );
-    if (!run) return;
+    if (!run) {
+      // Another replica holds the lease, or has just done the work: look
+      // again (Git, render, compare) once it is done, so this replica
+      // neither acts on that replica's change nor shows a stale status.
+      ctx.retries.schedule(spec.id, 'lease');
+      return;
+    }
+    ctx.retries.reset(spec.id, 'lease');
+    if (due.reason === 'self-heal') recordSelfHeal(state.automation, now);
     await syncApplication(ctx, state, run, options);
     ctx.emit({
       type: 'automaticSync',
@@ -213,23 +290,32 @@ function dueNow(
 
 /**
  * Whether an automatic sync is still needed once the lease is ours: another
- * replica may have done it since this one looked, a person may have
- * suspended or pinned the application, or a sync window may hold it back now.
+ * replica may have done it since this one looked (then this one looks
+ * again before it acts: what it took for drift may be that replica's
+ * change), a person may have suspended or pinned the application, or a
+ * sync window may hold it back now. `syncedBefore` is the synced commit
+ * this replica decided on.
  */
 async function stillNeeded(
   ctx: AutomationContext,
   state: ApplicationState,
   due: AutomaticSync,
+  syncedBefore: string | undefined,
 ): Promise<boolean> {
   await ctx.loadInventory(state, true);
-  try {
-    await readSteering(ctx, state);
-  } catch {
-    return false;
-  }
+  await readSteering(ctx, state);
   const { suspension, pin } = state.automation.steering;
   if (suspension) return false;
   if (!ctx.windows.verdict(windowSubject(state.spec)).automation) return false;
+  if (state.facts.syncedRevision !== syncedBefore) {
+    // Another replica synced meanwhile, maybe a commit newer than the one
+    // this replica knows: learn the branch's head afresh (never apply an
+    // older commit over it), and look again.
+    const { repoUrl, revision } = state.spec.source;
+    const sha = await ctx.git.resolve(repoUrl, revision, { maxAgeMs: 0 });
+    ctx.update(state, { targetRevision: sha });
+    return false;
+  }
   const { facts, rendered } = state;
   if (due.reason === 'auto') {
     return !pin && facts.targetRevision !== facts.syncedRevision;
@@ -238,7 +324,14 @@ async function stillNeeded(
   if (due.revision) {
     return due.revision === guarded && driftFrom(ctx, state, due.revision);
   }
-  if (!rendered || guarded !== facts.targetRevision) return false;
+  // The comparison must be with the commit self-heal guards, not an older one.
+  if (
+    !rendered ||
+    guarded !== facts.targetRevision ||
+    rendered.sha !== guarded
+  ) {
+    return false;
+  }
   const { client } = ctx.clusterFor(state);
   for (const object of rendered.objects) {
     const comparison = state.comparisons.get(keyOfObject(object));

@@ -8,7 +8,7 @@ import {
   kubeSimSuite,
   waitFor,
 } from '../__testUtils__/engineHarness';
-import { configMap } from '../__testUtils__/fixtures';
+import { configMap, deployment } from '../__testUtils__/fixtures';
 
 jest.setTimeout(180_000);
 
@@ -71,6 +71,76 @@ describe('several engines on one PostgreSQL', () => {
       );
       expect(cm.data.app).toBe(id.replace('rep-', ''));
     }
+  });
+
+  it('records one run per commit when both replicas watch the cluster', async () => {
+    const repo = new TestRepo(root, 'one-change');
+    const files = (version: string) => ({
+      'app/settings.yaml': configMap('settings', { version }),
+      'app/web.yaml': deployment('web', `nginx:1.${version}`),
+    });
+    let head = repo.commit(files('1'), 'v1');
+    const database = await databases.init('POSTGRES_15');
+    const other = secondConnection(database);
+    const a = await createTestEngine({ sim: suite.sim, database });
+    const b = await createTestEngine({ sim: suite.sim, database: other });
+    cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    const specs = [
+      spec('one-change', repo.fileUrl, 'app', {
+        sync: 'auto',
+        selfHeal: true,
+      }),
+    ];
+    await a.engine.setApplications(specs);
+    await b.engine.setApplications(specs);
+    await Promise.all([a.engine.start(), b.engine.start()]);
+
+    /**
+     * Both replicas synced at `head` by their own account (the one that did
+     * not sync learns it by itself, without a refresh), nothing running,
+     * the cluster quiet for a while (the Deployment rolled out), and both
+     * looked again as their intervals would.
+     */
+    const settled = async () => {
+      for (const { engine } of [a, b]) {
+        await waitFor(`both replicas at ${head.slice(0, 7)}`, async () => {
+          const { status } = await engine.getApplication('one-change');
+          return (
+            status.sync === 'Synced' &&
+            status.syncedRevision === head &&
+            status.targetRevision === head &&
+            status.health === 'Healthy' &&
+            status.operation?.phase !== 'Running'
+          );
+        });
+      }
+      await new Promise(resolve => setTimeout(resolve, 1500));
+      await Promise.all([
+        a.engine.refresh('one-change'),
+        b.engine.refresh('one-change'),
+      ]);
+      await Promise.all([a.engine.reconcileAll(), b.engine.reconcileAll()]);
+      return (await a.engine.getHistory('one-change')).map(
+        r => `${r.initiatedBy}:${r.phase}:${r.commit.sha.slice(0, 7)}`,
+      );
+    };
+
+    // The first commit: both replicas reconcile, as their intervals would.
+    await Promise.all([a.engine.reconcileAll(), b.engine.reconcileAll()]);
+    const expected = [`auto:Succeeded:${head.slice(0, 7)}`];
+    expect(await settled()).toEqual(expected);
+    for (const version of ['2', '3', '4']) {
+      head = repo.commit(files(version), `v${version}`);
+      // The push reaches one replica; the other sees the live objects change.
+      await a.engine.refreshRepo(repo.fileUrl, { initiatedBy: 'webhook' });
+      expected.unshift(`webhook:Succeeded:${head.slice(0, 7)}`);
+      expect(await settled()).toEqual(expected);
+    }
+    // A commit both replicas notice at once (their intervals met).
+    head = repo.commit(files('5'), 'v5');
+    await Promise.all([a.engine.reconcileAll(), b.engine.reconcileAll()]);
+    expected.unshift(`auto:Succeeded:${head.slice(0, 7)}`);
+    expect(await settled()).toEqual(expected);
   });
 
   it('ends a run left Running by a replica that died mid-sync, then syncs again', async () => {

@@ -1,4 +1,5 @@
-import { makeInformer } from '@kubernetes/client-node';
+import { ListWatch, Watch } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Backoff } from './Backoff';
 import type { ClusterClient } from './ClusterClient';
@@ -25,7 +26,44 @@ export interface LiveCache {
   objectsIn(namespace: string): KubeObject[];
 }
 
-type Informer = ReturnType<typeof makeInformer<KubeObject>>;
+/** A watch that broke (`failed`) or works again after failing (`recovered`). */
+export interface WatchTransition {
+  state: 'failed' | 'recovered';
+  cluster: string;
+  apiVersion: string;
+  kind: string;
+}
+
+/** The longest a dropped watch waits before it reconnects (client-node waits up to 30 s). */
+const MAX_RECONNECT_MS = 5_000;
+
+/**
+ * A kind whose watch failed and is being retried: what the cache holds of it
+ * may be stale. The message says so, with the attempt and when the next one
+ * comes, for the application's status.
+ */
+export class WatchRetrying extends Error {
+  constructor(
+    readonly cluster: string,
+    readonly kind: string,
+    /** Failed tries since the watch last worked. */
+    readonly attempt: number,
+    /** When the next try starts (ms since the epoch); 0 while it runs. */
+    readonly nextAt: number,
+    /** The last failure, in the API server's words. */
+    readonly cause: string,
+  ) {
+    const next = nextAt - Date.now();
+    super(
+      `Retrying the watch of ${kind} on cluster ${cluster} (attempt ${attempt}, ${
+        next > 0 ? `next in ${Math.ceil(next / 1000)} s` : 'retrying now'
+      }): ${cause}`,
+    );
+    this.name = 'WatchRetrying';
+  }
+}
+
+type Informer = ListWatch<KubeObject>;
 
 interface KindWatch {
   apiVersion: string;
@@ -33,9 +71,15 @@ interface KindWatch {
   informer?: Informer;
   /** True once listed and watching; false while reconnecting after an error. */
   synced: boolean;
+  /** The last failure, in the API server's words. */
+  cause?: string;
   lastError?: string;
+  /** When the failure is not worth a quick retry (RBAC, a kind not served). */
+  permanent?: boolean;
   ready: Promise<void>;
   retryTimer?: NodeJS.Timeout;
+  /** When the scheduled retry starts (0 while none is scheduled). */
+  nextRetryAt: number;
   retryDelays: Backoff;
 }
 
@@ -54,6 +98,8 @@ export class ClusterCache implements LiveCache {
     private readonly onChange: (change: LiveChange, object: KubeObject) => void,
     /** Watch namespaced kinds in this namespace only (what a Role allows). */
     private readonly namespace?: string,
+    /** A watch broke, or works again: applications on it compare again. */
+    private readonly onTransition?: (transition: WatchTransition) => void,
   ) {}
 
   private static key(apiVersion: string, kind: string) {
@@ -62,7 +108,8 @@ export class ClusterCache implements LiveCache {
 
   /**
    * Starts watching a kind unless already watched; resolves once its objects
-   * are listed. Throws when the kind cannot be listed (e.g. the cluster is down).
+   * are listed. Throws when the kind cannot be listed or watched (e.g. the
+   * cluster is down): a `WatchRetrying` while the failure may pass.
    */
   async watch(apiVersion: string, kind: string): Promise<void> {
     const key = ClusterCache.key(apiVersion, kind);
@@ -72,19 +119,34 @@ export class ClusterCache implements LiveCache {
         apiVersion,
         kind,
         synced: false,
-        retryDelays: new Backoff({ initialMs: 500, maxMs: 30_000 }),
+        nextRetryAt: 0,
+        // The first retry within a second, then doubling up to 30 s, each
+        // drawn at random so watches that failed together spread out.
+        retryDelays: new Backoff({
+          initialMs: 1_000,
+          maxMs: 30_000,
+          jitter: true,
+        }),
         ready: Promise.resolve(),
       };
       this.kinds.set(key, entry);
       entry.ready = this.start(entry);
     }
     await entry.ready;
-    if (!entry.synced) {
+    if (entry.synced) return;
+    if (entry.permanent || !entry.cause) {
       throw new Error(
         entry.lastError ??
           `Not yet watching ${kind} on cluster ${this.client.name}; retrying`,
       );
     }
+    throw new WatchRetrying(
+      this.client.name,
+      kind,
+      Math.max(entry.retryDelays.attempts, 1),
+      entry.nextRetryAt,
+      entry.cause,
+    );
   }
 
   private async start(entry: KindWatch): Promise<void> {
@@ -101,11 +163,19 @@ export class ClusterCache implements LiveCache {
         const path = namespace
           ? `${prefix}/namespaces/${namespace}/${plural}`
           : `${prefix}/${plural}`;
-        const informer = makeInformer<KubeObject>(
-          this.client.kubeConfig,
+        // A list, then a watch from its resourceVersion; a dropped watch
+        // resumes from the last version seen (a 410 Gone lists again), after
+        // client-node's doubling delay, here capped at a few seconds and
+        // jittered. A watch that cannot start again fails the kind below.
+        const informer = new ListWatch<KubeObject>(
           path,
+          new Watch(this.client.kubeConfig),
           () =>
             this.client.list(entry.apiVersion, entry.kind, namespace) as any,
+          false,
+          undefined,
+          undefined,
+          { delayFn: ms => this.reconnectDelay(ms) },
         );
         informer.on('add', object => this.onChange('add', object));
         informer.on('update', object => this.onChange('update', object));
@@ -113,33 +183,78 @@ export class ClusterCache implements LiveCache {
         informer.on('error', error => this.failed(entry, error));
         entry.informer = informer;
       }
+      const failedBefore = entry.retryDelays.attempts > 0;
       entry.lastError = undefined;
-      entry.synced = true;
+      entry.nextRetryAt = 0;
       await entry.informer.start();
-      if (entry.lastError) entry.synced = false;
-      else entry.retryDelays.reset();
+      if (entry.lastError) return;
+      entry.synced = true;
+      entry.cause = undefined;
+      entry.permanent = false;
+      entry.retryDelays.reset();
+      if (failedBefore) {
+        this.logger.info(
+          `Watching ${entry.kind} on cluster ${this.client.name} again`,
+        );
+        this.transition(entry, 'recovered');
+      }
     } catch (error) {
       this.failed(entry, error);
     }
   }
 
+  /**
+   * Waits before a dropped watch reconnects: a random share of client-node's
+   * delay, at most a few seconds. Once stopped, never resolves, so no watch
+   * starts after `stop`.
+   */
+  private async reconnectDelay(ms: number): Promise<void> {
+    const delayMs = Math.random() * Math.min(ms, MAX_RECONNECT_MS);
+    await sleep(delayMs, undefined, { ref: false });
+    if (this.stopped) await new Promise<never>(() => {});
+  }
+
   private failed(entry: KindWatch, error: unknown) {
     const message = String((error as Error)?.message ?? error);
+    const wasSynced = entry.synced;
     entry.synced = false;
+    entry.cause = message;
     entry.lastError = `Cannot watch ${entry.kind} on cluster ${this.client.name}: ${message}`;
+    // A watch the cluster forbids (RBAC of an impersonated service account),
+    // or of a kind it does not serve, will not start working in seconds:
+    // ask again once a minute, or once the CRD may have come, at most.
+    entry.permanent = /forbidden|\b403\b|does not serve/i.test(message);
+    if (wasSynced) this.transition(entry, 'failed');
     if (this.stopped || entry.retryTimer) return;
-    // A watch the cluster forbids (RBAC of an impersonated service account)
-    // will not start working in seconds: ask again once a minute at most.
     const backoffMs = entry.retryDelays.next();
     const delayMs = /forbidden|\b403\b/i.test(message)
       ? Math.max(backoffMs, 60_000)
       : backoffMs;
     this.logger.debug(`${entry.lastError}; retrying in ${delayMs} ms`);
+    entry.nextRetryAt = Date.now() + delayMs;
     entry.retryTimer = setTimeout(() => {
       entry.retryTimer = undefined;
       entry.ready = this.start(entry);
     }, delayMs);
     entry.retryTimer.unref?.();
+  }
+
+  private transition(entry: KindWatch, state: WatchTransition['state']) {
+    if (this.stopped) return;
+    try {
+      this.onTransition?.({
+        state,
+        cluster: this.client.name,
+        apiVersion: entry.apiVersion,
+        kind: entry.kind,
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Handling the watch of ${entry.kind} on cluster ${
+          this.client.name
+        } failed: ${String((error as Error)?.message ?? error)}`,
+      );
+    }
   }
 
   /** True when the kind is listed and watched right now. */

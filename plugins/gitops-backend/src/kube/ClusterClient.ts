@@ -53,12 +53,51 @@ class DiscoveringObjectApi extends KubernetesObjectApi {
 /** How long "not served" is trusted: a CRD applied since is seen soon after. */
 const NOT_SERVED_TTL_MS = 10_000;
 
-/** Status codes worth another try: conflicts, throttling and server trouble. */
-const TRANSIENT_CODES = new Set([409, 429, 500, 502, 503, 504]);
+/** Status codes worth another try: throttling and server trouble. */
+const TRANSIENT_CODES = new Set([429, 500, 502, 503, 504]);
+
+/** The longest a `Retry-After` of the server is waited for before a try. */
+const MAX_RETRY_AFTER_MS = 5_000;
+
+/**
+ * Which failures a call is sent again after. `transient`: reads and
+ * idempotent writes (a server-side apply, a delete), after throttling,
+ * server trouble or a lost connection; `unprocessed`: writes that must not
+ * land twice (a create, whose `generateName` makes a second object; a patch;
+ * a scale), only after an answer proving the server did not process the
+ * request (429: API Priority and Fairness rejects before any work).
+ */
+type RetryPolicy = 'transient' | 'unprocessed';
+
+/** How long the server asks to be left alone (`Retry-After`), in ms, if it says. */
+function retryAfterMs(error: any): number | undefined {
+  const headers = error?.headers ?? {};
+  const header = Object.entries(headers).find(
+    ([name]) => name.toLowerCase() === 'retry-after',
+  )?.[1];
+  let seconds = Number(header);
+  if (!Number.isFinite(seconds)) {
+    let body = error?.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        body = undefined;
+      }
+    }
+    seconds = Number(body?.details?.retryAfterSeconds);
+  }
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
 
 /** An API server error with its status code and the server's own words. */
 export class ClusterError extends Error {
-  constructor(message: string, readonly code: number | undefined) {
+  constructor(
+    message: string,
+    readonly code: number | undefined,
+    /** The server's `Retry-After`, in ms, when it sent one. */
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = 'ClusterError';
   }
@@ -111,7 +150,7 @@ function reuseConnections(kubeConfig: KubeConfig) {
 export interface ClusterClientOptions {
   name: string;
   kubeConfig: KubeConfig;
-  /** Attempts for transient failures (409/429/5xx, connection errors). */
+  /** Attempts for transient failures (429/5xx, connection errors). */
   attempts?: number;
 }
 
@@ -171,15 +210,22 @@ export class ClusterClient {
   }
 
   /**
-   * One API call, tried again on transient failures with jittered
-   * exponential back-off (100 ms doubling to 2 s); the last failure is thrown.
+   * One API call, tried again as `retry` allows with jittered exponential
+   * back-off (100 ms doubling to 2 s), after at least the server's
+   * `Retry-After` (at most 5 s of it); the last failure is thrown.
+   * `conflictsToo`: a 409 is worth another try as well (an apply that met a
+   * concurrent write).
    */
   private call<T>(
     what: string,
     work: () => Promise<T>,
-    options: { retry?: boolean } = {},
+    options: { retry?: RetryPolicy; conflictsToo?: boolean } = {},
   ): Promise<T> {
-    const attempts = options.retry === false ? 1 : this.attempts;
+    const policy = options.retry ?? 'transient';
+    const worthRetrying = (failure: ClusterError) =>
+      policy === 'unprocessed'
+        ? failure.code === 429
+        : failure.transient || (options.conflictsToo && failure.code === 409);
     return pRetry(
       async attempt => {
         this.requestCount++;
@@ -196,19 +242,29 @@ export class ClusterClient {
               code ? ` (HTTP ${code})` : ''
             }: ${message}`,
             code,
+            retryAfterMs(error),
           );
-          if (!failure.transient || attempt >= attempts) {
+          if (!worthRetrying(failure) || attempt >= this.attempts) {
             throw new pRetry.AbortError(failure);
           }
           throw failure;
         }
       },
       {
-        retries: attempts - 1,
+        retries: this.attempts - 1,
         factor: 2,
         minTimeout: 100,
         maxTimeout: 2000,
         randomize: true,
+        // p-retry waits for this before its own delay.
+        onFailedAttempt: async failure => {
+          const waitMs = (failure as unknown as ClusterError).retryAfterMs;
+          if (waitMs) {
+            await new Promise(resolve =>
+              setTimeout(resolve, Math.min(waitMs, MAX_RETRY_AFTER_MS)),
+            );
+          }
+        },
       },
     );
   }
@@ -272,6 +328,8 @@ export class ClusterClient {
           true,
           PatchStrategy.ServerSideApply,
         ) as Promise<KubeObject>,
+      // Applying the same object again is harmless: it is idempotent.
+      { conflictsToo: true },
     );
   }
 
@@ -299,8 +357,8 @@ export class ClusterClient {
           FIELD_MANAGER,
         ) as Promise<KubeObject>,
       // A create the server committed before failing would make a second
-      // object of a generateName: never sent twice.
-      { retry: false },
+      // object of a generateName: sent again only when refused unprocessed.
+      { retry: 'unprocessed' },
     );
   }
 
@@ -331,6 +389,8 @@ export class ClusterClient {
           undefined,
           FIELD_MANAGER,
         ) as Promise<KubeObject>,
+      // A replace that landed would fail its resourceVersion the second time.
+      { retry: 'unprocessed' },
     );
   }
 
@@ -478,7 +538,7 @@ export class ClusterClient {
           undefined,
           PatchStrategy.StrategicMergePatch,
         ) as Promise<KubeObject>,
-      { retry: false },
+      { retry: 'unprocessed' },
     );
   }
 
@@ -513,7 +573,7 @@ export class ClusterClient {
             return this.apps.replaceNamespacedReplicaSetScale(request);
         }
       },
-      { retry: false },
+      { retry: 'unprocessed' },
     );
     return scaled.spec?.replicas ?? replicas;
   }

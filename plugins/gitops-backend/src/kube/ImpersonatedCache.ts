@@ -1,5 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { ClusterCache, LiveCache, LiveChange } from './ClusterCache';
+import {
+  ClusterCache,
+  LiveCache,
+  LiveChange,
+  WatchTransition,
+} from './ClusterCache';
 import type { ClusterClient } from './ClusterClient';
 import type { KubeObject } from './kubeObject';
 
@@ -23,6 +28,8 @@ export class ImpersonatedCache implements LiveCache {
       defaultNamespace: string;
       logger: LoggerService;
       onChange(change: LiveChange, object: KubeObject): void;
+      /** A watch broke, or works again. */
+      onTransition?(transition: WatchTransition): void;
     },
   ) {}
 
@@ -37,6 +44,7 @@ export class ImpersonatedCache implements LiveCache {
         this.options.logger,
         this.options.onChange,
         namespace || undefined,
+        this.options.onTransition,
       );
       this.caches.set(namespace, cache);
     }

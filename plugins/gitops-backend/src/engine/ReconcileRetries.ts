@@ -1,0 +1,86 @@
+import { Backoff } from '../kube/Backoff';
+
+/**
+ * Why an application is looked at again soon. `trouble`: its cluster could
+ * not be read (a watch retrying, a read that failed after its own retries),
+ * which may pass in seconds. `lease`: an automatic sync was due but another
+ * replica held the lease or had just done the work; this one looks again
+ * once that replica is done, so its status follows.
+ */
+export type RetryReason = 'trouble' | 'lease';
+
+interface PendingRetry {
+  delays: Record<RetryReason, Backoff>;
+  timer?: NodeJS.Timeout;
+  /** When the timer fires (0 while none is set). */
+  nextAt: number;
+}
+
+/**
+ * Another look, soon, at applications that could not finish a reconcile:
+ * each after a jittered back-off (the first within a second, doubling up to
+ * 30 s), one timer per application, so a fault costs seconds instead of a
+ * reconcile interval, and a cluster that stays down is asked ever less often.
+ */
+export class ReconcileRetries {
+  private readonly pending = new Map<string, PendingRetry>();
+  private stopped = false;
+
+  constructor(
+    /** Looks at the application again (it may be gone by then). */
+    private readonly retry: (id: string, reason: RetryReason) => void,
+    private readonly delays: { initialMs: number; maxMs: number } = {
+      initialMs: 1_000,
+      maxMs: 30_000,
+    },
+  ) {}
+
+  /**
+   * Schedules another look at `id` unless one is scheduled already; returns
+   * how many tries this series has had and when the next one starts.
+   */
+  schedule(
+    id: string,
+    reason: RetryReason,
+  ): { attempt: number; nextAt: number } {
+    let entry = this.pending.get(id);
+    if (!entry) {
+      const backoff = () => new Backoff({ ...this.delays, jitter: true });
+      entry = { delays: { trouble: backoff(), lease: backoff() }, nextAt: 0 };
+      this.pending.set(id, entry);
+    }
+    const delays = entry.delays[reason];
+    if (!entry.timer && !this.stopped) {
+      const delayMs = delays.next();
+      const scheduled = entry;
+      scheduled.nextAt = Date.now() + delayMs;
+      scheduled.timer = setTimeout(() => {
+        scheduled.timer = undefined;
+        scheduled.nextAt = 0;
+        this.retry(id, reason);
+      }, delayMs);
+      scheduled.timer.unref?.();
+    }
+    return { attempt: Math.max(delays.attempts, 1), nextAt: entry.nextAt };
+  }
+
+  /** The reason went away (the cluster answered, the sync ran): the next series starts quick. */
+  reset(id: string, reason: RetryReason): void {
+    this.pending.get(id)?.delays[reason].reset();
+  }
+
+  /** Forgets the application (removed). */
+  forget(id: string): void {
+    const entry = this.pending.get(id);
+    if (entry?.timer) clearTimeout(entry.timer);
+    this.pending.delete(id);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const entry of this.pending.values()) {
+      if (entry.timer) clearTimeout(entry.timer);
+    }
+    this.pending.clear();
+  }
+}
