@@ -159,8 +159,9 @@ function cleanComment(text: string): string {
 
 /** Descriptions and required names from the model's declaration file. */
 function readDeclarations(dts: string) {
-  const classMatch = /\/\*\*([\s\S]*?)\*\/\s*export declare class/.exec(dts);
-  const description = classMatch ? cleanComment(classMatch[1]) : undefined;
+  const head = dts.slice(0, dts.indexOf('export declare class'));
+  const comment = head.slice(head.lastIndexOf('/**') + 3, head.lastIndexOf('*/'));
+  const description = head.includes('/**') ? cleanComment(comment) : undefined;
   const body = dts.slice(dts.indexOf('export declare class'));
   const fields = new Map<string, { description?: string; optional: boolean }>();
   const field = /(?:\/\*\*([\s\S]*?)\*\/\s*)?'([^']+)'(\??):/g;
@@ -243,7 +244,13 @@ while (queue.length > 0) {
     const declared = declarations.fields.get(attr.name);
     if (!declared) throw new Error(`${model}.d.ts does not declare ${attr.name}`);
     const schema = typeOf(attr, group, quantities.delete(attr.baseName));
-    if (declared.description) schema.description = declared.description;
+    // For int-or-string fields the models repeat the type's description in
+    // place of the field's; kubectl prints the type's description anyway.
+    if (
+      declared.description &&
+      declared.description !== definitions[schema.$ref]?.description
+    )
+      schema.description = declared.description;
     properties[attr.baseName] = schema;
     if (!declared.optional) required.push(attr.baseName);
   }

@@ -206,6 +206,118 @@ describe('kube-sim with the real kubectl', () => {
     expect(again.stderr).toContain('configmaps "from-file" already exists');
   });
 
+  it('refuses a nested unknown field as Kubernetes does, explains types, and defaults a created Deployment', async () => {
+    const deployment = (
+      name: string,
+      containerExtra: string,
+    ) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  selector:
+    matchLabels: { app: ${name} }
+  template:
+    metadata:
+      labels: { app: ${name} }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+${containerExtra}`;
+    const typo = deployment('typo-web', '          imagePullPolcy: Always\n');
+
+    const serverSide = await kubectl.run(
+      ['apply', '--server-side', '-f', '-'],
+      typo,
+    );
+    expect(serverSide.code).not.toBe(0);
+    expect(serverSide.stderr).toContain(
+      'failed to create typed patch object (default/typo-web; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="web"].imagePullPolcy: field not declared in schema',
+    );
+
+    const clientSide = await kubectl.run(['apply', '-f', '-'], typo);
+    expect(clientSide.code).not.toBe(0);
+    expect(clientSide.stderr).toContain(
+      'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"',
+    );
+
+    const mistyped = await kubectl.run(
+      ['apply', '-f', '-'],
+      deployment(
+        'typo-web',
+        '          ports:\n            - containerPort: "80"\n',
+      ),
+    );
+    expect(mistyped.code).not.toBe(0);
+    expect(mistyped.stderr).toContain(
+      'json: cannot unmarshal string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32',
+    );
+    expect(
+      (await kubectl.run(['get', 'deployment', 'typo-web'])).stderr,
+    ).toContain('not found');
+
+    // --validate=warn: created, the field dropped, kubectl prints the server's warning.
+    const warned = await kubectl.run(
+      ['apply', '--validate=warn', '-f', '-'],
+      typo,
+    );
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain(
+      'Warning: unknown field "spec.template.spec.containers[0].imagePullPolcy"',
+    );
+    const stored = await kubectl.json(['get', 'deployment', 'typo-web']);
+    expect(stored.spec.template.spec.containers[0]).not.toHaveProperty(
+      'imagePullPolcy',
+    );
+
+    const replicas = await kubectl.ok(['explain', 'deployment.spec.replicas']);
+    expect(replicas).toContain('GROUP:      apps');
+    expect(replicas).toContain('KIND:       Deployment');
+    expect(replicas).toContain('FIELD: replicas <integer>');
+    expect(replicas).toContain('Number of desired pods.');
+    const recursive = await kubectl.ok([
+      'explain',
+      'deployment',
+      '--recursive',
+    ]);
+    expect(recursive).toContain('DeploymentSpec');
+    expect(recursive).toMatch(/imagePullPolicy\s+<string>/);
+    const containers = await kubectl.ok(['explain', 'pods.spec.containers']);
+    expect(containers).toContain('FIELD: containers <[]Container>');
+
+    await kubectl.ok(['create', 'deployment', 'defaulted', '--image=nginx']);
+    const created = await kubectl.json(['get', 'deployment', 'defaulted']);
+    expect(created.spec).toMatchObject({
+      progressDeadlineSeconds: 600,
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+      },
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'nginx',
+              image: 'nginx',
+              imagePullPolicy: 'Always',
+              resources: {},
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+            },
+          ],
+          dnsPolicy: 'ClusterFirst',
+          restartPolicy: 'Always',
+          schedulerName: 'default-scheduler',
+          securityContext: {},
+          terminationGracePeriodSeconds: 30,
+        },
+      },
+    });
+  });
+
   it('applies server-side by two managers: a conflict, then --force-conflicts', async () => {
     await kubectl.ok(
       ['apply', '--server-side', '--field-manager', 'team-a', '-f', '-'],
