@@ -1,3 +1,4 @@
+import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
 import type { HumanDuration } from '@backstage/types';
 
 export interface Config {
@@ -277,6 +278,21 @@ export interface Config {
        * `['group:default/admins']`.
        */
       adminGroups?: string[];
+    };
+  };
+
+  search?: {
+    collators?: {
+      /** The search collator of Mooring applications (`searchModuleGitopsCollator`). */
+      gitops?: {
+        /**
+         * When the applications are collated into the search index. Default
+         * every 10 minutes, timeout 15 minutes, first run 10 seconds after
+         * start, e.g. `{ frequency: { minutes: 10 }, timeout: { minutes: 15 },
+         * initialDelay: { seconds: 10 } }`.
+         */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      };
     };
   };
 }

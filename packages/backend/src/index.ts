@@ -10,6 +10,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import {
   catalogModuleGitops,
   permissionModuleMooringPolicy,
+  searchModuleGitopsCollator,
 } from '@mooring/plugin-gitops-backend';
 
 const backend = createBackend();
@@ -43,6 +44,7 @@ backend.add(import('@backstage/plugin-search-backend-module-pg'));
 
 // search collators
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(searchModuleGitopsCollator);
 
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));

@@ -6,6 +6,8 @@
  */
 export { gitopsPlugin as default } from './plugin';
 export { catalogModuleGitops } from './catalog/catalogModuleGitops';
+export { searchModuleGitopsCollator } from './search/searchModuleGitopsCollator';
+export type { GitopsApplicationDocument } from './search/applicationDocument';
 export {
   MooringPermissionPolicy,
   permissionModuleMooringPolicy,
