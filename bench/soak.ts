@@ -316,10 +316,14 @@ async function main() {
     }
     const gitDaemon = new Managed(
       'git daemon',
+      // The daemon itself, not the `git daemon` wrapper: stopping the
+      // wrapper would leave the daemon serving.
       () => ({
-        file: 'git',
+        file: path.join(
+          execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim(),
+          'git-daemon',
+        ),
         args: [
-          'daemon',
           '--reuseaddr',
           '--export-all',
           '--listen=127.0.0.1',

@@ -9,6 +9,13 @@
 // gives the same commits. A repository that already holds that history is
 // left alone (keeping any commits pushed to it since); one that does not is
 // rebuilt. Plain Node and the git CLI only.
+//
+// An example with its own catalog-info.yaml (shipping) is registered in the
+// catalog from its repository: it is kept as a working tree the catalog
+// reads as a file, which every push updates (receive.denyCurrentBranch
+// updateInstead), so what is pushed to it reaches the catalog. The others
+// are bare repositories; all of them accept pushes (git daemon
+// --enable=receive-pack).
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -125,10 +132,16 @@ function build(name, srcDir, work) {
   return { repo, head: git(repo, ['rev-parse', 'HEAD']) };
 }
 
-function holdsCommit(bareDir, sha) {
-  if (!fs.existsSync(path.join(bareDir, 'HEAD'))) return false;
+/** The git folder of a served repository: the repository itself, or its .git. */
+function gitDir(served, workingTree) {
+  return workingTree ? path.join(served, '.git') : served;
+}
+
+function holdsCommit(served, workingTree, sha) {
+  if (!fs.existsSync(path.join(gitDir(served, workingTree), 'HEAD')))
+    return false;
   try {
-    git(bareDir, ['cat-file', '-e', `${sha}^{commit}`]);
+    git(served, ['cat-file', '-e', `${sha}^{commit}`]);
     return true;
   } catch {
     return false;
@@ -149,18 +162,29 @@ function main() {
       .map(e => e.name)
       .sort();
     for (const name of names) {
-      const { repo, head } = build(name, path.join(examplesDir, name), work);
-      const bare = path.join(dest, `${name}.git`);
-      if (holdsCommit(bare, head)) {
+      const srcDir = path.join(examplesDir, name);
+      const { repo, head } = build(name, srcDir, work);
+      const served = path.join(dest, `${name}.git`);
+      const workingTree = fs.existsSync(path.join(srcDir, 'catalog-info.yaml'));
+      if (holdsCommit(served, workingTree, head)) {
         process.stdout.write(
           `${name}.git is up to date (${head.slice(0, 7)})\n`,
         );
         continue;
       }
-      fs.rmSync(bare, { recursive: true, force: true });
-      git(work, ['clone', '--quiet', '--bare', repo, bare]);
-      // Served read-only by git daemon; clones need no extra setup.
-      fs.writeFileSync(path.join(bare, 'git-daemon-export-ok'), '');
+      fs.rmSync(served, { recursive: true, force: true });
+      if (workingTree) {
+        git(work, ['clone', '--quiet', repo, served]);
+        git(served, ['config', 'receive.denyCurrentBranch', 'updateInstead']);
+        git(served, ['remote', 'remove', 'origin']);
+      } else {
+        git(work, ['clone', '--quiet', '--bare', repo, served]);
+      }
+      // Served by git daemon; clones need no extra setup.
+      fs.writeFileSync(
+        path.join(gitDir(served, workingTree), 'git-daemon-export-ok'),
+        '',
+      );
       process.stdout.write(`${name}.git created (${head.slice(0, 7)})\n`);
     }
   } finally {
