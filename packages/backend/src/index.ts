@@ -60,4 +60,9 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 // mooring.dev annotations on the entity's processing status
 backend.add(import('@mooring/plugin-gitops-backend'));
 backend.add(catalogModuleGitops);
+
+// scaffolder plugin, with Mooring's onboarding actions (mooring:onboard,
+// mooring:wait-healthy) used by the "Deploy a service with Mooring" template
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@mooring/plugin-scaffolder-backend-module-mooring'));
 backend.start();

@@ -43,6 +43,8 @@ export const SidebarContent: ReturnType<typeof NavContentBlueprint.make> =
               {nav.take('page:home')}
               {nav.take('page:catalog')}
               {nav.take('page:gitops/fleet')}
+              {/* "Create...": the scaffolder, where services are onboarded */}
+              {nav.take('page:scaffolder')}
               <SidebarDivider />
               <SidebarScrollWrapper>
                 {nav.rest({ sortBy: 'title' })}
