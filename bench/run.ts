@@ -14,11 +14,7 @@
  *     [--idle-seconds S] [--concurrency C] [--no-baseline] [--baseline-max-apps N]
  *     [--out FILE]
  */
-import {
-  ChildProcess,
-  execFileSync,
-  spawn,
-} from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -119,6 +115,29 @@ function parseArgs(argv: string[]): Options {
     throw new Error('--repos and --clusters may not exceed --apps');
   }
   return options;
+}
+
+/**
+ * The commit measured: a bench/snapshot.sh export names it; a working tree
+ * may hold uncommitted edits, counted here.
+ */
+function measuredSource() {
+  const file = path.join(ROOT, '.snapshot-commit');
+  if (fs.existsSync(file)) {
+    return { commit: fs.readFileSync(file, 'utf8').trim(), snapshot: true };
+  }
+  try {
+    const run = (...args: string[]) =>
+      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return {
+      commit: run('rev-parse', 'HEAD'),
+      snapshot: false,
+      uncommittedFiles: run('status', '--porcelain').split('\n').filter(Boolean)
+        .length,
+    };
+  } catch {
+    return { commit: 'unknown', snapshot: false };
+  }
 }
 
 const quietLogger: LoggerService = {
@@ -1075,6 +1094,7 @@ async function main() {
     };
     const result = {
       date: new Date().toISOString(),
+      source: measuredSource(),
       mode: options.quick ? 'quick' : 'full',
       applications: appCount,
       objectsPerApplication: options.objects,

@@ -100,6 +100,29 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
+/**
+ * The commit measured: a bench/snapshot.sh export names it; a working tree
+ * may hold uncommitted edits, counted here.
+ */
+function measuredSource() {
+  const file = path.join(ROOT, '.snapshot-commit');
+  if (fs.existsSync(file)) {
+    return { commit: fs.readFileSync(file, 'utf8').trim(), snapshot: true };
+  }
+  try {
+    const run = (...args: string[]) =>
+      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return {
+      commit: run('rev-parse', 'HEAD'),
+      snapshot: false,
+      uncommittedFiles: run('status', '--porcelain').split('\n').filter(Boolean)
+        .length,
+    };
+  } catch {
+    return { commit: 'unknown', snapshot: false };
+  }
+}
+
 /** A small seeded generator (mulberry32), so a run can be repeated. */
 function random(seed: number) {
   let a = seed >>> 0;
@@ -798,6 +821,7 @@ async function main() {
     const ok = checks.every(c => c.ok);
     const result = {
       date: new Date().toISOString(),
+      source: measuredSource(),
       ok,
       options: { ...options, out: undefined },
       replicas:
