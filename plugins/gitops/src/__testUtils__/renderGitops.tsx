@@ -4,7 +4,12 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  catalogApiRef,
+  CatalogApi,
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { Entity } from '@backstage/catalog-model';
@@ -27,6 +32,8 @@ export function renderGitops(
     alertApi?: AlertSpy;
     /** Without it, the app has no signals and Mooring polls. */
     signalApi?: SignalApi;
+    /** Without it, the app has no catalog client (people show as plain text). */
+    catalogApi?: CatalogApi;
   },
 ) {
   const permission = mockApis.permission({
@@ -42,11 +49,16 @@ export function renderGitops(
         ...(options.signalApi
           ? [[signalApiRef, options.signalApi] as const]
           : []),
+        ...(options.catalogApi
+          ? [[catalogApiRef, options.catalogApi] as const]
+          : []),
       ]}
     >
       <EntityProvider entity={options.entity ?? paymentsEntity}>
         {element}
       </EntityProvider>
     </TestApiProvider>,
+    // Entity links (people, components) resolve as the catalog mounts them.
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
   );
 }

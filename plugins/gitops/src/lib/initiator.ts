@@ -1,4 +1,4 @@
-import { parseEntityRef } from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 
 /** Who or what started a sync run, in words. */
 export interface Initiator {
@@ -7,6 +7,8 @@ export interface Initiator {
   /** The longer explanation for a tooltip. */
   description: string;
   type: 'user' | 'auto' | 'webhook' | 'self-heal' | 'other';
+  /** The user's entity ref, in full, when a person started it. */
+  userRef?: string;
 }
 
 export function describeInitiator(initiatedBy: string): Initiator {
@@ -40,6 +42,7 @@ export function describeInitiator(initiatedBy: string): Initiator {
         label: ref.name,
         description: `Started by ${initiatedBy}`,
         type: 'user',
+        userRef: stringifyEntityRef(ref),
       };
     }
   } catch {

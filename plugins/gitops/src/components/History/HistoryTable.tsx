@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -13,6 +13,7 @@ import ChevronRightIcon from '@material-ui/icons/ChevronRight';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import HistoryIcon from '@material-ui/icons/History';
 import { Progress } from '@backstage/core-components';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { Application, SyncRun } from '@mooring/plugin-gitops-common';
 import { useHistory, SyncPermission } from '../../hooks';
 import { describeInitiator } from '../../lib/initiator';
@@ -23,7 +24,13 @@ import {
   formatTimestamp,
   runDuration,
 } from '../../lib/time';
-import { CommitLink } from '../CommitInfo';
+import {
+  CommitAuthor,
+  CommitLink,
+  normalizeEmail,
+  parseCommitAuthor,
+  useCatalogUsersByEmail,
+} from '../CommitInfo';
 import { ChangeSet } from '../ChangeSet';
 import { ErrorMessage } from '../GitopsStates/ErrorMessage';
 import { PhaseChip } from '../StatusChip';
@@ -36,8 +43,10 @@ function HistoryRow(props: {
   run: SyncRun;
   permission: SyncPermission;
   onRollback: (run: SyncRun) => void;
+  /** The catalog User of the commit's author, when one was matched by email. */
+  authorRef?: string;
 }) {
-  const { app, run, permission, onRollback } = props;
+  const { app, run, permission, onRollback, authorRef } = props;
   const [open, setOpen] = useState(false);
   const initiator = describeInitiator(run.initiatedBy);
   const sha = run.commit?.sha || run.revision;
@@ -71,9 +80,15 @@ function HistoryRow(props: {
             </Typography>
           ) : null}
         </TableCell>
-        <TableCell>{run.commit?.author || '–'}</TableCell>
+        <TableCell>
+          <CommitAuthor author={run.commit?.author} userRef={authorRef} />
+        </TableCell>
         <TableCell title={initiator.description}>
-          {initiator.label}
+          {initiator.userRef ? (
+            <EntityRefLink entityRef={initiator.userRef} defaultKind="user" />
+          ) : (
+            initiator.label
+          )}
           {run.dryRun ? ' (dry run)' : ''}
         </TableCell>
         <TableCell style={{ whiteSpace: 'nowrap' }}>
@@ -133,9 +148,18 @@ function HistoryRow(props: {
   );
 }
 
+function authorRefOf(
+  run: SyncRun,
+  users: Map<string, string>,
+): string | undefined {
+  const { email } = parseCommitAuthor(run.commit?.author ?? '');
+  return email ? users.get(normalizeEmail(email)) : undefined;
+}
+
 /**
  * Sync runs of an application, newest first: time, revision and commit message, author,
- * who started it, duration and result, with its steps and change set on expand and
+ * who started it (people as links to their catalog User: the author when exactly one
+ * User has the commit's email), duration and result, with its steps and change set on expand and
  * Rollback on every successful run.
  */
 export function HistoryTable(props: {
@@ -145,6 +169,15 @@ export function HistoryTable(props: {
   const { app, permission } = props;
   const history = useHistory(app);
   const [rollbackRun, setRollbackRun] = useState<SyncRun | undefined>();
+  const emails = useMemo(
+    () =>
+      (history.value ?? []).flatMap(run => {
+        const { email } = parseCommitAuthor(run.commit?.author ?? '');
+        return email ? [email] : [];
+      }),
+    [history.value],
+  );
+  const users = useCatalogUsersByEmail(emails);
 
   if (history.value === undefined) {
     if (history.error) {
@@ -193,6 +226,7 @@ export function HistoryTable(props: {
               run={run}
               permission={permission}
               onRollback={setRollbackRun}
+              authorRef={authorRefOf(run, users)}
             />
           ))}
         </TableBody>
