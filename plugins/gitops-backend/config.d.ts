@@ -151,6 +151,32 @@ export interface Config {
      */
     webhookSecret?: string;
 
+    /**
+     * Commit statuses: every sync run reports to the commit it deploys, on
+     * the repository's GitHub, GitLab or Gitea (found through `integrations`,
+     * with the credentials Mooring fetches with): `pending` while deploying,
+     * `success` once the application is Healthy, `failure` when the sync
+     * fails, the application turns Degraded, or `healthTimeout` passes.
+     * The status is named `mooring/<entity>/<target>` and links to the
+     * component's Deployments tab (on `app.baseUrl`). Dry runs never report.
+     * The most specific `enabled` wins: the target's, then the cluster's,
+     * then this one. Checked at start-up.
+     */
+    commitStatus?: {
+      /** Report commit statuses. Default false. */
+      enabled?: boolean;
+      /**
+       * How long a succeeded sync waits for the application to be Healthy
+       * before its status turns `failure`. Default 10 minutes; an object
+       * such as `{ minutes: 10 }` or an ISO 8601 duration such as `PT10M`.
+       */
+      healthTimeout?: HumanDuration | string;
+      /** Per cluster name, e.g. `{ prod: { enabled: false } }`. */
+      clusters?: { [cluster: string]: { enabled: boolean } };
+      /** Per target name (`mooring.dev/targets`), e.g. `{ staging: { enabled: true } }`. */
+      targets?: { [target: string]: { enabled: boolean } };
+    };
+
     /** Following the catalog. */
     catalogSync?: {
       /**

@@ -17,6 +17,7 @@ import {
   ActionsRegistryService,
 } from '@backstage/backend-plugin-api/alpha';
 import { stringifyError } from '@backstage/errors';
+import { ScmIntegrations } from '@backstage/integration';
 import {
   catalogServiceRef,
   CatalogService,
@@ -32,6 +33,8 @@ import {
 import { gitopsPermissions } from '@mooring/plugin-gitops-common';
 import Router from 'express-promise-router';
 import { registerGitopsActions } from '../actions/registerGitopsActions';
+import { CommitStatusReporter } from '../commitStatus/CommitStatusReporter';
+import { readCommitStatusSettings } from '../commitStatus/commitStatusConfig';
 import { CatalogApplicationSync } from '../catalog/CatalogApplicationSync';
 import {
   createRepoCheck,
@@ -166,6 +169,14 @@ export async function startGitopsServices(
   });
   options.lifecycle.addShutdownHook(() => detachRefusals());
   options.lifecycle.addShutdownHook(() => detach());
+  // Commit statuses to the Git host; gitops.commitStatus is checked here, at start-up.
+  const commitStatuses = new CommitStatusReporter({
+    settings: readCommitStatusSettings(config),
+    integrations: ScmIntegrations.fromConfig(config),
+    logger,
+  });
+  commitStatuses.start(engine);
+  options.lifecycle.addShutdownHook(() => commitStatuses.stop());
   const stopAuditing = auditEngineEvents({
     engine,
     auditor: options.auditor,
