@@ -11,6 +11,7 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import type { Entity } from '@backstage/catalog-model';
+import { SearchResultListItemBlueprint } from '@backstage/plugin-search-react/alpha';
 import { gitopsApiRef, GitopsClient } from './api';
 import { isGitopsAvailable } from '@mooring/plugin-gitops-common';
 
@@ -59,6 +60,22 @@ export const gitopsEntityContent = EntityContentBlueprint.make({
   },
 });
 
+const isGroup = (entity: Entity) =>
+  entity.kind.toLocaleLowerCase('en-US') === 'group';
+
+/**
+ * @alpha The Delivery card on groups: deployment frequency, lead time, change failure
+ * rate and time to restore across the components the group owns.
+ */
+export const gitopsDeliveryEntityCard = EntityCardBlueprint.make({
+  name: 'delivery',
+  params: {
+    filter: isGroup,
+    loader: () =>
+      import('./components/Delivery').then(m => <m.EntityDeliveryCard />),
+  },
+});
+
 /** @alpha Where the fleet page is; the sidebar lists pages with a route. */
 export const fleetPageRouteRef = createRouteRef();
 
@@ -78,6 +95,22 @@ export const gitopsFleetPage = PageBlueprint.make({
 });
 
 /**
+ * @alpha Deployments in the search results (documents of the backend's
+ * `searchModuleGitopsCollator`): name and target, cluster and namespace, the
+ * commit running, sync and health.
+ */
+export const gitopsSearchResultListItem = SearchResultListItemBlueprint.make({
+  params: {
+    icon: <CloudQueueIcon />,
+    predicate: result => result.type === 'gitops-application',
+    component: () =>
+      import('./components/SearchResult').then(
+        m => m.GitopsSearchResultListItem,
+      ),
+  },
+});
+
+/**
  * Mooring for the new frontend system.
  * @alpha
  */
@@ -89,6 +122,8 @@ export default createFrontendPlugin({
     gitopsApi,
     gitopsEntityCard,
     gitopsEntityContent,
+    gitopsDeliveryEntityCard,
     gitopsFleetPage,
+    gitopsSearchResultListItem,
   ],
 });

@@ -8,6 +8,7 @@ export {
   gitopsPlugin,
   EntityGitopsCard,
   EntityGitopsContent,
+  EntityDeliveryCard,
   GitopsFleetPage,
 } from './plugin';
 export { gitopsApiRef, GitopsClient } from './api';
@@ -15,6 +16,7 @@ export type {
   ApplicationPage,
   ApplicationQuery,
   GitopsApi,
+  InsightsQuery,
   KubernetesEvent,
   LogsRequest,
   ResourceActionRequest,

@@ -45,6 +45,21 @@ export const EntityGitopsCard = gitopsPlugin.provide(
 );
 
 /**
+ * The Delivery card (legacy frontend system): delivery figures of the entity, for a
+ * group across the components it owns.
+ * @public
+ */
+export const EntityDeliveryCard = gitopsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeliveryCard',
+    component: {
+      lazy: () =>
+        import('./components/Delivery').then(m => m.EntityDeliveryCard),
+    },
+  }),
+);
+
+/**
  * The Deployments tab for component pages (legacy frontend system).
  * @public
  */

@@ -2,6 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import type {
   Application,
   ApplicationResource,
+  DeliveryInsights,
   EntityAnnotationError,
   Operation,
   ResourceChange,
@@ -12,6 +13,7 @@ import type {
 import type {
   ApplicationQuery,
   GitopsApi,
+  InsightsQuery,
   KubernetesEvent,
   LogsRequest,
   ResourceActionRequest,
@@ -63,6 +65,11 @@ export class FakeGitopsApi implements GitopsApi {
   actionError?: Error;
   /** Who the fake backend says pressed a button. */
   user = 'user:default/guest';
+  /**
+   * Delivery figures by entity ref (and `entityRef|target` for one target);
+   * anything else has no history.
+   */
+  insights: Record<string, DeliveryInsights> = {};
 
   constructor(apps: Application[]) {
     this.apps = apps.map(a => structuredClone(a));
@@ -244,6 +251,29 @@ export class FakeGitopsApi implements GitopsApi {
     this.record('runAction', id, request);
     this.find(id);
     if (this.actionError) throw this.actionError;
+  }
+
+  async getInsights(query: InsightsQuery): Promise<DeliveryInsights> {
+    this.record('getInsights', query);
+    const key = query.target
+      ? `${query.entityRef}|${query.target}`
+      : query.entityRef;
+    const found = this.insights[key];
+    if (found) return structuredClone(found);
+    const to = query.to ?? new Date().toISOString();
+    return {
+      entityRef: query.entityRef,
+      ...(query.target ? { target: query.target } : {}),
+      from: query.from ?? to,
+      to,
+      components: [],
+      targets: [],
+      deployments: { count: 0, perDay: 0 },
+      leadTime: { count: 0 },
+      changeFailureRate: { failures: 0, deployments: 0 },
+      timeToRestore: { count: 0 },
+      days: [],
+    };
   }
 
   /** Fails runAction as the backend would, with a Backstage error body. */

@@ -3,6 +3,7 @@ import type {
   Application,
   ApplicationListResponse,
   ApplicationResource,
+  DeliveryInsights,
   Operation,
   ResourceDiff,
   SyncRequest,
@@ -64,6 +65,23 @@ export interface GitopsApi {
   getLogs(id: string, request: LogsRequest): Promise<string>;
   /** Restarts or scales one object of the application. */
   runAction(id: string, request: ResourceActionRequest): Promise<void>;
+  /**
+   * Delivery figures (deployment frequency, lead time, change failure rate, time to
+   * restore) of a component, one target of it, or a group, over a period.
+   */
+  getInsights(query: InsightsQuery): Promise<DeliveryInsights>;
+}
+
+/**
+ * What `getInsights` asks for: an entity (component or group), optionally one
+ * target, and a period as ISO dates (default the last 30 days).
+ * @public
+ */
+export interface InsightsQuery {
+  entityRef: string;
+  target?: string;
+  from?: string;
+  to?: string;
 }
 
 /** @public */

@@ -5,13 +5,14 @@ import type {
   ApplicationListResponse,
   ApplicationResource,
   AutomationRequest,
+  DeliveryInsights,
   ListResponse,
   Operation,
   ResourceDiff,
   SyncRequest,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
-import type { GitopsApi } from './GitopsApi';
+import type { GitopsApi, InsightsQuery } from './GitopsApi';
 import type {
   ApplicationPage,
   ApplicationQuery,
@@ -135,6 +136,10 @@ export class GitopsClient implements GitopsApi {
       `/applications/${encodeURIComponent(id)}/refresh`,
       { method: 'POST', body: {} },
     );
+  }
+
+  getInsights(query: InsightsQuery): Promise<DeliveryInsights> {
+    return this.request<DeliveryInsights>(`/insights?${queryOf({ ...query })}`);
   }
 
   async listApplications(query: ApplicationQuery): Promise<ApplicationPage> {

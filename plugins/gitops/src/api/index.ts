@@ -1,5 +1,5 @@
 export { gitopsApiRef } from './GitopsApi';
-export type { GitopsApi } from './GitopsApi';
+export type { GitopsApi, InsightsQuery } from './GitopsApi';
 export { GitopsClient } from './GitopsClient';
 export type {
   ApplicationPage,

@@ -14,6 +14,7 @@ import { PermissionNote, applicationLabel } from '../SyncDialog';
 import { ResourcesTable } from '../ResourcesTable';
 import { DriftPanel } from '../Drift';
 import { HistoryTable } from '../History';
+import { DeliveryCard } from '../Delivery';
 
 function Resources(props: { app: Application; permission: SyncPermission }) {
   const resources = useResources(props.app);
@@ -101,13 +102,19 @@ function ContentBody(props: { apps: Application[]; entityRef: string }) {
       <Box mt={3}>
         <ApplicationDetails app={selected} permission={permission} />
       </Box>
+      <Box mt={3}>
+        <DeliveryCard
+          entityRef={entityRef}
+          targets={apps.length > 1 ? apps.map(a => a.target) : undefined}
+        />
+      </Box>
     </>
   );
 }
 
 /**
  * The "Deployments" tab: targets side by side, then for the chosen target its drift,
- * resources and sync history.
+ * resources and sync history, then the component's delivery figures.
  * @public
  */
 export function EntityGitopsContent() {

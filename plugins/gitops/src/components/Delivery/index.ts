@@ -1,0 +1,2 @@
+export { DeliveryCard, DELIVERY_PERIODS } from './DeliveryCard';
+export { EntityDeliveryCard } from './EntityDeliveryCard';
