@@ -1,0 +1,192 @@
+/*
+ * End-to-end: the Delivery card draws figures from real sync history. The
+ * examples sync on start; the test then pushes a commit to the payments example
+ * through real git, lets it sync, and sees one more deployment on the card, with
+ * its lead time; billing-worker (Degraded by design) shows as a failed change; the
+ * group that owns the examples counts them all. Every test puts back what it
+ * changed.
+ */
+import { test, expect, Locator, Page } from '@playwright/test';
+// eslint-disable-next-line no-restricted-imports
+import path from 'path';
+import {
+  deploymentsPath,
+  exampleHead,
+  firstTarget,
+  open,
+  pushToExample,
+  refresh,
+  resetExample,
+  SCREENSHOTS,
+  signInAsGuest,
+  SLOW,
+} from './support';
+
+test.setTimeout(600_000);
+
+const shortSha = (sha: string) => sha.slice(0, 7);
+
+function deliveryCard(page: Page): Locator {
+  return page
+    .locator('.MuiCard-root')
+    .filter({ hasText: "From Mooring's sync history" })
+    .first();
+}
+
+/** The big number of one of the card's four figures. */
+function figureValue(card: Locator, testId: string): Locator {
+  return card.getByTestId(testId).locator('.MuiTypography-h5');
+}
+
+async function deploymentCount(card: Locator): Promise<number> {
+  const value = figureValue(card, 'delivery-deployments');
+  await expect(value).toHaveText(/^\d+$/, SLOW);
+  return Number(await value.textContent());
+}
+
+test('a pushed commit that syncs is one more deployment on the Delivery card of payments', async ({
+  page,
+}) => {
+  const original = exampleHead('payments');
+  await signInAsGuest(page);
+  try {
+    await open(page, deploymentsPath('payments'));
+    const target = firstTarget(page);
+    await expect(target.getByLabel('Sync: Synced')).toBeVisible(SLOW);
+    await expect(target.getByLabel('Health: Healthy')).toBeVisible(SLOW);
+
+    // The sync on start is on the card already: the examples' own history.
+    let card = deliveryCard(page);
+    await expect(card).toBeVisible(SLOW);
+    await expect(async () => {
+      await open(page, deploymentsPath('payments'));
+      card = deliveryCard(page);
+      expect(await deploymentCount(card)).toBeGreaterThanOrEqual(1);
+    }).toPass(SLOW);
+    const before = await deploymentCount(card);
+
+    const pushed = pushToExample(
+      'payments',
+      'configmap.yaml',
+      text => text.replace(/RETRIES: '\d+'/, "RETRIES: '4'"),
+      'payments: one more retry (end-to-end test of delivery insights)',
+    );
+    await refresh(firstTarget(page), 'payments');
+    await expect(firstTarget(page)).toContainText(
+      `Git is at ${shortSha(pushed)}`,
+      SLOW,
+    );
+
+    // Auto-sync applies it; once Synced and Healthy it is a deployment with a lead time.
+    await expect(async () => {
+      await open(page, deploymentsPath('payments'));
+      card = deliveryCard(page);
+      expect(await deploymentCount(card)).toBe(before + 1);
+      await expect(
+        card.getByTestId('delivery-lead-time').locator('.MuiTypography-h5'),
+      ).not.toHaveText('–', { timeout: 5_000 });
+    }).toPass(SLOW);
+    await expect(card.getByTestId('delivery-deployments')).toContainText(
+      /per (day|week)/,
+    );
+    await expect(card.getByTestId('delivery-lead-time')).toContainText(
+      'median commit to Synced and Healthy',
+    );
+    const chart = card.getByTestId('delivery-deployments-chart');
+    await expect(chart).toHaveAttribute(
+      'aria-label',
+      new RegExp(`^Deployments per day: ${before + 1} over 30 days`),
+    );
+    await expect(
+      chart.locator('.recharts-bar-rectangle path').first(),
+    ).toBeVisible();
+    await expect(
+      card.getByTestId('delivery-lead-time-chart').locator('.recharts-line'),
+    ).toBeVisible();
+
+    // A shorter period asks again; today's deployments are in it.
+    await card.getByRole('button', { name: 'Last 7 days' }).click();
+    await expect(chart).toHaveAttribute(
+      'aria-label',
+      /^Deployments per day: \d+ over 7 days/,
+      SLOW,
+    );
+    await card.getByRole('button', { name: 'Last 30 days' }).click();
+    await expect(chart).toHaveAttribute('aria-label', /over 30 days/, SLOW);
+
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({
+      path: path.join(SCREENSHOTS, 'delivery-card.png'),
+    });
+  } finally {
+    // Git back where it was; auto-sync brings the cluster back.
+    resetExample('payments', original);
+    await open(page, deploymentsPath('payments'));
+    await refresh(firstTarget(page), 'payments');
+  }
+  await expect(firstTarget(page)).toContainText(
+    `Git is at ${shortSha(original)}`,
+    SLOW,
+  );
+});
+
+test('billing-worker, Degraded by design, is a failed change on its Delivery card', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  let card = deliveryCard(page);
+  await expect(async () => {
+    await open(page, deploymentsPath('billing-worker'));
+    card = deliveryCard(page);
+    expect(await deploymentCount(card)).toBeGreaterThanOrEqual(1);
+    // Every deployment of it failed: its image never pulls.
+    await expect(figureValue(card, 'delivery-failure-rate')).toHaveText(
+      '100%',
+      { timeout: 5_000 },
+    );
+  }).toPass(SLOW);
+  await expect(card.getByTestId('delivery-failure-rate')).toContainText(
+    /(\d+) of \1 deployments? failed, ended Degraded or were rolled back/,
+  );
+  // Never Synced and Healthy: no lead time, nothing restored.
+  await expect(figureValue(card, 'delivery-lead-time')).toHaveText('–');
+  await expect(card.getByTestId('delivery-restore')).toContainText(
+    'no failed deployment restored yet',
+  );
+  const failedBars = card
+    .getByTestId('delivery-deployments-chart')
+    .locator('path[name="Failed, Degraded or rolled back"]');
+  await expect(failedBars.first()).toBeVisible();
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({
+    path: path.join(SCREENSHOTS, 'delivery-card-degraded.png'),
+  });
+});
+
+test("the guests group's Delivery card counts the examples it owns", async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await open(page, deploymentsPath('payments'));
+  let card = deliveryCard(page);
+  await expect(async () => {
+    await open(page, deploymentsPath('payments'));
+    card = deliveryCard(page);
+    expect(await deploymentCount(card)).toBeGreaterThanOrEqual(1);
+  }).toPass(SLOW);
+  const ofPayments = await deploymentCount(card);
+
+  await open(page, '/catalog/default/group/guests');
+  card = deliveryCard(page);
+  await expect(card).toBeVisible(SLOW);
+  const group = await deploymentCount(card);
+  expect(group).toBeGreaterThan(ofPayments);
+  await expect(card).toContainText(/Across \d+ components: .*billing-worker/);
+  await expect(card).toContainText(/payments/);
+  // billing-worker's failures count for its owner too.
+  await expect(figureValue(card, 'delivery-failure-rate')).not.toHaveText('0%');
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({
+    path: path.join(SCREENSHOTS, 'delivery-card-group.png'),
+  });
+});
