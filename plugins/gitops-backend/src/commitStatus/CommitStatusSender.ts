@@ -163,10 +163,11 @@ export class CommitStatusSender {
         redirect: 'error',
       });
     } catch (error) {
-      const cause = (error as { cause?: unknown }).cause;
+      // undici says "fetch failed"; why is in its cause (e.g. ECONNREFUSED).
+      const cause = (error as { cause?: { message?: unknown } }).cause;
       return new PostFailure(
         `POST ${url} failed: ${(error as Error).message}${
-          cause instanceof Error ? ` (${cause.message})` : ''
+          typeof cause?.message === 'string' ? ` (${cause.message})` : ''
         }`,
         false,
       );

@@ -63,6 +63,8 @@ export async function startTestGitHost(options: {
   /** GitLab: the state of each (project, sha, name). */
   const gitlabStates = new Map<string, string>();
   const load = { inFlight: 0, maxInFlight: 0 };
+  /** While set, status calls wait for it before being answered. */
+  let gate: { promise: Promise<void>; open: () => void } | undefined;
 
   const expectedAuth = (headers: http.IncomingHttpHeaders) => {
     if (provider === 'github')
@@ -115,6 +117,7 @@ export async function startTestGitHost(options: {
       if (options.delayMs) {
         await new Promise(resolve => setTimeout(resolve, options.delayMs));
       }
+      if (gate) await gate.promise;
       const found = req.method === 'POST' && route(url.pathname);
       let body: Record<string, unknown> = {};
       try {
@@ -197,6 +200,18 @@ export async function startTestGitHost(options: {
     calls,
     /** Status calls being answered now, and the most at once so far. */
     load,
+    /** Holds every status call unanswered until `resume`. */
+    pause() {
+      let open = () => {};
+      const promise = new Promise<void>(resolve => {
+        open = resolve;
+      });
+      gate = { promise, open };
+    },
+    resume() {
+      gate?.open();
+      gate = undefined;
+    },
     /**
      * The next status calls (those whose body `when` accepts) answer these
      * HTTP statuses instead, one each.
