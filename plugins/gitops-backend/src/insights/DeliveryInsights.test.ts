@@ -375,6 +375,66 @@ describe('delivery figures from a constructed history', () => {
   );
 });
 
+describe('a deployment Degraded before it went live', () => {
+  it.each(databases.eachSupportedId())(
+    'is a failed change, restored and live once Healthy, once however many replicas report it (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const store = await DatabaseGitopsStore.create({ database: knex });
+      const runId = '00000000-0000-0000-0000-00000000d001';
+      await store.recordDeploymentStart({
+        runId,
+        applicationId: 'orders',
+        entityRef: 'component:default/orders',
+        target: 'default',
+        cluster: 'dev',
+        commitSha: 'o1',
+        commitAt: at(1, '09:00'),
+        startedAt: at(1, '09:10'),
+        initiatedBy: 'webhook',
+        isRollback: false,
+      });
+      // Still applying when a replica sees it Progressing, then Degraded.
+      const degraded: ApplicationHealthState = {
+        sync: 'Synced',
+        health: 'Degraded',
+        syncedRevision: 'o1',
+      };
+      await store.recordApplicationHealth('orders', degraded, at(1, '09:12'));
+      await store.recordDeploymentFinish(runId, {
+        result: 'Succeeded',
+        finishedAt: at(1, '09:15'),
+        changed: true,
+        status: degraded,
+      });
+      // Two replicas see it Healthy at 09:40 and 09:41: the first one counts.
+      await store.recordApplicationHealth(
+        'orders',
+        healthy('o1'),
+        at(1, '09:40'),
+      );
+      await store.recordApplicationHealth(
+        'orders',
+        healthy('o1'),
+        at(1, '09:41'),
+      );
+      const figures = await store.deliveryFigures({
+        entityRefs: ['component:default/orders'],
+        from: at(1, '00:00'),
+        to: at(2, '00:00'),
+      });
+      // Failed at 09:12 (first Degraded), restored at 09:40: 28 minutes;
+      // committed 09:00, live 09:40: a lead time of 40 minutes.
+      expect(figures).toMatchObject({
+        deployments: 1,
+        failures: 1,
+        leadTime: { count: 1, medianMs: 40 * 60_000 },
+        timeToRestore: { count: 1, medianMs: 28 * 60_000 },
+      });
+    },
+  );
+});
+
 describe('the period of a request', () => {
   const now = Date.parse('2026-12-02T10:00:00Z');
 

@@ -184,7 +184,6 @@ export async function recordApplicationHealth(
         .where({ commit_sha: state.syncedRevision })
         .whereIn('result', ['Running', 'Succeeded'])
         .whereNull('live_at')
-        .whereNull('failed_at')
         .andWhere('started_at', '<=', at)
         .update({ live_at: at });
     }
