@@ -2,6 +2,7 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
+import knexFactory, { Knex } from 'knex';
 import { TestRepo } from '../__testUtils__/gitRepos';
 import {
   clusterClient,
@@ -22,7 +23,15 @@ jest.setTimeout(180_000);
  * out, and never pull an image tagged `fail`), with a catalog of users.
  */
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+/** A second connection to the same database, as another backend replica has. */
+function secondConnection(knex: Knex): Knex {
+  return knexFactory({
+    ...(knex.client as any).config,
+    pool: { min: 0, max: 5 },
+  });
+}
 
 function user(name: string, email: string): Entity {
   return {
@@ -36,13 +45,11 @@ function user(name: string, email: string): Entity {
 describe('GitopsNotifier with the engine', () => {
   const suite = kubeSimSuite('people');
 
-  /** An engine for one application of a fresh repository, its notifier told by this catalog. */
-  async function setUp(name: string, users: Entity[]) {
-    const { engine, cleanup } = await createTestEngine({
-      sim: suite.sim,
-      database: await databases.init('SQLITE_3'),
-    });
-    suite.cleanups.push(cleanup);
+  /** A notifier of the engine, told by this catalog, recording what it sends. */
+  function notifierOf(
+    engine: Parameters<GitopsNotifier['attach']>[0],
+    users: Entity[],
+  ) {
     const sent: NotificationSendOptions[] = [];
     const logger = mockServices.logger.mock();
     const notifier = new GitopsNotifier({
@@ -61,14 +68,25 @@ describe('GitopsNotifier with the engine', () => {
     });
     const detach = notifier.attach(engine);
     suite.cleanups.push(async () => detach());
+    /** What the people behind changes were sent (the owners hear of drift too). */
+    const toPeople = () =>
+      sent.filter(s => s.payload.scope?.includes(':change:'));
+    return { toPeople, logger };
+  }
+
+  /** An engine for one application of a fresh repository, with its notifier. */
+  async function setUp(name: string, users: Entity[]) {
+    const { engine, cleanup } = await createTestEngine({
+      sim: suite.sim,
+      database: await databases.init('SQLITE_3'),
+    });
+    suite.cleanups.push(cleanup);
+    const { toPeople, logger } = notifierOf(engine, users);
     const repo = new TestRepo(suite.root, name);
     repo.git('config', 'user.name', 'Ada');
     repo.git('config', 'user.email', 'ada@example.com');
     await engine.setApplications([spec(name, repo.fileUrl, 'deploy')]);
     await engine.start();
-    /** What the people behind changes were sent (the owners hear of drift too). */
-    const toPeople = () =>
-      sent.filter(s => s.payload.scope?.includes(':change:'));
     return { engine, repo, toPeople, logger };
   }
 
@@ -217,5 +235,64 @@ describe('GitopsNotifier with the engine', () => {
         scope: `gitops:rollback:change:${v1}`,
       }),
     });
+  });
+  it('tells the people once per state when two replicas see the change, from the replica that ran it', async () => {
+    const database = await databases.init('POSTGRES_15');
+    const other = secondConnection(database);
+    const a = await createTestEngine({ sim: suite.sim, database });
+    const b = await createTestEngine({ sim: suite.sim, database: other });
+    suite.cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    const ada = [user('ada', 'ada@example.com')];
+    const onA = notifierOf(a.engine, ada);
+    const onB = notifierOf(b.engine, ada);
+    const repo = new TestRepo(suite.root, 'replicated');
+    repo.git('config', 'user.name', 'Ada');
+    repo.commit(
+      { 'deploy/web.yaml': deployment('web', 'nginx:1.27') },
+      'Serve the site',
+    );
+    const app = spec('replicated', repo.fileUrl, 'deploy');
+    for (const { engine } of [a, b]) {
+      await engine.setApplications([app]);
+      await engine.start();
+      await engine.refresh('replicated');
+    }
+    await a.engine.sync('replicated', { initiatedBy: 'user:default/ada' });
+    await waitFor('the change to be live', () => onA.toPeople().length === 1);
+
+    const k8s = clusterClient(suite.sim);
+    const live = await k8s.get('apps/v1', 'Deployment', 'web', 'replicated');
+    live.spec.template.spec.containers[0].image = 'nginx:fail';
+    await k8s.replace(live);
+    await waitFor(
+      'the Degraded notification',
+      () => onA.toPeople().length === 2,
+    );
+    // The other replica saw it too, and said nothing.
+    await waitFor(
+      'the other replica to see the Degraded application',
+      async () =>
+        (await b.engine.refresh('replicated')).status.health === 'Degraded',
+    );
+    const again = await k8s.get('apps/v1', 'Deployment', 'web', 'replicated');
+    again.spec.template.spec.containers[0].image = 'nginx:1.27';
+    await k8s.replace(again);
+    await waitFor('the recovery', () => onA.toPeople().length === 3);
+    await waitFor(
+      'the other replica to see the application Healthy',
+      async () =>
+        (await b.engine.refresh('replicated')).status.health === 'Healthy',
+    );
+    expect(onA.toPeople().map(s => s.payload.title)).toEqual([
+      expect.stringMatching(/ is live on dev$/),
+      expect.stringMatching(/ is Degraded on dev$/),
+      expect.stringMatching(/ recovered on dev$/),
+    ]);
+    expect(onA.toPeople().map(s => s.recipients)).toEqual([
+      { type: 'entity', entityRef: ['user:default/ada'] },
+      { type: 'entity', entityRef: ['user:default/ada'] },
+      { type: 'entity', entityRef: ['user:default/ada'] },
+    ]);
+    expect(onB.toPeople()).toEqual([]);
   });
 });
