@@ -82,6 +82,8 @@ export interface SyncProgress {
 export interface ApplyPlanInput {
   applicationId: string;
   plan: SyncPlan;
+  /** The manifest file of each object where the renderer knows it, by object key: named in its failure. */
+  sourceFiles?: Map<string, string>;
   client: ClusterClient;
   previousInventory: Inventory;
   prune: boolean;
@@ -116,6 +118,23 @@ function isImmutableError(error: unknown): boolean {
   const text = errorMessage(error);
   return /immutable|may not change|cannot change|Forbidden: updates to/i.test(
     text,
+  );
+}
+
+/**
+ * True for a refusal of the object as written (unknown or mistyped fields,
+ * invalid values): applying it later will not help. Not for what an earlier
+ * wave may still fix (a namespace or a kind that does not exist yet, an
+ * immutable field that Replace/Force handles, a conflict, an outage).
+ */
+function refusedAsWritten(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (code === 400) return true;
+  if (code === 422) return !isImmutableError(error);
+  // Server-side apply answers a body that does not fit the schema with a 500.
+  return (
+    code === 500 &&
+    /failed to create typed patch object/.test(errorMessage(error))
   );
 }
 
@@ -273,6 +292,48 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     }
   };
 
+  /** A failure's message, led by the manifest file of the object when known. */
+  const failureOf = (key: string, error: unknown): string => {
+    const file = input.sourceFiles?.get(key);
+    return file ? `${file}: ${errorMessage(error)}` : errorMessage(error);
+  };
+
+  /**
+   * As Argo CD's dry run before a sync: every object to apply is sent as a
+   * server-side dry run first, and the objects the server refuses as written
+   * fail the sync before any object is applied or any hook runs. Needed only
+   * when there is more than one thing to do: a lone object's own apply is
+   * its check.
+   */
+  const refusedInDryRun = async (): Promise<ResourceChange[]> => {
+    const toApply = objects.filter(object => {
+      const entry = byObject.get(object)!;
+      return entry.action !== 'unchanged' && !deferred.has(entry.key);
+    });
+    if (toApply.length + hooks.length < 2) return [];
+    const refusals = await Promise.all(
+      toApply.map(object =>
+        limit(async (): Promise<ResourceChange | undefined> => {
+          checkAborted(input.signal);
+          try {
+            await client.apply(object, { dryRun: true });
+            return undefined;
+          } catch (error) {
+            if (!refusedAsWritten(error)) return undefined;
+            const wave = syncWave(object);
+            return {
+              ...changeOf(resourceRef(object)),
+              ...(wave ? { wave } : {}),
+              action: 'failed',
+              message: failureOf(byObject.get(object)!.key, error),
+            };
+          }
+        }),
+      ),
+    );
+    return refusals.filter((r): r is ResourceChange => r !== undefined);
+  };
+
   const applyOne = async (object: KubeObject): Promise<ResourceChange> => {
     const entry = byObject.get(object)!;
     const ref = resourceRef(object);
@@ -343,7 +404,11 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
       };
     } catch (error) {
       if (error instanceof SyncInterrupted) throw error;
-      return { ...change, action: 'failed', message: errorMessage(error) };
+      return {
+        ...change,
+        action: 'failed',
+        message: failureOf(entry.key, error),
+      };
     }
   };
   /** Applies one wave kind by kind; false when an object failed. */
@@ -437,6 +502,7 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
   let failedStep = false;
   let failure: string | undefined;
   let terminated = false;
+  let stoppedByDryRun = false;
   const fail = (message?: string) => {
     failedStep = true;
     if (message && !failure) failure = message;
@@ -445,9 +511,25 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
     const syncHooks = hooksOf(hooks, 'Sync', syncWave);
     const groups = mergeWaves(waveGroups(objects), syncHooks);
     const preSync = hooksOf(hooks, 'PreSync', syncWave);
+    // 0. Nothing is applied when the server refuses an object as written.
+    if (!selective) {
+      const refused = await refusedInDryRun();
+      for (const change of refused) record(change);
+      if (refused.length) {
+        // As Argo CD, a sync its dry run stopped runs no SyncFail hook:
+        // nothing started that would need cleaning up.
+        stoppedByDryRun = true;
+        fail(
+          `Nothing was applied: the cluster refused ${
+            refused.length === 1 ? 'an object' : `${refused.length} objects`
+          } in a dry run`,
+        );
+      }
+    }
     // 0. The application's Namespaces and CRDs come before its PreSync
     //    hooks too: hooks live in them.
     if (
+      !failedStep &&
       preSync.length &&
       groups[0] &&
       !groups[0].hooks.length &&
@@ -561,7 +643,7 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
   async function finish(survivors: Inventory): Promise<AppliedPlan> {
     // 5. A failed sync runs its SyncFail hooks (not a terminated one), with
     //    a wave's time of their own.
-    if (failedStep && !terminated && !selective) {
+    if (failedStep && !terminated && !selective && !stoppedByDryRun) {
       const failHooks = hooksOf(hooks, 'SyncFail', syncWave);
       const runner: Waiter = {
         ...waiter,

@@ -31,6 +31,8 @@ export interface RenderedRevision {
   selfContained: boolean;
   /** Some kinds were not served by the cluster when scoped: scope again. */
   unscoped?: boolean;
+  /** The manifest file of each object where the renderer knows it, by object key. */
+  sourceFiles?: Map<string, string>;
 }
 
 /** The application's folder relative to the repository root; '' for the root. */
@@ -118,7 +120,7 @@ export async function renderRevision(
       ? await render(folder).catch(() => undefined)
       : undefined;
   if (!result?.selfContained) result = await render();
-  const { selfContained } = result;
+  const { selfContained, sourceFiles } = result;
   const objects = result.objects.filter(o => !isHook(o));
   const hooks = result.objects.filter(isHook);
   // Waves must parse before anything is applied.
@@ -129,6 +131,7 @@ export async function renderRevision(
     hooks,
     hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
     selfContained,
+    sourceFiles,
   });
 }
 

@@ -206,6 +206,7 @@ export async function syncApplication(
     const applied = await applyPlan({
       applicationId: spec.id,
       plan,
+      sourceFiles: rendered.sourceFiles,
       client,
       previousInventory: inventory,
       prune: options.prune ?? spec.policy.prune,

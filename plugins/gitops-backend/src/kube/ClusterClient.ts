@@ -1,5 +1,6 @@
 import {
   AppsV1Api,
+  Configuration,
   CoreV1Api,
   KubeConfig,
   KubernetesObject,
@@ -42,6 +43,29 @@ function verbOf(what: string): string {
 }
 
 class DiscoveringObjectApi extends KubernetesObjectApi {
+  /**
+   * Options for one write whose body goes to the server exactly as written.
+   * client-node serializes built-in kinds through its models, which drop the
+   * fields they do not declare, so a typo deep in a Deployment would vanish
+   * instead of being refused by the server (and a CRD schema's
+   * `x-kubernetes-*` and `$ref` fields would be lost).
+   */
+  asWritten(body: unknown): Configuration {
+    const server = this.configuration.baseServer;
+    const json = JSON.stringify(body);
+    return {
+      ...this.configuration,
+      baseServer: {
+        makeRequestContext(endpoint, method) {
+          const context = server.makeRequestContext(endpoint, method);
+          const setBody = context.setBody.bind(context);
+          context.setBody = () => setBody(json);
+          return context;
+        },
+      },
+    };
+  }
+
   discover(
     apiVersion: string,
     kind: string,
@@ -103,6 +127,9 @@ export class ClusterError extends Error {
   }
 
   get transient() {
+    // Server-side apply answers a body that does not fit the kind's schema
+    // with a 500; sending it again cannot help.
+    if (/failed to create typed patch object/.test(this.message)) return false;
     return this.code === undefined || TRANSIENT_CODES.has(this.code);
   }
 }
@@ -327,6 +354,7 @@ export class ClusterClient {
           FIELD_MANAGER,
           true,
           PatchStrategy.ServerSideApply,
+          this.api.asWritten(body),
         ) as Promise<KubeObject>,
       // Applying the same object again is harmless: it is idempotent.
       { conflictsToo: true },
@@ -355,6 +383,7 @@ export class ClusterClient {
           undefined,
           undefined,
           FIELD_MANAGER,
+          this.api.asWritten(body),
         ) as Promise<KubeObject>,
       // A create the server committed before failing would make a second
       // object of a generateName: sent again only when refused unprocessed.
@@ -388,6 +417,7 @@ export class ClusterClient {
           undefined,
           undefined,
           FIELD_MANAGER,
+          this.api.asWritten(body),
         ) as Promise<KubeObject>,
       // A replace that landed would fail its resourceVersion the second time.
       { retry: 'unprocessed' },

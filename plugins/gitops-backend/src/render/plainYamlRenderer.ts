@@ -27,6 +27,18 @@ export class ManifestError extends Error {
   }
 }
 
+/**
+ * The file (relative to the repository) each parsed object came from, so an
+ * object the cluster refuses can be traced to its manifest. A side table, not
+ * an annotation: nothing of it reaches the cluster or the diff.
+ */
+const manifestFiles = new WeakMap<object, string>();
+
+/** The manifest file an object of the plain YAML renderer came from. */
+export function manifestFileOf(object: object): string | undefined {
+  return manifestFiles.get(object);
+}
+
 /** Lists manifest files below `directory`, sorted, refusing symlinks that lead out of the repository. */
 async function listManifestFiles(
   directory: string,
@@ -173,9 +185,11 @@ export function createPlainYamlRenderer(
       const objects: KubeObject[] = [];
       for (const file of files) {
         const text = await fs.readFile(file, 'utf8');
-        objects.push(
-          ...parseManifests(text, path.relative(request.repositoryRoot, file)),
-        );
+        const relative = path.relative(request.repositoryRoot, file);
+        for (const object of parseManifests(text, relative)) {
+          manifestFiles.set(object, relative);
+          objects.push(object);
+        }
       }
       return objects;
     },

@@ -21,6 +21,7 @@ import { createHelmRenderer } from './helmRenderer';
 import {
   createPlainYamlRenderer,
   isPlainYamlRenderer,
+  manifestFileOf,
 } from './plainYamlRenderer';
 import {
   DEFAULT_RENDER_LIMITS,
@@ -110,6 +111,12 @@ export interface RenderedApplication {
    * there cannot change them.
    */
   selfContained: boolean;
+  /**
+   * The manifest file (relative to the repository) of each object, by object
+   * key, where the renderer knows it (plain YAML; Kustomize and Helm merge
+   * files into one output).
+   */
+  sourceFiles: Map<string, string>;
 }
 
 async function containsSymlink(directory: string): Promise<boolean> {
@@ -176,6 +183,7 @@ export async function renderApplication(options: {
         `Path "${options.path}" renders to ${objects.length} objects`,
       );
     }
+    const sourceFiles = new Map<string, string>();
     return {
       renderer: renderer.name,
       selfContained:
@@ -184,7 +192,9 @@ export async function renderApplication(options: {
         objects,
         options.namespace,
         options.applicationId,
+        sourceFiles,
       ),
+      sourceFiles,
     };
   }
   throw new Error(`No renderer can render path "${options.path}"`);
@@ -192,12 +202,14 @@ export async function renderApplication(options: {
 
 /**
  * Defaults namespaces, stamps tracking ids, checks the sync annotations and
- * refuses duplicates; drops hooks marked `Skip`.
+ * refuses duplicates; drops hooks marked `Skip`. `sourceFiles` receives the
+ * manifest file of each object whose file is known, by object key.
  */
 export function prepareObjects(
   objects: KubeObject[],
   namespace: string,
   applicationId: string,
+  sourceFiles?: Map<string, string>,
 ): KubeObject[] {
   const clusterScopedCustomKinds = new Set<string>();
   for (const object of objects) {
@@ -235,16 +247,21 @@ export function prepareObjects(
           },
         };
     const key = keyOfObject(named);
+    const file = manifestFileOf(original);
     if (seen.has(key)) {
+      const files = [sourceFiles?.get(key), file].filter(Boolean);
       throw new Error(
         `${describeObject({
           kind: named.kind,
           namespace: named.metadata.namespace,
           name: named.metadata.name,
-        })} is defined twice; keep one definition`,
+        })} is defined twice${
+          files.length ? ` (in ${[...new Set(files)].join(' and ')})` : ''
+        }; keep one definition`,
       );
     }
     seen.set(key, object);
+    if (file) sourceFiles?.set(key, file);
     object.metadata.annotations = {
       ...object.metadata.annotations,
       [ANNOTATION_TRACKING_ID]: trackingIdFor(applicationId, named),
