@@ -11,7 +11,7 @@ import { waitFor } from '../__testUtils__/waitFor';
 import { freePort, tempDir } from '../__testUtils__/gitRepos';
 import { CommitStatusSender, mask } from './CommitStatusSender';
 import { StatusEndpoint, resolveStatusEndpoint } from './statusEndpoint';
-import { startTestGitHost } from './testGitHost';
+import { startTestGitHost } from './__testUtils__/testGitHost';
 
 jest.setTimeout(60_000);
 

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
 import pRetry from 'p-retry';
 import { CommitStatus, StatusEndpoint, statusBody } from './statusEndpoint';
@@ -44,7 +45,8 @@ export class CommitStatusSender {
   private readonly limit: ReturnType<typeof pLimit>;
   /** Per commit and context: the status to post next, while one is queued or posting. */
   private readonly queues = new Map<string, { next?: StatusDelivery }>();
-  private readonly warned = new Set<string>();
+  /** Application and commit pairs whose failure was logged as a warning already. */
+  private readonly warned = new LRUCache<string, true>({ max: 10_000 });
   private readonly abort = new AbortController();
   private droppedWarning = false;
   private readonly idleWaiters: (() => void)[] = [];
@@ -133,7 +135,7 @@ export class CommitStatusSender {
       const log = this.warned.has(once)
         ? this.options.logger.debug
         : this.options.logger.warn;
-      this.warned.add(once);
+      this.warned.set(once, true);
       log.call(
         this.options.logger,
         `Could not post the ${status.state} commit status of ${delivery.applicationId} to ${endpoint.provider} for commit ${sha} (${status.context}): ${message}`,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
-import { startGitHttpServer } from '../__testUtils__/gitRepos';
-import type { Provider } from './statusEndpoint';
+import { startGitHttpServer } from '../../__testUtils__/gitRepos';
+import type { Provider } from '../statusEndpoint';
 
 /** A commit status call the host accepted or refused. */
 export interface RecordedStatus {
@@ -43,12 +43,13 @@ export async function startTestGitHost(options: {
   delayMs?: number;
 }) {
   const { provider, token } = options;
-  const gitUser =
-    provider === 'github'
-      ? 'x-access-token'
-      : provider === 'gitlab'
-      ? 'oauth2'
-      : options.username ?? 'git';
+  // The user Mooring fetches as, with the token as password.
+  const gitUsers: Record<Provider, string> = {
+    github: 'x-access-token',
+    gitlab: 'oauth2',
+    gitea: options.username ?? 'git',
+  };
+  const gitUser = gitUsers[provider];
   const git = await startGitHttpServer(options.root, {
     user: gitUser,
     password: token,
