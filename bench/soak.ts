@@ -389,8 +389,9 @@ async function main() {
         );
         managed.push(sim);
         await sim.start();
-        for (let k = 0; k < 50 && !fs.existsSync(kubeconfig); k++)
-          await sleep(100);
+        const written = () =>
+          fs.existsSync(kubeconfig) && fs.statSync(kubeconfig).size > 0;
+        for (let k = 0; k < 50 && !written(); k++) await sleep(100);
         return { sim, kubeconfig };
       }),
     );
@@ -621,9 +622,12 @@ async function main() {
     const lastFault = Date.now();
 
     // ------------------------------------------------------------ convergence
-    const clients = sims.map(({ kubeconfig: file }) => {
+    // From the kubeconfig written at the start: a kube-sim rewrites its own
+    // file when it starts, so that file may be empty for a moment.
+    const clients = [0, 1].map(c => {
       const kc = new KubeConfig();
-      kc.loadFromFile(file);
+      kc.loadFromFile(kubeconfig);
+      kc.setCurrentContext(`cluster-${c}`);
       return KubernetesObjectApi.makeApiClient(kc);
     });
     type AppProblem = {
