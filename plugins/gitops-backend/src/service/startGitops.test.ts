@@ -28,8 +28,11 @@ describe('startGitopsServices', () => {
 
       const { actions } = await t.actions.list();
       expect(actions.map(a => a.name).sort()).toEqual([
+        'get-application-diff',
         'get-application-status',
         'list-application-history',
+        'refresh-application',
+        'rollback-application',
         'sync-application',
       ]);
     } finally {
