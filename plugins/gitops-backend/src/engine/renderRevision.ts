@@ -4,6 +4,7 @@ import { sortForApply } from '../apply/syncOrder';
 import { stableStringify } from '../diff/normalize';
 import { KubeObject, keyOfObject } from '../kube/kubeObject';
 import { renderApplication } from '../render/renderApplication';
+import { CheckoutScans } from '../render/scanCheckout';
 import type { RenderLimits } from '../render/renderLimits';
 import type { ClusterClient } from '../kube/ClusterClient';
 import { clusterCapabilitiesOf } from '../render/helm/clusterCapabilities';
@@ -40,6 +41,9 @@ export function normalizeFolder(folder: string): string {
   const normal = folder.replace(/^\/+|\/+$/g, '').replace(/^\.\/?/, '');
   return normal === '.' ? '' : normal;
 }
+
+/** GitSource's checkouts hold one commit each and never change: scanned once. */
+const checkoutScans = new CheckoutScans();
 
 /**
  * Renders an application at `sha`, reusing `previous` where it cannot have
@@ -99,6 +103,7 @@ export async function renderRevision(
       applicationId: spec.id,
       renderers: deps.renderers,
       limits: deps.renderLimits,
+      scans: checkoutScans,
       request: {
         target: spec.target,
         helm: {

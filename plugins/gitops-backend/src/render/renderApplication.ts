@@ -29,7 +29,7 @@ import {
   RenderLimits,
   readRenderLimits,
 } from './renderLimits';
-import { scanCheckout } from './scanCheckout';
+import { CheckoutScans, scanCheckout } from './scanCheckout';
 
 /**
  * The built-in renderers, most specific first; plain YAML takes any folder.
@@ -149,6 +149,11 @@ export async function renderApplication(options: {
   limits?: RenderLimits;
   /** Passed to the renderer as they are (see `RenderRequest`). */
   request?: Pick<RenderRequest, 'target' | 'helm' | 'clusterCapabilities'>;
+  /**
+   * Remembers scans of `repositoryRoot`, for checkouts that never change
+   * (one commit's files); without it the checkout is scanned every time.
+   */
+  scans?: CheckoutScans;
 }): Promise<RenderedApplication> {
   const limits = options.limits ?? DEFAULT_RENDER_LIMITS;
   const directory = await resolveInsideRepository(
@@ -162,7 +167,9 @@ export async function renderApplication(options: {
   }
   const repositoryRoot = await fs.realpath(options.repositoryRoot);
   // Once, before any renderer (built-in or added) reads a file.
-  await scanCheckout(repositoryRoot, limits);
+  await (options.scans
+    ? options.scans.scan(repositoryRoot, limits)
+    : scanCheckout(repositoryRoot, limits));
   for (const renderer of options.renderers) {
     if (!(await renderer.canRender(directory))) continue;
     const objects = await withinTime(

@@ -6,6 +6,7 @@ import type { GitopsRenderer } from '@mooring/plugin-gitops-node';
 import { tempDir } from '../__testUtils__/gitRepos';
 import { defaultRenderers, renderApplication } from './renderApplication';
 import { DEFAULT_RENDER_LIMITS, readRenderLimits } from './renderLimits';
+import { CheckoutScans, scanCheckout } from './scanCheckout';
 
 const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n';
 
@@ -174,5 +175,43 @@ describe('render limits', () => {
     ).rejects.toThrow(
       /took more than 0.05 seconds.*gitops\.limits\.renderSeconds/,
     );
+  });
+});
+
+describe('CheckoutScans', () => {
+  it('scans a checkout once, however many applications render it', async () => {
+    const root = repo({ 'app/a.yaml': CM });
+    const scans = new CheckoutScans();
+    await scans.scan(root, DEFAULT_RENDER_LIMITS);
+    // A checkout never changes; this link only shows the second call did not scan.
+    fs.symlinkSync('/etc', path.join(root, 'app', 'out'));
+    await expect(scanCheckout(root, DEFAULT_RENDER_LIMITS)).rejects.toThrow(
+      /symlink leads outside/,
+    );
+    await expect(
+      scans.scan(root, DEFAULT_RENDER_LIMITS),
+    ).resolves.toBeUndefined();
+    // Other limits are another question, asked of the files again.
+    await expect(
+      scans.scan(root, { ...DEFAULT_RENDER_LIMITS, maxFiles: 100 }),
+    ).rejects.toThrow(/symlink leads outside/);
+  });
+
+  it('remembers what it refused, and renders through it refuse too', async () => {
+    const root = repo({ 'app/a.yaml': CM });
+    fs.symlinkSync('/etc', path.join(root, 'app', 'out'));
+    const scans = new CheckoutScans();
+    const renderWith = () =>
+      renderApplication({
+        repositoryRoot: root,
+        path: 'app',
+        namespace: 'shop',
+        applicationId: 'a',
+        renderers: defaultRenderers({}),
+        scans,
+      });
+    await expect(renderWith()).rejects.toThrow(/^app\/out: symlink leads/);
+    fs.unlinkSync(path.join(root, 'app', 'out'));
+    await expect(renderWith()).rejects.toThrow(/^app\/out: symlink leads/);
   });
 });

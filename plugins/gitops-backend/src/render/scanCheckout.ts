@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '@backstage/errors';
+import { LRUCache } from 'lru-cache';
 import { isInside } from './pathSafety';
 import { RenderLimitError, RenderLimits } from './renderLimits';
 
@@ -121,4 +122,33 @@ export async function scanCheckout(
   }
 
   await measureDirectory(root);
+}
+
+/**
+ * Scans of read-only checkouts, remembered: a checkout of one commit never
+ * changes, so it is scanned once for all the applications rendering it, not
+ * once per application (with thousands of applications in one repository,
+ * scanning the whole checkout for each of them was most of the engine's
+ * work). What the scan refuses (limits, symlinks) is remembered too; any
+ * other failure is tried again next time.
+ */
+export class CheckoutScans {
+  private readonly scans = new LRUCache<string, Promise<void>>({ max: 512 });
+
+  scan(repositoryRoot: string, limits: RenderLimits): Promise<void> {
+    const key = `${repositoryRoot}\0${JSON.stringify(limits)}`;
+    let scan = this.scans.get(key);
+    if (!scan) {
+      scan = scanCheckout(repositoryRoot, limits);
+      this.scans.set(key, scan);
+      scan.catch(error => {
+        if (
+          !(error instanceof RenderLimitError || error instanceof InputError)
+        ) {
+          this.scans.delete(key);
+        }
+      });
+    }
+    return scan;
+  }
 }
