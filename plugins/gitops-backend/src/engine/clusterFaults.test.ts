@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import type { Application } from '@mooring/plugin-gitops-common';
 import { TestRepo, freePort } from '../__testUtils__/gitRepos';
 import {
   clusterClient,
@@ -11,6 +10,7 @@ import {
   waitFor,
 } from '../__testUtils__/engineHarness';
 import { configMap, secret } from '../__testUtils__/fixtures';
+import type { GitopsEngine } from './types';
 
 jest.setTimeout(240_000);
 
@@ -27,9 +27,9 @@ describe('the engine facing cluster faults', () => {
   const { root, cleanups } = suite;
 
   /** Every status message the engine published, in order. */
-  function messagesOf(engine: { subscribe: Function }) {
+  function messagesOf(engine: Pick<GitopsEngine, 'subscribe'>) {
     const messages: string[] = [];
-    engine.subscribe((event: { type: string; application: Application }) => {
+    engine.subscribe(event => {
       if (event.type === 'status') {
         messages.push(event.application.status.message ?? '');
       }

@@ -102,13 +102,14 @@ describe('several engines on one PostgreSQL', () => {
      * looked again as their intervals would.
      */
     const settled = async () => {
+      const at = head;
       for (const { engine } of [a, b]) {
-        await waitFor(`both replicas at ${head.slice(0, 7)}`, async () => {
+        await waitFor(`both replicas at ${at.slice(0, 7)}`, async () => {
           const { status } = await engine.getApplication('one-change');
           return (
             status.sync === 'Synced' &&
-            status.syncedRevision === head &&
-            status.targetRevision === head &&
+            status.syncedRevision === at &&
+            status.targetRevision === at &&
             status.health === 'Healthy' &&
             status.operation?.phase !== 'Running'
           );

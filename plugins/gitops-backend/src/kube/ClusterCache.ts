@@ -193,7 +193,7 @@ export class ClusterCache implements LiveCache {
       entry.permanent = false;
       entry.retryDelays.reset();
       if (failedBefore) {
-        this.logger.info(
+        this.logger.debug(
           `Watching ${entry.kind} on cluster ${this.client.name} again`,
         );
         this.transition(entry, 'recovered');
@@ -221,15 +221,15 @@ export class ClusterCache implements LiveCache {
     entry.cause = message;
     entry.lastError = `Cannot watch ${entry.kind} on cluster ${this.client.name}: ${message}`;
     // A watch the cluster forbids (RBAC of an impersonated service account),
-    // or of a kind it does not serve, will not start working in seconds:
-    // ask again once a minute, or once the CRD may have come, at most.
-    entry.permanent = /forbidden|\b403\b|does not serve/i.test(message);
+    // or of a kind it does not serve (yet), is no passing fault: reads of it
+    // say so instead of "retrying". A forbidden one will not start working
+    // in seconds: it is asked again once a minute at most.
+    const forbidden = /forbidden|\b403\b/i.test(message);
+    entry.permanent = forbidden || /does not serve/.test(message);
     if (wasSynced) this.transition(entry, 'failed');
     if (this.stopped || entry.retryTimer) return;
     const backoffMs = entry.retryDelays.next();
-    const delayMs = /forbidden|\b403\b/i.test(message)
-      ? Math.max(backoffMs, 60_000)
-      : backoffMs;
+    const delayMs = forbidden ? Math.max(backoffMs, 60_000) : backoffMs;
     this.logger.debug(`${entry.lastError}; retrying in ${delayMs} ms`);
     entry.nextRetryAt = Date.now() + delayMs;
     entry.retryTimer = setTimeout(() => {

@@ -94,7 +94,7 @@ const MAX_RETRY_AFTER_MS = 5_000;
 type RetryPolicy = 'transient' | 'unprocessed';
 
 /** How long the server asks to be left alone (`Retry-After`), in ms, if it says. */
-function retryAfterMs(error: any): number | undefined {
+function retryAfterOf(error: any): number | undefined {
   const headers = error?.headers ?? {};
   const header = Object.entries(headers).find(
     ([name]) => name.toLowerCase() === 'retry-after',
@@ -269,7 +269,7 @@ export class ClusterClient {
               code ? ` (HTTP ${code})` : ''
             }: ${message}`,
             code,
-            retryAfterMs(error),
+            retryAfterOf(error),
           );
           if (!worthRetrying(failure) || attempt >= this.attempts) {
             throw new pRetry.AbortError(failure);
