@@ -2,7 +2,10 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import type { SyncRun } from '@mooring/plugin-gitops-common';
 import { setUpActions } from '../__testUtils__/actionsTestSetup';
 import { PROD } from '../__testUtils__/gitopsTestBackend';
-import { registerRollbackApplicationAction } from './rollbackApplicationAction';
+import {
+  previousSuccessfulRun,
+  registerRollbackApplicationAction,
+} from './rollbackApplicationAction';
 
 /** A finished run of the history, as the engine records it. */
 function run(id: string, sha: string, overrides: Partial<SyncRun> = {}) {
@@ -121,5 +124,38 @@ describe('rollback-application', () => {
       t.rollback({ applicationId: PROD, runId: 'run-z' }, 'user:default/alice'),
     ).rejects.toMatchObject({ name: 'NotFoundError' });
     expect(t.auditEvents.map(e => e.outcome)).toEqual(['failure', 'failure']);
+  });
+});
+
+describe('previousSuccessfulRun', () => {
+  // Newest first, as the engine answers: v1 was rolled back to after v3.
+  const history = [
+    run('run-c', 'sha-v1'),
+    run('run-b', 'sha-v3'),
+    run('run-a', 'sha-v1'),
+  ];
+  const engine = { getHistory: async () => history };
+  const app = (syncedRevision?: string) =>
+    ({
+      id: PROD,
+      status: {
+        sync: 'Synced',
+        health: 'Healthy',
+        message: '',
+        syncedRevision,
+      },
+    } as any);
+
+  it('skips the commit the application runs now, as its status says', async () => {
+    expect((await previousSuccessfulRun(engine, app('sha-v1'))).id).toBe(
+      'run-b',
+    );
+    expect((await previousSuccessfulRun(engine, app('sha-v3'))).id).toBe(
+      'run-c',
+    );
+  });
+
+  it('takes the newest applied commit as the current one when the status names none', async () => {
+    expect((await previousSuccessfulRun(engine, app())).id).toBe('run-b');
   });
 });
