@@ -62,7 +62,9 @@ export function addAnnotations(
         entity.namespace.toLocaleLowerCase('en-US')
     );
   });
-  const ref = `${entity.kind}:${entity.namespace}/${entity.name}`;
+  const ref = `${entity.kind.toLocaleLowerCase('en-US')}:${entity.namespace}/${
+    entity.name
+  }`;
   if (matches.length !== 1) {
     throw new InputError(
       matches.length === 0

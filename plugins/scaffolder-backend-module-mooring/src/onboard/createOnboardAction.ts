@@ -222,7 +222,7 @@ export function createOnboardAction(options: OnboardActionOptions) {
       }
       if (entity.kind.toLocaleLowerCase('en-US') !== 'component') {
         throw new InputError(
-          `${ref} is a ${entity.kind}; Mooring deploys components only`,
+          `${ref} is of kind ${entity.kind}; Mooring deploys components only`,
         );
       }
       const [decision] = await permissions.authorize(

@@ -175,7 +175,14 @@ export function createWaitHealthyAction(options: WaitHealthyActionOptions) {
           throw error;
         });
         if (!response.ok) {
-          throw await ResponseError.fromResponse(response);
+          const error = await ResponseError.fromResponse(response);
+          throw new Error(
+            `Mooring's API answered ${
+              response.status
+            } when asked for the applications of ${entityRef}: ${
+              error.body?.error?.message || error.message
+            }`,
+          );
         }
         const { items } = (await response.json()) as ApplicationListResponse;
         const apps = items.filter(
