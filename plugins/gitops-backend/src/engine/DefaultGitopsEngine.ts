@@ -6,6 +6,7 @@ import type {
   ResourceRef,
   SyncRun,
 } from '@mooring/plugin-gitops-common';
+import { durationToMilliseconds } from '@backstage/types';
 import pLimit from 'p-limit';
 import type { WatchTransition } from '../kube/ClusterCache';
 import { KubeObject, trackedApplicationId } from '../kube/kubeObject';
@@ -37,6 +38,7 @@ export interface DefaultGitopsEngineOptions extends EngineOptions {
 }
 
 import { ignoreRulesFor } from './ignoreRules';
+import { runSpread } from './reconcileSpread';
 import {
   PodLogRequest,
   ResourceActionRequest,
@@ -139,7 +141,12 @@ export class DefaultGitopsEngine implements GitopsEngine {
       // Every replica compares with its own watch caches; leases in the
       // database make sure only one of them syncs an application at a time.
       scope: 'local',
-      fn: () => this.reconcileAll(),
+      // Spread over half the interval, so thousands of applications do not
+      // all wake at once (webhooks still refresh a pushed repository at once).
+      fn: () =>
+        this.reconcileAll({
+          spreadOverMs: durationToMilliseconds(this.options.interval) / 2,
+        }),
     });
   }
 
@@ -406,8 +413,12 @@ export class DefaultGitopsEngine implements GitopsEngine {
 
   // ------------------------------------------------------------- reconcile
 
-  /** Reconciles every application, `concurrency` at a time; one ls-remote per repository. */
-  async reconcileAll(): Promise<void> {
+  /**
+   * Reconciles every application, `concurrency` at a time; one ls-remote per
+   * repository. With `spreadOverMs` each application starts at its own
+   * moment of that window (see `reconcileOffset`).
+   */
+  async reconcileAll(options: { spreadOverMs?: number } = {}): Promise<void> {
     if (this.stopped) return;
     await this.recorder
       .endAbandonedRuns()
@@ -424,17 +435,24 @@ export class DefaultGitopsEngine implements GitopsEngine {
         limit(() => this.options.git.listRemote(repo).catch(() => {})),
       ),
     );
-    await Promise.all(
-      states.map(state =>
-        limit(() =>
-          this.reconcile(state.spec.id).catch(error =>
-            this.options.logger.warn(
-              `Reconciling ${state.spec.id} failed: ${errorMessage(error)}`,
-            ),
+    const reconcile = (state: ApplicationState) =>
+      limit(() =>
+        this.reconcile(state.spec.id).catch(error =>
+          this.options.logger.warn(
+            `Reconciling ${state.spec.id} failed: ${errorMessage(error)}`,
           ),
         ),
-      ),
-    );
+      );
+    if (options.spreadOverMs) {
+      await runSpread(states, {
+        windowMs: options.spreadOverMs,
+        idOf: state => state.spec.id,
+        run: reconcile,
+        stopped: () => this.stopped,
+      });
+    } else {
+      await Promise.all(states.map(reconcile));
+    }
   }
 
   /** Reconciles one application now, after any work queued on it. */
