@@ -180,5 +180,6 @@ describe('statusBody', () => {
         .description,
     ).toHaveLength(255);
     expect(trimTo('short', 140)).toBe('short');
+    expect(trimTo('🚀'.repeat(10), 5)).toBe('🚀🚀🚀🚀…');
   });
 });

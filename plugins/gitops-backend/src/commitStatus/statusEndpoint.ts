@@ -147,7 +147,11 @@ export function statusBody(
 /** `text` cut to `limit` characters (an ellipsis says it was cut). */
 export function trimTo(text: string, limit: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= limit ? flat : `${flat.slice(0, limit - 1)}…`;
+  // By code points, so a character outside the BMP is never cut in half.
+  const characters = Array.from(flat);
+  return characters.length <= limit
+    ? flat
+    : `${characters.slice(0, limit - 1).join('')}…`;
 }
 
 /**
