@@ -64,5 +64,8 @@ backend.add(catalogModuleGitops);
 // scaffolder plugin, with Mooring's onboarding actions (mooring:onboard,
 // mooring:wait-healthy) used by the "Deploy a service with Mooring" template
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
 backend.add(import('@mooring/plugin-scaffolder-backend-module-mooring'));
 backend.start();
