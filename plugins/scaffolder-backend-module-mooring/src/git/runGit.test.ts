@@ -68,4 +68,20 @@ describe('git credentials', () => {
       fs.rmSync(home, { recursive: true, force: true });
     }
   });
+
+  it('refuses transport helpers a hostile URL could name', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-git-'));
+    try {
+      const marker = path.join(home, 'ran');
+      await expect(
+        runGit(['ls-remote', '--', `ext::sh -c touch% ${marker}`], {
+          cwd: home,
+          home,
+        }),
+      ).rejects.toThrow(/transport 'ext' not allowed/);
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
 });

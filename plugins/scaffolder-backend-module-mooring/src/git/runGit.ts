@@ -42,6 +42,8 @@ export function runGit(
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_TERMINAL_PROMPT: '0',
+    // Ordinary transports only: no ext:: or fd:: helpers from a hostile URL.
+    GIT_ALLOW_PROTOCOL: 'https:http:git:ssh:file',
     GIT_ASKPASS: 'echo',
     LANG: 'C',
     GIT_CONFIG_COUNT: String(config.length),
