@@ -244,6 +244,34 @@ describe.each<[Provider, { username?: string }]>([
     expect(String(calls[1].body.description)).toMatch(/^Degraded on dev/);
   });
 
+  it('logs a refused post once, without the credentials, and the sync is unaffected', async () => {
+    const repo = hostedRepo('denied');
+    const sha = repo.commit(
+      { 'deploy/cm.yaml': configMap('denied', { a: '1' }) },
+      'Settings',
+    );
+    const { engine, reporter, lines } = await start({ enabled: true }, [
+      spec('denied', repo.url, 'deploy'),
+    ]);
+    host.failNext([401], body => body.state === pending);
+    expect((await syncAndWait(engine, 'denied')).phase).toBe('Succeeded');
+    const calls = await statusesOf(sha, 2);
+    await reporter.idle();
+    expect(calls.map(c => [c.body.state, c.answered])).toEqual([
+      [pending, 401],
+      ['success', 201],
+    ]);
+    const warnings = lines.filter(l => l.startsWith('warn '));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/HTTP 401/);
+    const logged = lines.join('\n');
+    expect(logged).not.toContain(token);
+    expect(logged).not.toContain(Buffer.from(token).toString('base64'));
+    expect(logged).not.toContain(
+      Buffer.from(`${hostOptions.username}:${token}`).toString('base64'),
+    );
+  });
+
   it('says an older commit was superseded by a newer sync, and reports the newer one', async () => {
     const repo = hostedRepo('paused');
     const first = repo.commit(
