@@ -77,7 +77,7 @@ export async function startListingServer(
     annotationErrors: { errors: () => [], entitiesWithErrors: () => [] },
   };
   const router = await createRouter(
-    routerOptions as Parameters<typeof createRouter>[0],
+    routerOptions as unknown as Parameters<typeof createRouter>[0],
   );
   const app = express();
   app.use('/api/gitops', router);

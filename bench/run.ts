@@ -60,6 +60,7 @@ interface Options {
   quick: boolean;
   concurrency: number;
   listingSamples: number;
+  coldTimeoutMinutes: number;
   out: string;
 }
 
@@ -78,6 +79,7 @@ function parseArgs(argv: string[]): Options {
     quick,
     concurrency: 16,
     listingSamples: quick ? 20 : 50,
+    coldTimeoutMinutes: 30,
     out: 'latest.json',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -96,6 +98,8 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--idle-seconds') options.idleSeconds = next();
     else if (argv[i] === '--concurrency') options.concurrency = next();
     else if (argv[i] === '--listing-samples') options.listingSamples = next();
+    else if (argv[i] === '--cold-timeout-minutes')
+      options.coldTimeoutMinutes = next();
     else if (argv[i] === '--baseline-max-apps')
       options.baselineMaxApps = next();
     else if (argv[i] === '--out') {
@@ -395,7 +399,7 @@ function objectPath(object: any): string {
 async function rawApplyCeiling(
   sims: SimProcess[],
   options: Options,
-): Promise<{ seconds: number; requests: number }> {
+): Promise<{ seconds: number; requests: number; resent: number }> {
   const targets = sims.map(sim => {
     const kc = new KubeConfig();
     kc.loadFromFile(sim.kubeconfig);
@@ -416,7 +420,7 @@ async function rawApplyCeiling(
     };
   });
   let requests = 0;
-  const apply = (c: number, object: any) =>
+  const applyOnce = (c: number, object: any) =>
     new Promise<void>((resolve, reject) => {
       const target = targets[c];
       const body = JSON.stringify(object);
@@ -455,6 +459,22 @@ async function rawApplyCeiling(
       req.once('error', reject);
       req.end(body);
     });
+  // A kept-alive connection the server closed as it was reused answers
+  // ECONNRESET; an apply is idempotent, so it is sent again (and counted).
+  let resent = 0;
+  const apply = async (c: number, object: any) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await applyOnce(c, object);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= 5 || (code !== 'ECONNRESET' && code !== 'EPIPE')) {
+          throw error;
+        }
+        resent++;
+      }
+    }
+  };
   const limit = pLimit(options.concurrency);
   const started = process.hrtime.bigint();
   await Promise.all(
@@ -472,7 +492,7 @@ async function rawApplyCeiling(
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   for (const target of targets) target.agent.destroy();
-  return { seconds, requests };
+  return { seconds, requests, resent };
 }
 /**
  * The engine's database: a fresh PostgreSQL database (as production runs)
@@ -593,6 +613,29 @@ async function main() {
       repoCount === 1 ? 'y' : 'ies'
     }${options.quick ? ' (quick)' : ''}; work dir ${work}`,
   );
+  // Figures are written as each is measured, so a run stopped early (a long
+  // 10,000-application run on a busy machine) still leaves what it got.
+  const partial: Record<string, unknown> = {
+    complete: false,
+    date: new Date().toISOString(),
+    source: measuredSource(),
+    applications: appCount,
+    objectsPerApplication: options.objects,
+    clusters: clusterCount,
+    repositories: repoCount,
+    concurrency: options.concurrency,
+  };
+  const savePartial = (figures: Record<string, unknown>) => {
+    Object.assign(partial, figures, {
+      elapsedSeconds: round((Date.now() - startedAt) / 1000, 1),
+      loadAverage: os.loadavg().map(n => round(n, 1)),
+    });
+    fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+    fs.writeFileSync(
+      path.join(__dirname, 'results', options.out),
+      `${JSON.stringify(partial, null, 2)}\n`,
+    );
+  };
   try {
     // ------------------------------------------------------------ fleet repos
     const repos = Array.from({ length: repoCount }, (_, r) =>
@@ -617,6 +660,7 @@ async function main() {
     const ceilingSims = await startClusters(work, 'ceiling', clusterCount);
     cleanups.push(async () => {
       await Promise.all(ceilingSims.map(s => s.stop()));
+      savePartial({ rawApplyCeiling: ceiling });
     });
     const ceiling = await rawApplyCeiling(ceilingSims, options);
     console.log(
@@ -692,9 +736,9 @@ async function main() {
             heads[repoOf(Number(a.id.replace('app-', '')))],
       );
       if (!pending.length) break;
-      if (Date.now() - coldStart > 30 * 60_000) {
+      if (Date.now() - coldStart > options.coldTimeoutMinutes * 60_000) {
         throw new Error(
-          `Not converged after 30 minutes: ${pending.length} apps left, e.g. ${pending[0].id}: ${pending[0].status.message}`,
+          `Not converged after ${options.coldTimeoutMinutes} minutes: ${pending.length} apps left, e.g. ${pending[0].id}: ${pending[0].status.message}`,
         );
       }
     }
@@ -704,6 +748,10 @@ async function main() {
         coldSeconds / ceiling.seconds
       ).toFixed(2)}× the raw apply ceiling)`,
     );
+    savePartial({
+      coldConvergenceSeconds: round(coldSeconds, 2),
+      coldOverCeiling: round(coldSeconds / ceiling.seconds, 2),
+    });
 
     // A no-op reconcile of the whole fleet.
     const requestsBefore = engine.apiRequestCount();
@@ -716,6 +764,8 @@ async function main() {
         2,
       )} s`,
     );
+
+    savePartial({ apiRequestsPerNoopReconcile: noopRequests, noopSeconds });
 
     // Idle: the fleet loaded, nothing changing.
     if (global.gc) global.gc();
@@ -752,6 +802,12 @@ async function main() {
         1,
       )} KiB per object`,
     );
+
+    savePartial({
+      idleCpuPercentOfOneCore: round(idleCpuPercent, 2),
+      rssGrowthMb: round(rssGrowthMb, 0),
+      heapBytesPerCachedObject: round(heapPerObjectBytes, 0),
+    });
 
     // Commit → applied: a signed push event through the webhook route.
     const webhook = await startWebhookServer(engine);
@@ -806,6 +862,14 @@ async function main() {
       } applications follow each pushed repository)`,
     );
 
+    savePartial({
+      commitToAppliedSeconds: {
+        p50: round(percentile(commitLatencies, 50)),
+        p99: round(percentile(commitLatencies, 99)),
+        samples: commitLatencies.length,
+      },
+    });
+
     // Live drift → OutOfSync, seen by the watch.
     const driftLatencies: number[] = [];
     for (let s = 0; s < options.samples; s++) {
@@ -851,6 +915,13 @@ async function main() {
         3,
       )} s, p99 ${percentile(driftLatencies, 99).toFixed(3)} s`,
     );
+
+    savePartial({
+      driftToOutOfSyncSeconds: {
+        p50: round(percentile(driftLatencies, 50)),
+        p99: round(percentile(driftLatencies, 99)),
+      },
+    });
 
     // The filtered listing of this fleet through the REST router.
     const listingServer = await startListingServer(engine);
@@ -1093,6 +1164,7 @@ async function main() {
       listingP99Ms: target(listingP99, 300),
     };
     const result = {
+      complete: true,
       date: new Date().toISOString(),
       source: measuredSource(),
       mode: options.quick ? 'quick' : 'full',
@@ -1111,6 +1183,7 @@ async function main() {
       rawApplyCeiling: {
         seconds: round(ceiling.seconds, 2),
         requests: ceiling.requests,
+        resentAfterConnectionReset: ceiling.resent,
         how: 'PATCH application/apply-patch+yaml per object over keep-alive https, same concurrency, fresh kube-sims (restarted before the engine runs)',
       },
       engine: engineResult,
