@@ -5,9 +5,10 @@ import { Backoff } from '../kube/Backoff';
  * not be read (a watch retrying, a read that failed after its own retries),
  * which may pass in seconds. `lease`: an automatic sync was due but another
  * replica held the lease or had just done the work; this one looks again
- * once that replica is done, so its status follows.
+ * once that replica is done, so its status follows. `sync`: an automatic
+ * sync failed; it is tried again when its back-off ends.
  */
-export type RetryReason = 'trouble' | 'lease';
+export type RetryReason = 'trouble' | 'lease' | 'sync';
 
 interface PendingRetry {
   delays: Record<RetryReason, Backoff>;
@@ -36,23 +37,31 @@ export class ReconcileRetries {
   ) {}
 
   /**
-   * Schedules another look at `id` unless one is scheduled already; returns
-   * how many tries this series has had and when the next one starts.
+   * Schedules another look at `id` after the back-off of `reason`, or at
+   * `at` (ms since the epoch) when given, unless one comes sooner already;
+   * returns how many tries this series has had and when the next one starts.
    */
   schedule(
     id: string,
     reason: RetryReason,
+    at?: number,
   ): { attempt: number; nextAt: number } {
     let entry = this.pending.get(id);
     if (!entry) {
       const backoff = () => new Backoff({ ...this.delays, jitter: true });
-      entry = { delays: { trouble: backoff(), lease: backoff() }, nextAt: 0 };
+      entry = {
+        delays: { trouble: backoff(), lease: backoff(), sync: backoff() },
+        nextAt: 0,
+      };
       this.pending.set(id, entry);
     }
     const delays = entry.delays[reason];
-    if (!entry.timer && !this.stopped) {
-      const delayMs = delays.next();
+    const soonest = entry.timer ? entry.nextAt : Infinity;
+    if (!this.stopped && (at === undefined ? !entry.timer : at < soonest)) {
+      const delayMs =
+        at === undefined ? delays.next() : Math.max(0, at - Date.now());
       const scheduled = entry;
+      if (scheduled.timer) clearTimeout(scheduled.timer);
       scheduled.nextAt = Date.now() + delayMs;
       scheduled.timer = setTimeout(() => {
         scheduled.timer = undefined;

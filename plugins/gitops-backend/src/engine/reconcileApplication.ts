@@ -235,6 +235,7 @@ export async function syncByPolicy(
   const due = dueNow(ctx, state, now);
   if (!due) {
     ctx.retries.reset(spec.id, 'lease');
+    retryFailedSyncLater(ctx, state);
     return;
   }
   try {
@@ -262,6 +263,7 @@ export async function syncByPolicy(
     ctx.retries.reset(spec.id, 'lease');
     if (due.reason === 'self-heal') recordSelfHeal(state.automation, now);
     await syncApplication(ctx, state, run, options);
+    retryFailedSyncLater(ctx, state);
     ctx.emit({
       type: 'automaticSync',
       application: ctx.toApplication(state),
@@ -269,6 +271,18 @@ export async function syncByPolicy(
     });
   } catch (error) {
     ctx.logger.warn(`Sync of ${spec.id} failed: ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * A failed sync holds automation back for a while (see `recordSyncOutcome`):
+ * the application is looked at again when that ends, not at the next
+ * reconcile interval.
+ */
+function retryFailedSyncLater(ctx: EngineContext, state: ApplicationState) {
+  const { autoFailures, nextAutoAttempt } = state.automation;
+  if (autoFailures > 0 && nextAutoAttempt > Date.now()) {
+    ctx.retries.schedule(state.spec.id, 'sync', nextAutoAttempt);
   }
 }
 
