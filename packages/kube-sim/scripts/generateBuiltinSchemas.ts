@@ -28,7 +28,9 @@ const clientVersion: string = JSON.parse(
 ).version;
 
 /** The served built-in kinds and their root models, core kinds first (see `packageOf`). */
-const kinds: Array<[group: string, version: string, kind: string, model: string]> = [
+const kinds: Array<
+  [group: string, version: string, kind: string, model: string]
+> = [
   ['', 'v1', 'Namespace', 'V1Namespace'],
   ['', 'v1', 'ConfigMap', 'V1ConfigMap'],
   ['', 'v1', 'Secret', 'V1Secret'],
@@ -51,12 +53,37 @@ const kinds: Array<[group: string, version: string, kind: string, model: string]
   ['rbac.authorization.k8s.io', 'v1', 'Role', 'V1Role'],
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'V1ClusterRole'],
   ['rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'V1RoleBinding'],
-  ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'V1ClusterRoleBinding'],
-  ['apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'V1CustomResourceDefinition'],
-  ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'V1SelfSubjectAccessReview'],
-  ['authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', 'V1SelfSubjectRulesReview'],
+  [
+    'rbac.authorization.k8s.io',
+    'v1',
+    'ClusterRoleBinding',
+    'V1ClusterRoleBinding',
+  ],
+  [
+    'apiextensions.k8s.io',
+    'v1',
+    'CustomResourceDefinition',
+    'V1CustomResourceDefinition',
+  ],
+  [
+    'authorization.k8s.io',
+    'v1',
+    'SelfSubjectAccessReview',
+    'V1SelfSubjectAccessReview',
+  ],
+  [
+    'authorization.k8s.io',
+    'v1',
+    'SelfSubjectRulesReview',
+    'V1SelfSubjectRulesReview',
+  ],
   ['authentication.k8s.io', 'v1', 'SelfSubjectReview', 'V1SelfSubjectReview'],
-  ['authentication.k8s.io', 'v1', 'TokenRequest', 'AuthenticationV1TokenRequest'],
+  [
+    'authentication.k8s.io',
+    'v1',
+    'TokenRequest',
+    'AuthenticationV1TokenRequest',
+  ],
 ];
 
 /** apimachinery's types, which every group uses. */
@@ -85,7 +112,12 @@ const quantityFields: Record<string, string[]> = {
   V2MetricValueStatus: ['value', 'averageValue'],
 };
 
-type Attribute = { name: string; baseName: string; type: string; format: string };
+type Attribute = {
+  name: string;
+  baseName: string;
+  type: string;
+  format: string;
+};
 type Schema = Record<string, any>;
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -114,7 +146,8 @@ const definitions: Record<string, Schema> = {
     format: 'date-time',
   },
   [MICRO_TIME]: {
-    description: 'MicroTime is version of Time with microsecond level precision.',
+    description:
+      'MicroTime is version of Time with microsecond level precision.',
     type: 'string',
     format: 'date-time',
   },
@@ -123,18 +156,28 @@ const definitions: Record<string, Schema> = {
 /** Model name → its definition name (`V1DeploymentSpec` → `io.k8s.api.apps.v1.DeploymentSpec`). */
 const definitionNames = new Map<string, string>();
 
-const modelName = /^(Core|Events|Rbac|Storage|Discovery|Authentication|Flowcontrol|Apps|Admissionregistration|Apiextensions|Apiregistration|Resource)?(V\d+(?:alpha\d+|beta\d+)?)([A-Z]\w*)$/;
+const modelName =
+  /^(Core|Events|Rbac|Storage|Discovery|Authentication|Flowcontrol|Apps|Admissionregistration|Apiextensions|Apiregistration|Resource)?(V\d+(?:alpha\d+|beta\d+)?)([A-Z]\w*)$/;
 
 function packageOf(model: string, rootGroup: string): string {
   const match = modelName.exec(model);
   if (!match) throw new Error(`unexpected model name ${model}`);
   const version = match[2].toLowerCase();
-  if (metaModels.has(model)) return `io.k8s.apimachinery.pkg.apis.meta.${version}`;
-  if (model.startsWith('V1JSON') || model.startsWith('V1CustomResource'))
+  if (metaModels.has(model))
+    return `io.k8s.apimachinery.pkg.apis.meta.${version}`;
+  if (rootGroup === 'apiextensions.k8s.io')
     return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${version}`;
   const prefix = match[1]?.toLowerCase();
-  const group = prefix === 'core' ? '' : prefix === 'events' ? 'events.k8s.io' : rootGroup;
-  const pkg = group === '' ? 'core' : group.replace(/\.k8s\.io$/, '').replace(/\.authorization$/, '');
+  const prefixGroups: Record<string, string> = {
+    core: '',
+    events: 'events.k8s.io',
+  };
+  const group =
+    prefix && prefix in prefixGroups ? prefixGroups[prefix] : rootGroup;
+  const pkg =
+    group === ''
+      ? 'core'
+      : group.replace(/\.k8s\.io$/, '').replace(/\.authorization$/, '');
   return `io.k8s.api.${pkg}.${version}`;
 }
 
@@ -160,13 +203,15 @@ function cleanComment(text: string): string {
 /** Descriptions and required names from the model's declaration file. */
 function readDeclarations(dts: string) {
   const head = dts.slice(0, dts.indexOf('export declare class'));
-  const comment = head.slice(head.lastIndexOf('/**') + 3, head.lastIndexOf('*/'));
+  const comment = head.slice(
+    head.lastIndexOf('/**') + 3,
+    head.lastIndexOf('*/'),
+  );
   const description = head.includes('/**') ? cleanComment(comment) : undefined;
   const body = dts.slice(dts.indexOf('export declare class'));
   const fields = new Map<string, { description?: string; optional: boolean }>();
   const field = /(?:\/\*\*([\s\S]*?)\*\/\s*)?'([^']+)'(\??):/g;
-  let match;
-  while ((match = field.exec(body))) {
+  for (const match of body.matchAll(field)) {
     fields.set(match[2], {
       description: match[1] ? cleanComment(match[1]) : undefined,
       optional: match[3] === '?',
@@ -192,7 +237,10 @@ function typeOf(attr: Attribute, group: string, quantity: boolean): Schema {
   const { type, format } = attr;
   const array = /^Array<(.+)>$/.exec(type);
   if (array) {
-    return { type: 'array', items: typeOf({ ...attr, type: array[1] }, group, quantity) };
+    return {
+      type: 'array',
+      items: typeOf({ ...attr, type: array[1] }, group, quantity),
+    };
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
@@ -202,7 +250,8 @@ function typeOf(attr: Attribute, group: string, quantity: boolean): Schema {
     };
   }
   if (quantity) {
-    if (type !== 'string') throw new Error(`quantity field ${attr.name} is ${type}`);
+    if (type !== 'string')
+      throw new Error(`quantity field ${attr.name} is ${type}`);
     return { $ref: QUANTITY };
   }
   switch (type) {
@@ -242,7 +291,8 @@ while (queue.length > 0) {
   const required: string[] = [];
   for (const attr of attributes) {
     const declared = declarations.fields.get(attr.name);
-    if (!declared) throw new Error(`${model}.d.ts does not declare ${attr.name}`);
+    if (!declared)
+      throw new Error(`${model}.d.ts does not declare ${attr.name}`);
     const schema = typeOf(attr, group, quantities.delete(attr.baseName));
     // For int-or-string fields the models repeat the type's description in
     // place of the field's; kubectl prints the type's description anyway.
@@ -258,7 +308,9 @@ while (queue.length > 0) {
     throw new Error(`${model} has no fields ${[...quantities].join(', ')}`);
   }
   definitions[definitionNames.get(model)!] = {
-    ...(declarations.description ? { description: declarations.description } : {}),
+    ...(declarations.description
+      ? { description: declarations.description }
+      : {}),
     type: 'object',
     ...(required.length ? { required } : {}),
     properties,
@@ -278,5 +330,7 @@ const out = {
 const target = path.join(__dirname, '../src/builtinSchemas.json');
 fs.writeFileSync(target, `${JSON.stringify(out, null, 1)}\n`);
 process.stdout.write(
-  `wrote ${Object.keys(sorted).length} definitions for ${kinds.length} kinds to ${target}\n`,
+  `wrote ${Object.keys(sorted).length} definitions for ${
+    kinds.length
+  } kinds to ${target}\n`,
 );

@@ -140,30 +140,6 @@ export type FieldCheckOptions = {
 
 const quantityPattern = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 
-/**
- * The undeclared fields and wrongly typed values of an object. Built-in kinds
- * are checked throughout; other kinds (custom resources) in `metadata` only.
- */
-export function findFieldProblems(
-  target: { group: string; version: string; kind: string; custom?: boolean },
-  obj: unknown,
-  options: FieldCheckOptions = {},
-): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  if (!isPlainObject(obj)) return problems;
-  const root = target.custom
-    ? undefined
-    : kindSchema(target.group, target.version, target.kind);
-  const walker = new Walker(problems, options);
-  if (root) {
-    walker.walk(root, obj, target.kind);
-  } else if (obj.metadata !== undefined) {
-    walker.path.push({ field: 'metadata' });
-    walker.walk(compileDefinition(OBJECT_META), obj.metadata, target.kind);
-  }
-  return problems;
-}
-
 class Walker {
   readonly path: PathSegment[] = [];
 
@@ -262,6 +238,30 @@ class Walker {
         return;
     }
   }
+}
+
+/**
+ * The undeclared fields and wrongly typed values of an object. Built-in kinds
+ * are checked throughout; other kinds (custom resources) in `metadata` only.
+ */
+export function findFieldProblems(
+  target: { group: string; version: string; kind: string; custom?: boolean },
+  obj: unknown,
+  options: FieldCheckOptions = {},
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (!isPlainObject(obj)) return problems;
+  const root = target.custom
+    ? undefined
+    : kindSchema(target.group, target.version, target.kind);
+  const walker = new Walker(problems, options);
+  if (root) {
+    walker.walk(root, obj, target.kind);
+  } else if (obj.metadata !== undefined) {
+    walker.path.push({ field: 'metadata' });
+    walker.walk(compileDefinition(OBJECT_META), obj.metadata, target.kind);
+  }
+  return problems;
 }
 
 /** The path as the strict JSON decoder prints it: `spec.template.spec.containers[0].imagePullPolcy`. */
@@ -395,6 +395,9 @@ function applyProblemMessage(problem: FieldProblem): string {
   switch (expected.t) {
     case 'integer':
     case 'number':
+      // structured-merge-diff takes any number; a fraction for an integer
+      // fails when the object is decoded, in the decoder's words.
+      if (typeof value === 'number') return decoderMessage(problem);
       return `expected numeric (int or float), got ${goUnstructuredType(
         value,
       )}`;
