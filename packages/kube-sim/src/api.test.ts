@@ -358,6 +358,111 @@ describe('kube-sim on the wire', () => {
     );
   });
 
+  it("checks custom resources against their CRD's schema: pruned, refused or kept as it says", async () => {
+    const crd = await api(
+      'POST',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'gadgets.example.com' },
+        spec: {
+          group: 'example.com',
+          scope: 'Namespaced',
+          names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: {
+                      type: 'object',
+                      properties: {
+                        size: { type: 'integer' },
+                        tags: {
+                          type: 'object',
+                          additionalProperties: { type: 'string' },
+                        },
+                        config: {
+                          type: 'object',
+                          'x-kubernetes-preserve-unknown-fields': true,
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    );
+    expect(crd.status).toBe(201);
+    const path = '/apis/example.com/v1/namespaces/default/gadgets';
+    const gadget = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name },
+      spec,
+    });
+    await waitFor(async () => (await api('GET', path)).status === 200);
+
+    const strict = await api(
+      'POST',
+      `${path}?fieldValidation=Strict`,
+      gadget('strict', { sise: 2 }),
+    );
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe(
+      'Gadget in version "v1" cannot be handled as a Gadget: strict decoding error: unknown field "spec.sise"',
+    );
+
+    const pruned = await api(
+      'POST',
+      path,
+      gadget('pruned', {
+        size: 2,
+        sise: 2,
+        tags: { a: 'b' },
+        config: { anything: { goes: [1] } },
+      }),
+    );
+    expect(pruned.status).toBe(201);
+    expect(pruned.headers.warning).toBe(
+      '299 - "unknown field \\"spec.sise\\""',
+    );
+    expect(pruned.body.spec).toEqual({
+      size: 2,
+      tags: { a: 'b' },
+      config: { anything: { goes: [1] } },
+    });
+
+    const mistyped = await api(
+      'POST',
+      path,
+      gadget('mistyped', { size: 'big' }),
+    );
+    expect(mistyped.status).toBe(422);
+    expect(mistyped.body.message).toBe(
+      'Gadget.example.com "mistyped" is invalid: spec.size: Invalid value: "string": spec.size in body must be of type integer: "string"',
+    );
+
+    const applied = await api(
+      'PATCH',
+      `${path}/applied?fieldManager=test`,
+      gadget('applied', { sise: 2 }),
+      'application/apply-patch+yaml',
+    );
+    expect(applied.status).toBe(500);
+    expect(applied.body.message).toBe(
+      'failed to create typed patch object (default/applied; example.com/v1, Kind=Gadget): .spec.sise: field not declared in schema',
+    );
+  });
+
   it('deletes a collection by label selector', async () => {
     for (const name of ['dc-1', 'dc-2', 'dc-keep']) {
       await api('POST', cmPath, {

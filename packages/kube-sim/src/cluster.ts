@@ -61,6 +61,7 @@ import {
   FieldValidation,
   findFieldProblems,
   goValue,
+  schemaTypeCause,
 } from './fieldValidation';
 
 /** Options every write takes. */
@@ -765,7 +766,16 @@ export class Cluster {
       patched,
       { prune: opts.fieldValidation !== 'Strict' },
     );
-    const typeProblem = problems.find(p => p.problem === 'type');
+    const typeProblems = problems.filter(p => p.problem === 'type');
+    if (typeProblems.length && type.custom) {
+      throw invalid(
+        type.kind,
+        String((patched as KubeObject)?.metadata?.name ?? ''),
+        typeProblems.map(schemaTypeCause),
+        type.group,
+      );
+    }
+    const typeProblem = typeProblems[0];
     if (typeProblem) {
       throw new ApiError(
         422,
@@ -1505,6 +1515,9 @@ export class Cluster {
       ],
       custom: true,
       customListTypes: listTypesFromCrdSchema(storage.schema?.openAPIV3Schema),
+      customSchemas: Object.fromEntries(
+        served.map(v => [v.name, v.schema?.openAPIV3Schema]),
+      ),
       printerColumns: storage.additionalPrinterColumns,
     });
   }

@@ -87,7 +87,7 @@ describe('findFieldProblems', () => {
     );
   });
 
-  it('checks metadata as ObjectMeta, for custom resources too (and nothing else of them)', () => {
+  it('checks only metadata (as ObjectMeta) of a custom resource whose CRD has no schema', () => {
     const problems = findFieldProblems(
       { group: 'example.com', version: 'v1', kind: 'Widget', custom: true },
       {

@@ -31,7 +31,13 @@ type SchemaJson = {
 };
 
 export type SchemaNode =
-  | { t: 'object'; go: string; props: Map<string, SchemaNode> }
+  | {
+      t: 'object';
+      go: string;
+      props: Map<string, SchemaNode>;
+      /** Fields it does not declare are kept (`x-kubernetes-preserve-unknown-fields`, embedded resources). */
+      open?: boolean;
+    }
   | { t: 'map'; value: SchemaNode }
   | { t: 'array'; items: SchemaNode }
   | {
@@ -104,6 +110,69 @@ function compileSchema(schema: SchemaJson, goName?: string): SchemaNode {
   }
 }
 
+const compiledCrdSchemas = new WeakMap<object, SchemaNode>();
+
+/**
+ * A custom resource's schema from its CRD's structural `openAPIV3Schema`:
+ * what it does not declare is pruned (or refused), unless the schema
+ * preserves unknown fields there. `apiVersion`, `kind` and `metadata` are
+ * always declared.
+ */
+function crdSchema(kind: string, schema: unknown): SchemaNode | undefined {
+  if (!isPlainObject(schema)) return undefined;
+  const known = compiledCrdSchemas.get(schema);
+  if (known) return known;
+  const root = compileCrdNode(schema, kind);
+  if (root.t !== 'object') return undefined;
+  root.props.set('apiVersion', { t: 'string', go: 'string' });
+  root.props.set('kind', { t: 'string', go: 'string' });
+  root.props.set('metadata', compileDefinition(OBJECT_META));
+  compiledCrdSchemas.set(schema, root);
+  return root;
+}
+
+function compileCrdNode(schema: Record<string, any>, kind: string): SchemaNode {
+  if (schema['x-kubernetes-int-or-string'])
+    return { t: 'intOrString', go: 'intstr.IntOrString' };
+  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  const embedded = schema['x-kubernetes-embedded-resource'] === true;
+  switch (schema.type) {
+    case 'object': {
+      if (isPlainObject(schema.additionalProperties)) {
+        return {
+          t: 'map',
+          value: compileCrdNode(schema.additionalProperties, kind),
+        };
+      }
+      if (schema.additionalProperties === true) return { t: 'any' };
+      const props = new Map<string, SchemaNode>();
+      for (const [field, child] of Object.entries<any>(
+        schema.properties ?? {},
+      )) {
+        if (isPlainObject(child)) props.set(field, compileCrdNode(child, kind));
+      }
+      return { t: 'object', go: kind, props, open: preserve || embedded };
+    }
+    case 'array':
+      return {
+        t: 'array',
+        items: isPlainObject(schema.items)
+          ? compileCrdNode(schema.items, kind)
+          : { t: 'any' },
+      };
+    case 'string':
+      return { t: 'string', go: 'string' };
+    case 'boolean':
+      return { t: 'boolean', go: 'bool' };
+    case 'integer':
+      return { t: 'integer', go: 'int64' };
+    case 'number':
+      return { t: 'number', go: 'float64' };
+    default:
+      return { t: 'any' };
+  }
+}
+
 /** The schema of a built-in kind at a group/version, or undefined (custom resources, unknown kinds). */
 export function kindSchema(
   group: string,
@@ -169,6 +238,7 @@ class Walker {
         const name = node.go.slice(node.go.indexOf('.') + 1);
         for (const field of Object.keys(value)) {
           const child = node.props.get(field);
+          if (!child && node.open) continue;
           if (!child) {
             this.problems.push({
               problem: 'unknown',
@@ -242,17 +312,24 @@ class Walker {
 
 /**
  * The undeclared fields and wrongly typed values of an object. Built-in kinds
- * are checked throughout; other kinds (custom resources) in `metadata` only.
+ * are checked against their schemas, custom resources against their CRD's
+ * (in `metadata` only when it has none).
  */
 export function findFieldProblems(
-  target: { group: string; version: string; kind: string; custom?: boolean },
+  target: {
+    group: string;
+    version: string;
+    kind: string;
+    custom?: boolean;
+    customSchemas?: Record<string, unknown>;
+  },
   obj: unknown,
   options: FieldCheckOptions = {},
 ): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (!isPlainObject(obj)) return problems;
   const root = target.custom
-    ? undefined
+    ? crdSchema(target.kind, target.customSchemas?.[target.version])
     : kindSchema(target.group, target.version, target.kind);
   const walker = new Walker(problems, options);
   if (root) {
@@ -365,6 +442,40 @@ export function decoderMessage(problem: FieldProblem): string {
   )} into Go struct field ${problem.struct}.${fields.join(
     '.',
   )} of type ${goType(expected)}`;
+}
+
+/** The JSON type of a value, as OpenAPI validation names it. */
+function openApiType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/**
+ * A custom resource's value of the wrong type, as the CRD's schema
+ * validation reports it (a field cause of a 422).
+ */
+export function schemaTypeCause(problem: FieldProblem): {
+  field: string;
+  message: string;
+} {
+  const field = decoderPath(problem.path);
+  if (problem.problem !== 'type') {
+    return { field, message: 'Invalid value: field not declared in schema' };
+  }
+  const expected: Record<string, string> = {
+    object: 'object',
+    map: 'object',
+    array: 'array',
+    intOrString: 'integer,string',
+  };
+  const type = expected[problem.expected.t] ?? problem.expected.t;
+  const actual = openApiType(problem.value);
+  return {
+    field,
+    message: `Invalid value: "${actual}": ${field} in body must be of type ${type}: "${actual}"`,
+  };
 }
 
 /** `%v` of a Go unstructured value. */

@@ -31,6 +31,8 @@ export type ResourceType = {
   subresources: string[];
   /** True for custom resources: no strategic merge patch, lists atomic unless the schema says otherwise. */
   custom?: boolean;
+  /** A CRD's `openAPIV3Schema` of each served version, which custom resources are checked against. */
+  customSchemas?: Record<string, unknown>;
   /** List types declared by a CRD schema, keyed by dotted field path. */
   customListTypes?: Record<string, ListType>;
   /** A CRD's additionalPrinterColumns, for `kubectl get`. */

@@ -13,6 +13,7 @@ import {
   ApiError,
   badRequest,
   forbidden,
+  invalid,
   methodNotAllowed,
   notFound,
 } from './errors';
@@ -49,6 +50,7 @@ import {
   FieldProblem,
   FieldValidation,
   findFieldProblems,
+  schemaTypeCause,
 } from './fieldValidation';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -472,7 +474,17 @@ export class ApiHandler {
       prune: mode !== 'Strict',
     });
     const cannotHandle = `${type.kind} in version "${request.version}" cannot be handled as a ${type.kind}`;
-    const typeProblem = problems.find(p => p.problem === 'type');
+    const typeProblems = problems.filter(p => p.problem === 'type');
+    if (typeProblems.length && type.custom) {
+      // A custom resource is checked by its CRD's schema validation.
+      throw invalid(
+        type.kind,
+        String((body as KubeObject).metadata?.name ?? request.name ?? ''),
+        typeProblems.map(schemaTypeCause),
+        type.group,
+      );
+    }
+    const typeProblem = typeProblems[0];
     if (typeProblem) {
       throw badRequest(`${cannotHandle}: ${decoderMessage(typeProblem)}`);
     }
