@@ -321,19 +321,21 @@ async function stillNeeded(
   const { suspension, pin } = state.automation.steering;
   if (suspension) return false;
   if (!ctx.windows.verdict(windowSubject(state.spec)).automation) return false;
-  if (state.facts.syncedRevision !== syncedBefore) {
-    // Another replica synced meanwhile, maybe a commit newer than the one
-    // this replica knows: learn the branch's head afresh (never apply an
-    // older commit over it), and look again.
+  if (due.reason === 'auto') {
+    if (pin) return false;
+    // The branch's head as it is now, not as this replica last saw it:
+    // another replica may have synced a newer commit meanwhile, and an
+    // older one must never be applied over it. (The sync then renders this
+    // commit; concurrent checks of one repository share one ls-remote.)
     const { repoUrl, revision } = state.spec.source;
     const sha = await ctx.git.resolve(repoUrl, revision, { maxAgeMs: 0 });
     ctx.update(state, { targetRevision: sha });
-    return false;
+    return sha !== state.facts.syncedRevision;
   }
+  // Another replica synced meanwhile: what looked like drift may be its
+  // change; this replica looks again (Git, render, compare) before acting.
+  if (state.facts.syncedRevision !== syncedBefore) return false;
   const { facts, rendered } = state;
-  if (due.reason === 'auto') {
-    return !pin && facts.targetRevision !== facts.syncedRevision;
-  }
   const guarded = pin?.revision ?? facts.syncedRevision;
   if (due.revision) {
     return due.revision === guarded && driftFrom(ctx, state, due.revision);
