@@ -2,7 +2,6 @@ import { useCallback, useEffect, useState } from 'react';
 import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
-import Grid from '@material-ui/core/Grid';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -59,19 +58,23 @@ function Figure(props: {
   testId: string;
 }) {
   return (
-    <Grid item xs={6} md={3}>
-      <Box data-testid={props.testId} role="group" aria-label={props.label}>
-        <Typography variant="overline" color="textSecondary" component="div">
-          {props.label}
-        </Typography>
-        <Typography variant="h5" component="div">
-          {props.value}
-        </Typography>
-        <Typography variant="body2" color="textSecondary">
-          {props.detail}
-        </Typography>
-      </Box>
-    </Grid>
+    <Box data-testid={props.testId} role="group" aria-label={props.label}>
+      <Typography
+        variant="overline"
+        color="textSecondary"
+        component="div"
+        noWrap
+        title={props.label}
+      >
+        {props.label}
+      </Typography>
+      <Typography variant="h5" component="div">
+        {props.value}
+      </Typography>
+      <Typography variant="body2" color="textSecondary">
+        {props.detail}
+      </Typography>
+    </Box>
   );
 }
 
@@ -81,7 +84,14 @@ function Figures(props: { insights: DeliveryInsights }) {
   const plural = (n: number, word: string) =>
     `${n} ${word}${n === 1 ? '' : 's'}`;
   return (
-    <Grid container spacing={2}>
+    // As many columns as the card's width holds, so labels never wrap into the numbers.
+    <Box
+      display="grid"
+      style={{
+        gridTemplateColumns: 'repeat(auto-fit, minmax(180px, 1fr))',
+        gap: 16,
+      }}
+    >
       <Figure
         testId="delivery-deployments"
         label="Deployments"
@@ -134,7 +144,7 @@ function Figures(props: { insights: DeliveryInsights }) {
               )}`
         }
       />
-    </Grid>
+    </Box>
   );
 }
 

@@ -75,7 +75,12 @@ export function DeliveryCharts(props: { days: DeliveryDay[] }) {
         >
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="day" tick={axis} minTickGap={16} />
-          <YAxis allowDecimals={false} tick={axis} width={32} />
+          <YAxis
+            allowDecimals={false}
+            tick={axis}
+            width={32}
+            domain={[0, (max: number) => Math.max(1, max)]}
+          />
           <Tooltip />
           <Legend />
           <Bar
@@ -99,32 +104,38 @@ export function DeliveryCharts(props: { days: DeliveryDay[] }) {
           Lead time for changes (median, {unit.label})
         </Typography>
       </Box>
-      <Box
-        role="img"
-        aria-label={`Median lead time per day, in ${unit.label}`}
-        data-testid="delivery-lead-time-chart"
-      >
-        <LineChart
-          width={width}
-          height={HEIGHT}
-          data={data}
-          margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
+      {data.every(d => d.leadTime === null) ? (
+        <Typography variant="body2" color="textSecondary">
+          None of these deployments went live (Synced and Healthy) yet.
+        </Typography>
+      ) : (
+        <Box
+          role="img"
+          aria-label={`Median lead time per day, in ${unit.label}`}
+          data-testid="delivery-lead-time-chart"
         >
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="day" tick={axis} minTickGap={16} />
-          <YAxis tick={axis} width={40} />
-          <Tooltip />
-          <Line
-            type="monotone"
-            dataKey="leadTime"
-            name={`Lead time (${unit.label})`}
-            stroke={theme.palette.primary.main}
-            connectNulls
-            dot
-            isAnimationActive={false}
-          />
-        </LineChart>
-      </Box>
+          <LineChart
+            width={width}
+            height={HEIGHT}
+            data={data}
+            margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
+          >
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="day" tick={axis} minTickGap={16} />
+            <YAxis tick={axis} width={40} />
+            <Tooltip />
+            <Line
+              type="monotone"
+              dataKey="leadTime"
+              name={`Lead time (${unit.label})`}
+              stroke={theme.palette.primary.main}
+              connectNulls
+              dot
+              isAnimationActive={false}
+            />
+          </LineChart>
+        </Box>
+      )}
     </div>
   );
 }
