@@ -409,7 +409,7 @@ describe('kube-sim on the wire', () => {
       metadata: { name },
       spec,
     });
-    await waitFor(async () => (await api('GET', path)).status === 200);
+    expect((await api('GET', path)).status).toBe(200);
 
     const strict = await api(
       'POST',
