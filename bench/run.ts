@@ -660,7 +660,6 @@ async function main() {
     const ceilingSims = await startClusters(work, 'ceiling', clusterCount);
     cleanups.push(async () => {
       await Promise.all(ceilingSims.map(s => s.stop()));
-      savePartial({ rawApplyCeiling: ceiling });
     });
     const ceiling = await rawApplyCeiling(ceilingSims, options);
     console.log(
@@ -669,6 +668,7 @@ async function main() {
       } requests`,
     );
     await Promise.all(ceilingSims.map(s => s.stop()));
+    savePartial({ rawApplyCeiling: ceiling });
 
     // ------------------------------------------------------------ engine
     const sims = await startClusters(work, 'engine', clusterCount);
