@@ -445,46 +445,50 @@ async function main() {
         policy: { sync: 'auto', prune: true, selfHeal: false },
       }),
     );
-    const replicas = await Promise.all(
-      ['a', 'b'].map(async name => {
-        const port = await freePort();
-        const config: SoakReplicaConfig = {
-          name,
-          port,
-          databaseUrl,
-          kubeconfig,
-          workingDirectory: path.join(work, `replica-${name}`),
-          allowedRepos: [`git://127.0.0.1:${gitPort}/**`],
-          webhookSecret: secret,
-          runLog,
-          intervalMs: 10_000,
-          leaseTtlMs: 15_000,
-          applications,
-        };
-        const configFile = path.join(work, `replica-${name}.json`);
-        fs.writeFileSync(configFile, JSON.stringify(config));
-        const replica = new Managed(
-          `replica ${name}`,
-          () => ({
-            file: process.execPath,
-            args: [
-              ...NODE_ARGS,
-              path.join(__dirname, 'soakReplica.ts'),
-              configFile,
-            ],
-            env:
-              options.inject === 'skip-lease' && name === 'b'
-                ? { MOORING_SOAK_SKIP_LEASE: '1' }
-                : {},
-          }),
-          path.join(work, `replica-${name}.log`),
-          port,
-        );
-        managed.push(replica);
-        await replica.start();
-        return { name, port, replica };
-      }),
-    );
+    // One after the other: the first runs the database migrations.
+    const replicas: { name: string; port: number; replica: Managed }[] = [];
+    for (const name of ['a', 'b']) {
+      replicas.push(
+        await (async () => {
+          const port = await freePort();
+          const config: SoakReplicaConfig = {
+            name,
+            port,
+            databaseUrl,
+            kubeconfig,
+            workingDirectory: path.join(work, `replica-${name}`),
+            allowedRepos: [`git://127.0.0.1:${gitPort}/**`],
+            webhookSecret: secret,
+            runLog,
+            intervalMs: 10_000,
+            leaseTtlMs: 15_000,
+            applications,
+          };
+          const configFile = path.join(work, `replica-${name}.json`);
+          fs.writeFileSync(configFile, JSON.stringify(config));
+          const replica = new Managed(
+            `replica ${name}`,
+            () => ({
+              file: process.execPath,
+              args: [
+                ...NODE_ARGS,
+                path.join(__dirname, 'soakReplica.ts'),
+                configFile,
+              ],
+              env:
+                options.inject === 'skip-lease' && name === 'b'
+                  ? { MOORING_SOAK_SKIP_LEASE: '1' }
+                  : {},
+            }),
+            path.join(work, `replica-${name}.log`),
+            port,
+          );
+          managed.push(replica);
+          await replica.start();
+          return { name, port, replica };
+        })(),
+      );
+    }
     say(`replicas a and b up; git daemon on ${gitPort}`);
 
     // ------------------------------------------------------------ chaos
@@ -879,6 +883,10 @@ Written to bench/results/${options.out}.`);
       console.log(`Logs kept in ${work}`);
       options.keep = true;
     }
+  } catch (error) {
+    options.keep = true;
+    console.log(`Logs kept in ${work}`);
+    throw error;
   } finally {
     for (const child of managed.reverse()) {
       await child.stop('SIGKILL').catch(() => undefined);
