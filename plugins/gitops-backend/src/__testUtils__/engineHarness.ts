@@ -9,6 +9,7 @@ import {
 import { startKubeSim, KubeSim } from '@mooring/kube-sim';
 import type { Knex } from 'knex';
 import { createGitopsEngine } from '../engine/createGitopsEngine';
+import { asWritten } from '../kube/ClusterClient';
 import type { ApplicationSpec } from '../engine/types';
 import { tempDir } from './gitRepos';
 
@@ -37,6 +38,7 @@ export function clusterClient(sim: KubeSim) {
         throw error;
       }
     },
+    // Bodies are sent as written, as kubectl sends them.
     async patch(object: KubernetesObject, manager = 'kubectl-edit') {
       return api.patch(
         object,
@@ -45,13 +47,26 @@ export function clusterClient(sim: KubeSim) {
         manager,
         true,
         'application/apply-patch+yaml' as any,
+        asWritten(api, object),
       );
     },
     async replace(object: KubernetesObject) {
-      return api.replace(object);
+      return api.replace(
+        object,
+        undefined,
+        undefined,
+        undefined,
+        asWritten(api, object),
+      );
     },
     async create(object: KubernetesObject) {
-      return api.create(object) as Promise<any>;
+      return api.create(
+        object,
+        undefined,
+        undefined,
+        undefined,
+        asWritten(api, object),
+      ) as Promise<any>;
     },
     async delete(object: KubernetesObject) {
       return api.delete(object);

@@ -68,9 +68,11 @@ describe('a manifest the cluster refuses as written', () => {
   async function syncAndWait(
     engine: Awaited<ReturnType<typeof engineFor>>,
     id: string,
+    revision?: string,
   ): Promise<SyncRun> {
     const started = await engine.sync(id, {
       initiatedBy: 'user:default/ada',
+      ...(revision ? { revision } : {}),
     });
     const [run] = await waitFor(`the sync of ${id} to finish`, async () => {
       const history = await engine.getHistory(id);
@@ -130,13 +132,14 @@ describe('a manifest the cluster refuses as written', () => {
     expect(await jobsIn('typo')).toEqual([]);
     expect(run.changes.some(c => c.hook)).toBe(false);
 
-    repo.commit(
+    const fix = repo.commit(
       {
         'deploy/web.yaml': deploymentWith('web', 'imagePullPolicy: Always'),
       },
       'Fix the typo',
     );
-    const fixed = await syncAndWait(engine, 'typo');
+    const fixed = await syncAndWait(engine, 'typo', fix);
+    expect(fixed.commit.sha).toBe(fix);
     expect(fixed.phase).toBe('Succeeded');
     const web = await cluster.get('apps/v1', 'Deployment', 'web', 'typo');
     expect(web.spec.template.spec.containers[0].imagePullPolicy).toBe('Always');

@@ -42,30 +42,35 @@ function verbOf(what: string): string {
   }
 }
 
-class DiscoveringObjectApi extends KubernetesObjectApi {
-  /**
-   * Options for one write whose body goes to the server exactly as written.
-   * client-node serializes built-in kinds through its models, which drop the
-   * fields they do not declare, so a typo deep in a Deployment would vanish
-   * instead of being refused by the server (and a CRD schema's
-   * `x-kubernetes-*` and `$ref` fields would be lost).
-   */
-  asWritten(body: unknown): Configuration {
-    const server = this.configuration.baseServer;
-    const json = JSON.stringify(body);
-    return {
-      ...this.configuration,
-      baseServer: {
-        makeRequestContext(endpoint, method) {
-          const context = server.makeRequestContext(endpoint, method);
-          const setBody = context.setBody.bind(context);
-          context.setBody = () => setBody(json);
-          return context;
-        },
+/**
+ * Options for one write of `api` whose body goes to the server exactly as
+ * written. client-node serializes built-in kinds through its models, which
+ * drop the fields they do not declare, so a typo deep in a Deployment would
+ * vanish instead of being refused by the server (and a CRD schema's
+ * `x-kubernetes-*` and `$ref` fields would be lost).
+ */
+export function asWritten(
+  api: KubernetesObjectApi,
+  body: unknown,
+): Configuration {
+  const configuration = (api as unknown as { configuration: Configuration })
+    .configuration;
+  const server = configuration.baseServer;
+  const json = JSON.stringify(body);
+  return {
+    ...configuration,
+    baseServer: {
+      makeRequestContext(endpoint, method) {
+        const context = server.makeRequestContext(endpoint, method);
+        const setBody = context.setBody.bind(context);
+        context.setBody = () => setBody(json);
+        return context;
       },
-    };
-  }
+    },
+  };
+}
 
+class DiscoveringObjectApi extends KubernetesObjectApi {
   discover(
     apiVersion: string,
     kind: string,
@@ -354,7 +359,7 @@ export class ClusterClient {
           FIELD_MANAGER,
           true,
           PatchStrategy.ServerSideApply,
-          this.api.asWritten(body),
+          asWritten(this.api, body),
         ) as Promise<KubeObject>,
       // Applying the same object again is harmless: it is idempotent.
       { conflictsToo: true },
@@ -383,7 +388,7 @@ export class ClusterClient {
           undefined,
           undefined,
           FIELD_MANAGER,
-          this.api.asWritten(body),
+          asWritten(this.api, body),
         ) as Promise<KubeObject>,
       // A create the server committed before failing would make a second
       // object of a generateName: sent again only when refused unprocessed.
@@ -417,7 +422,7 @@ export class ClusterClient {
           undefined,
           undefined,
           FIELD_MANAGER,
-          this.api.asWritten(body),
+          asWritten(this.api, body),
         ) as Promise<KubeObject>,
       // A replace that landed would fail its resourceVersion the second time.
       { retry: 'unprocessed' },
