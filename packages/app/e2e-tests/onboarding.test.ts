@@ -33,6 +33,8 @@ const TEMPLATE_TITLE = 'Deploy a service with Mooring';
 const BACKEND = process.env.MOORING_BACKEND_URL ?? 'http://localhost:7007';
 
 test.setTimeout(900_000);
+// A control that never appears fails the step, not the whole test's budget.
+test.use({ actionTimeout: 60_000 });
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
@@ -140,7 +142,8 @@ async function openTemplate(page: Page) {
 /** Fills the form for shipping on the dev cluster, Kustomize starter, and starts it. */
 async function runTemplate(page: Page) {
   await openTemplate(page);
-  const component = page.getByRole('combobox', { name: /Component/ });
+  // The EntityPicker: an autocomplete whose text box carries the field's title.
+  const component = page.getByRole('textbox', { name: 'Component' });
   await component.click();
   await component.fill(COMPONENT);
   await page
