@@ -75,13 +75,13 @@ spec:
   it('refuses a file without a document for the entity, or with two', () => {
     expect(() =>
       addAnnotations(source, { ...shipping, name: 'billing' }, annotations),
-    ).toThrow(/holds no document for Component:default\/billing/);
+    ).toThrow(/holds no document for component:default\/billing/);
     expect(() =>
       addAnnotations(source, { ...shipping, namespace: 'other' }, annotations),
     ).toThrow(/holds no document/);
     const twice = `${source}---\n${source.split('---')[0]}`;
     expect(() => addAnnotations(twice, shipping, annotations)).toThrow(
-      /holds 2 documents for Component:default\/shipping/,
+      /holds 2 documents for component:default\/shipping/,
     );
   });
 
