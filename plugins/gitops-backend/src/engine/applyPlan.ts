@@ -303,7 +303,8 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
    * server-side dry run first, and the objects the server refuses as written
    * fail the sync before any object is applied or any hook runs. Needed only
    * when there is more than one thing to do: a lone object's own apply is
-   * its check.
+   * its check. Custom resources whose CRD this sync changes are left to
+   * their apply: the schema they are judged by comes in an earlier wave.
    */
   const refusedInDryRun = async (): Promise<ResourceChange[]> => {
     const toApply = objects.filter(object => {
@@ -311,8 +312,16 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
       return entry.action !== 'unchanged' && !deferred.has(entry.key);
     });
     if (toApply.length + hooks.length < 2) return [];
+    const changedKinds = new Set(
+      toApply
+        .filter(o => o.kind === 'CustomResourceDefinition')
+        .map(o => `${(o as any).spec?.group}/${(o as any).spec?.names?.kind}`),
+    );
+    const checked = toApply.filter(
+      o => !changedKinds.has(`${groupOf(o)}/${o.kind}`),
+    );
     const refusals = await Promise.all(
-      toApply.map(object =>
+      checked.map(object =>
         limit(async (): Promise<ResourceChange | undefined> => {
           checkAborted(input.signal);
           try {

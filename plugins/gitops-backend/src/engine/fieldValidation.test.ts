@@ -54,12 +54,13 @@ describe('a manifest the cluster refuses as written', () => {
     await daemon.stop();
   });
 
-  async function engineFor() {
+  async function engineFor(tenancy?: unknown) {
     const database = await databases.init('SQLITE_3');
     const { engine, cleanup } = await createTestEngine({
       sim: suite.sim,
       database,
       sync: { waveTimeout: 'PT60S', timeout: 'PT120S' },
+      ...(tenancy ? { tenancy } : {}),
     });
     suite.cleanups.push(cleanup);
     return engine;
@@ -182,6 +183,81 @@ describe('a manifest the cluster refuses as written', () => {
         'mistyped',
       ),
     ).toBeUndefined();
+  });
+
+  it('leaves a custom resource whose CRD the same sync changes to its apply, after the CRD', async () => {
+    const crd = (fields: string[]) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: dials.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: dials, singular: dial, kind: Dial}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+${fields.map(f => `                ${f}: {type: string}`).join('\n')}
+`;
+    const dial = (spec: string) => `apiVersion: example.com/v1
+kind: Dial
+metadata:
+  name: volume
+spec: {${spec}}
+`;
+    const repo = new TestRepo(suite.root, 'dials.git');
+    repo.commit(
+      {
+        'deploy/crd.yaml': crd(['level']),
+        'deploy/dial.yaml': dial('level: high'),
+      },
+      'A dial',
+    );
+    // The platform lets this owner install CRDs.
+    const engine = await engineFor({
+      rules: [
+        {
+          owners: ['group:default/platform'],
+          clusters: ['dev'],
+          namespaces: ['dials'],
+          clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'],
+        },
+      ],
+    });
+    await engine.setApplications([
+      spec('dials', daemon.url('dials.git'), 'deploy', {
+        owner: 'group:default/platform',
+      }),
+    ]);
+    await engine.start();
+    expect((await syncAndWait(engine, 'dials')).phase).toBe('Succeeded');
+
+    // The new field is declared by the CRD this very sync updates first.
+    const next = repo.commit(
+      {
+        'deploy/crd.yaml': crd(['level', 'colour']),
+        'deploy/dial.yaml': dial('level: high, colour: red'),
+      },
+      'A dial with a colour',
+    );
+    const run = await syncAndWait(engine, 'dials', next);
+    expect(run.commit.sha).toBe(next);
+    expect(run.phase).toBe('Succeeded');
+    const live = await clusterClient(suite.sim).get(
+      'example.com/v1',
+      'Dial',
+      'volume',
+      'dials',
+    );
+    expect(live.spec).toEqual({ level: 'high', colour: 'red' });
   });
 
   it('names the object and the field of a Kustomize render, whose output has no file', async () => {
