@@ -207,11 +207,11 @@ spec:
               properties:
 ${fields.map(f => `                ${f}: {type: string}`).join('\n')}
 `;
-    const dial = (spec: string) => `apiVersion: example.com/v1
+    const dial = (dialSpec: string) => `apiVersion: example.com/v1
 kind: Dial
 metadata:
   name: volume
-spec: {${spec}}
+spec: {${dialSpec}}
 `;
     const repo = new TestRepo(suite.root, 'dials.git');
     repo.commit(
