@@ -59,8 +59,11 @@ test('a pushed commit that syncs is one more deployment on the Delivery card of 
   const original = exampleHead('payments');
   await signInAsGuest(page);
   try {
-    await open(page, deploymentsPath('payments'));
-    await expect(firstTarget(page)).toBeVisible(SLOW);
+    // Right after the stack starts, signing in may be refused for a while: open again.
+    await expect(async () => {
+      await open(page, deploymentsPath('payments'));
+      await expect(firstTarget(page)).toBeVisible(BRIEFLY);
+    }).toPass(SLOW);
 
     // The sync on start is on the card already: the examples' own history.
     let card = deliveryCard(page);
