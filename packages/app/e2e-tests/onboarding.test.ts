@@ -178,7 +178,9 @@ test('the guest deploys shipping from Create... and sees it Synced and Healthy',
   await runTemplate(page);
 
   // The task's steps finish and its output links the Deployments tab.
-  const deployments = page.getByRole('link', { name: 'Deployments' });
+  const deployments = page.getByRole('link', {
+    name: 'Open the Deployments tab',
+  });
   await expect(deployments).toBeVisible({ timeout: 720_000 });
   await page.screenshot({
     path: path.join(SCREENSHOTS, 'onboarding-task.png'),

@@ -196,7 +196,18 @@ export function createOnboardAction(options: OnboardActionOptions) {
       },
     },
     async handler(ctx) {
-      const { input } = ctx;
+      // The scaffolder validates inputs against the schema but does not
+      // fill in its defaults: a template may leave any optional key out.
+      const input = {
+        ...ctx.input,
+        path: ctx.input.path ?? 'deploy',
+        starter: ctx.input.starter ?? 'none',
+        port: ctx.input.port ?? 8080,
+        autoSync: ctx.input.autoSync ?? true,
+        selfHeal: ctx.input.selfHeal ?? false,
+        prune: ctx.input.prune ?? false,
+        catalogInfoPath: ctx.input.catalogInfoPath ?? 'catalog-info.yaml',
+      };
       const credentials = await ctx.getInitiatorCredentials();
 
       let ref: string;

@@ -130,7 +130,11 @@ export function createWaitHealthyAction(options: WaitHealthyActionOptions) {
       },
     },
     async handler(ctx) {
-      const { input } = ctx;
+      // The scaffolder does not fill in the schema's defaults.
+      const input = {
+        ...ctx.input,
+        timeoutMinutes: ctx.input.timeoutMinutes ?? 10,
+      };
       let ref: CompoundEntityRef;
       try {
         ref = parseEntityRef(input.entityRef, {
