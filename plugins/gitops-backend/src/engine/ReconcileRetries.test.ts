@@ -49,6 +49,24 @@ describe('ReconcileRetries', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('retries a cluster fault within seconds while a failed sync waits out its back-off', () => {
+    const { calls, scheduler } = retries();
+    // A failed automatic sync looks again in five minutes...
+    scheduler.schedule('shop', 'sync', Date.now() + 5 * 60_000);
+    // ...and meanwhile the cluster stops answering: that is retried soon,
+    // and the status says when.
+    const trouble = scheduler.schedule('shop', 'trouble');
+    expect(trouble.nextAt - Date.now()).toBeLessThanOrEqual(1000);
+    jest.advanceTimersByTime(1000);
+    expect(calls).toEqual([['shop', 'trouble']]);
+    // The sync's own look still comes when its back-off ends.
+    jest.advanceTimersByTime(5 * 60_000);
+    expect(calls).toEqual([
+      ['shop', 'trouble'],
+      ['shop', 'sync'],
+    ]);
+  });
+
   it('does nothing for a removed application or once stopped', () => {
     const { calls, scheduler } = retries();
     scheduler.schedule('gone', 'lease');

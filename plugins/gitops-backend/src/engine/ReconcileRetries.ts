@@ -12,16 +12,19 @@ export type RetryReason = 'trouble' | 'lease' | 'sync';
 
 interface PendingRetry {
   delays: Record<RetryReason, Backoff>;
-  timer?: NodeJS.Timeout;
-  /** When the timer fires (0 while none is set). */
-  nextAt: number;
+  /**
+   * One look per reason, each at its own time: a failed sync's back-off of
+   * minutes must not hold back the retry of a cluster fault of seconds.
+   */
+  looks: Partial<Record<RetryReason, { timer: NodeJS.Timeout; at: number }>>;
 }
 
 /**
  * Another look, soon, at applications that could not finish a reconcile:
  * each after a jittered back-off (the first within a second, doubling up to
- * 30 s), one timer per application, so a fault costs seconds instead of a
- * reconcile interval, and a cluster that stays down is asked ever less often.
+ * 30 s), one timer per application and reason, so a fault costs seconds
+ * instead of a reconcile interval, and a cluster that stays down is asked
+ * ever less often.
  */
 export class ReconcileRetries {
   private readonly pending = new Map<string, PendingRetry>();
@@ -38,8 +41,9 @@ export class ReconcileRetries {
 
   /**
    * Schedules another look at `id` after the back-off of `reason`, or at
-   * `at` (ms since the epoch) when given, unless one comes sooner already;
-   * returns how many tries this series has had and when the next one starts.
+   * `at` (ms since the epoch) when given, unless one for that reason comes
+   * sooner already; returns how many tries this series has had and when
+   * the next one starts.
    */
   schedule(
     id: string,
@@ -51,26 +55,31 @@ export class ReconcileRetries {
       const backoff = () => new Backoff({ ...this.delays, jitter: true });
       entry = {
         delays: { trouble: backoff(), lease: backoff(), sync: backoff() },
-        nextAt: 0,
+        looks: {},
       };
       this.pending.set(id, entry);
     }
     const delays = entry.delays[reason];
-    const soonest = entry.timer ? entry.nextAt : Infinity;
-    if (!this.stopped && (at === undefined ? !entry.timer : at < soonest)) {
+    const look = entry.looks[reason];
+    if (
+      !this.stopped &&
+      (at === undefined ? !look : at < (look?.at ?? Infinity))
+    ) {
       const delayMs =
         at === undefined ? delays.next() : Math.max(0, at - Date.now());
-      const scheduled = entry;
-      if (scheduled.timer) clearTimeout(scheduled.timer);
-      scheduled.nextAt = Date.now() + delayMs;
-      scheduled.timer = setTimeout(() => {
-        scheduled.timer = undefined;
-        scheduled.nextAt = 0;
+      const looks = entry.looks;
+      if (look) clearTimeout(look.timer);
+      const timer = setTimeout(() => {
+        delete looks[reason];
         this.retry(id, reason);
       }, delayMs);
-      scheduled.timer.unref?.();
+      timer.unref?.();
+      looks[reason] = { timer, at: Date.now() + delayMs };
     }
-    return { attempt: Math.max(delays.attempts, 1), nextAt: entry.nextAt };
+    return {
+      attempt: Math.max(delays.attempts, 1),
+      nextAt: entry.looks[reason]?.at ?? 0,
+    };
   }
 
   /** The reason went away (the cluster answered, the sync ran): the next series starts quick. */
@@ -81,14 +90,16 @@ export class ReconcileRetries {
   /** Forgets the application (removed). */
   forget(id: string): void {
     const entry = this.pending.get(id);
-    if (entry?.timer) clearTimeout(entry.timer);
+    for (const look of Object.values(entry?.looks ?? {})) {
+      clearTimeout(look.timer);
+    }
     this.pending.delete(id);
   }
 
   stop(): void {
     this.stopped = true;
     for (const entry of this.pending.values()) {
-      if (entry.timer) clearTimeout(entry.timer);
+      for (const look of Object.values(entry.looks)) clearTimeout(look.timer);
     }
     this.pending.clear();
   }
