@@ -227,6 +227,22 @@ describe('mooring:onboard', () => {
     );
   });
 
+  it('fills in the defaults a template leaves out, as the scaffolder passes inputs unfilled', async () => {
+    makeRepo({ 'catalog-info.yaml': CATALOG_INFO.replace('SOURCE', repoUrl) });
+    const ctx = createMockActionContext<OnboardInput>({
+      workspacePath: fs.mkdtempSync(path.join(root, 'task-')),
+      input: {
+        entityRef: 'component:default/shipping',
+        targets: [{ cluster: 'dev', namespace: 'shipping' }],
+      } as OnboardInput,
+    });
+    await setup().action.handler(ctx);
+    const catalogInfo = pushed('catalog-info.yaml');
+    expect(catalogInfo).toContain('mooring.dev/path: deploy');
+    expect(catalogInfo).toContain('mooring.dev/sync: auto');
+    expect(catalogInfo).not.toContain('mooring.dev/prune');
+  });
+
   it('writes named targets with suffixed keys, and commits as Mooring for a user without an e-mail', async () => {
     makeRepo({ 'catalog-info.yaml': CATALOG_INFO.replace('SOURCE', repoUrl) });
     const { action } = setup({
