@@ -14,6 +14,7 @@ import {
 import { minimatch } from 'minimatch';
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { repoUrlProblem } from './repoUrlCheck';
 
 /*
  * What the Mooring agent will refuse, checked before anything is pushed so
@@ -52,12 +53,7 @@ export function createRepoCheck(
   config: Config,
 ): NonNullable<ParseGitopsAnnotationsOptions['checkRepo']> {
   const patterns = config.getOptionalStringArray('gitops.allowedRepos') ?? [];
-  return url =>
-    patterns.some(pattern => minimatch(url, pattern, GLOB_OPTIONS))
-      ? undefined
-      : `repository ${url} is not in gitops.allowedRepos; an administrator must add it (allowed: ${
-          patterns.join(', ') || 'none'
-        })`;
+  return url => repoUrlProblem(url, patterns);
 }
 
 interface Rule {
