@@ -8,9 +8,11 @@ import { Entity } from '@backstage/catalog-model';
  */
 export function catalogInfoPath(entity: Entity, fallback: string): string {
   const annotations = entity.metadata.annotations ?? {};
+  // The file the entity was read from; the origin location is what was
+  // registered, which may be a list of other files (a Location entity).
   const location =
-    annotations['backstage.io/managed-by-origin-location'] ??
     annotations['backstage.io/managed-by-location'] ??
+    annotations['backstage.io/managed-by-origin-location'] ??
     '';
   const blob =
     /^url:https?:\/\/[^/]+\/.+?\/(?:-\/)?(?:blob|src\/branch)\/[^/]+\/(.+)$/.exec(
