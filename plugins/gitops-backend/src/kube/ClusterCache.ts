@@ -169,7 +169,7 @@ export class ClusterCache implements LiveCache {
         // jittered. A watch that cannot start again fails the kind below.
         const informer = new ListWatch<KubeObject>(
           path,
-          new Watch(this.client.kubeConfig),
+          this.stoppableWatch(),
           () =>
             this.client.list(entry.apiVersion, entry.kind, namespace) as any,
           false,
@@ -201,6 +201,27 @@ export class ClusterCache implements LiveCache {
     } catch (error) {
       this.failed(entry, error);
     }
+  }
+
+  /**
+   * A Watch that opens no connection once the cache is stopped: a list or a
+   * reconnect on its way when `stop` came would otherwise start a watch
+   * after it, which nothing would ever close.
+   */
+  private stoppableWatch(): Watch {
+    const watch = new Watch(this.client.kubeConfig);
+    const stoppable = Object.create(watch) as Watch;
+    stoppable.watch = async (...args) => {
+      if (this.stopped) {
+        const none = new AbortController();
+        none.abort();
+        return none;
+      }
+      const request = await watch.watch(...args);
+      if (this.stopped) request.abort();
+      return request;
+    };
+    return stoppable;
   }
 
   /**
