@@ -28,6 +28,12 @@ interface Deployment {
   endpoint: Promise<StatusEndpoint | undefined>;
   /** The sync succeeded; the status waits for the application to be Healthy. */
   waitingForHealth: boolean;
+  /**
+   * The application's synced revision when the sync succeeded (the commit,
+   * or the one before it after a selective sync): another value later means
+   * a sync this replica did not run moved the application on.
+   */
+  syncedRevision?: string;
   selective: boolean;
   rollback: boolean;
   timer?: ReturnType<typeof setTimeout>;
@@ -119,9 +125,20 @@ export class CommitStatusReporter {
         return;
       case 'status': {
         const deployment = this.deployments.get(event.application.id);
-        if (deployment?.waitingForHealth) {
-          this.judgeHealth(event.application, deployment);
+        if (!deployment?.waitingForHealth) return;
+        const now = event.application.status.syncedRevision;
+        if (now && now !== deployment.syncedRevision) {
+          // Synced by another replica (read from the store): whatever
+          // health follows is that commit's, not this one's.
+          this.settle(event.application, deployment, {
+            state: 'superseded',
+            description: `Superseded on ${
+              event.application.destination.cluster
+            } by ${now.slice(0, 12)} before it became Healthy`,
+          });
+          return;
         }
+        this.judgeHealth(event.application, deployment);
         return;
       }
       default:
@@ -182,6 +199,7 @@ export class CommitStatusReporter {
     if (!deployment || deployment.runId !== run.id) return;
     if (run.phase === 'Succeeded') {
       deployment.waitingForHealth = true;
+      deployment.syncedRevision = app.status.syncedRevision;
       this.judgeHealth(app, deployment);
       return;
     }
