@@ -160,6 +160,47 @@ function serverMessage(error: any): { code?: number; message: string } {
 }
 
 /**
+ * The values of a Secret as they may appear in the API server's words: a
+ * refusal of a mistyped Secret quotes what it could not use (`.data:
+ * expected map, got &{…}`), which is the secret itself. Every scalar below
+ * `data` and `stringData`, and what a `data` value decodes to.
+ */
+function secretValues(object: KubeObject): string[] {
+  if (object.kind !== 'Secret') return [];
+  const values = new Set<string>();
+  const collect = (value: unknown, encoded: boolean) => {
+    if (value === null || value === undefined) return;
+    if (typeof value === 'object') {
+      for (const item of Object.values(value)) collect(item, encoded);
+      return;
+    }
+    const text = String(value);
+    values.add(text);
+    const decoded = Buffer.from(text, 'base64');
+    if (encoded && decoded.toString('base64') === text) {
+      values.add(decoded.toString('utf8'));
+    }
+  };
+  collect((object as any).data, true);
+  collect((object as any).stringData, false);
+  return [...values].filter(Boolean).sort((a, b) => b.length - a.length);
+}
+
+/** `message` with each of `values` replaced, whole words only for short ones. */
+function redact(message: string, values: string[]): string {
+  let redacted = message;
+  for (const value of values) {
+    const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern =
+      value.length < 4
+        ? new RegExp(`(?<![\\w])${escaped}(?![\\w])`, 'g')
+        : new RegExp(escaped, 'g');
+    redacted = redacted.replace(pattern, '[redacted]');
+  }
+  return redacted;
+}
+
+/**
  * client-node builds a new undici dispatcher, hence a new TLS connection, for
  * every request; the TLS options of one KubeConfig never change, so one
  * dispatcher (a keep-alive connection pool) serves all its requests.
@@ -251,7 +292,12 @@ export class ClusterClient {
   private call<T>(
     what: string,
     work: () => Promise<T>,
-    options: { retry?: RetryPolicy; conflictsToo?: boolean } = {},
+    options: {
+      retry?: RetryPolicy;
+      conflictsToo?: boolean;
+      /** Never repeated in an error (a Secret's values). */
+      secrets?: string[];
+    } = {},
   ): Promise<T> {
     const policy = options.retry ?? 'transient';
     const worthRetrying = (failure: ClusterError) =>
@@ -267,7 +313,8 @@ export class ClusterClient {
           recordKubeRequest(this.name, verb, 200);
           return result;
         } catch (error) {
-          const { code, message } = serverMessage(error);
+          const { code, message: said } = serverMessage(error);
+          const message = redact(said, options.secrets ?? []);
           recordKubeRequest(this.name, verb, code ?? 'error');
           const failure = new ClusterError(
             `${what} failed on cluster ${this.name}${
@@ -362,7 +409,7 @@ export class ClusterClient {
           asWritten(this.api, body),
         ) as Promise<KubeObject>,
       // Applying the same object again is harmless: it is idempotent.
-      { conflictsToo: true },
+      { conflictsToo: true, secrets: secretValues(object) },
     );
   }
 
@@ -392,7 +439,7 @@ export class ClusterClient {
         ) as Promise<KubeObject>,
       // A create the server committed before failing would make a second
       // object of a generateName: sent again only when refused unprocessed.
-      { retry: 'unprocessed' },
+      { retry: 'unprocessed', secrets: secretValues(object) },
     );
   }
 
@@ -425,7 +472,7 @@ export class ClusterClient {
           asWritten(this.api, body),
         ) as Promise<KubeObject>,
       // A replace that landed would fail its resourceVersion the second time.
-      { retry: 'unprocessed' },
+      { retry: 'unprocessed', secrets: secretValues(object) },
     );
   }
 
