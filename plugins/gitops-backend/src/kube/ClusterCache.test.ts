@@ -130,5 +130,6 @@ describe('ClusterCache', () => {
       () => api!.openWatches.size === 0,
       10_000,
     );
+    expect(api.watchesStarted()).toBe(0);
   });
 });
