@@ -50,6 +50,8 @@ import {
 import { previewSync } from './previewSync';
 import { pruneRemovedApplication } from './pruneRemovedApplication';
 import { ReconcileRetries, RetryReason } from './ReconcileRetries';
+import { RefreshQueue } from './RefreshQueue';
+import { changedByPush } from './changedByPush';
 import { RunRecorder } from './RunRecorder';
 import { startSyncRun, syncApplication } from './syncApplication';
 import {
@@ -83,10 +85,13 @@ export class DefaultGitopsEngine implements GitopsEngine {
   private readonly retries = new ReconcileRetries((id, reason) =>
     this.retry(id, reason),
   );
+  /** Reconciles pushes ask for, shared by every push (see refreshRepo). */
+  private readonly refreshes: RefreshQueue;
   private stopped = false;
   private started = false;
 
   constructor(private readonly options: DefaultGitopsEngineOptions) {
+    this.refreshes = new RefreshQueue(options.concurrency);
     this.recorder = new RunRecorder(options.store, {
       logger: options.logger,
       leaseTtlMs: options.leaseTtlMs ?? 60_000,
@@ -377,15 +382,16 @@ export class DefaultGitopsEngine implements GitopsEngine {
     await Promise.all(
       [...urls].map(url => this.options.git.listRemote(url).catch(() => {})),
     );
-    const limit = pLimit(this.options.concurrency);
-    await Promise.all(
-      matching.map(state =>
-        limit(() =>
-          this.reconcile(state.spec.id, {
-            initiatedBy: options.initiatedBy,
-          }).catch(() => undefined),
-        ),
-      ),
+    // The applications whose folder the push changed go first; the others
+    // after them, as their renders may read files outside their folder.
+    const changed = await changedByPush(this.options.git, matching);
+    await this.refreshes.add(
+      matching.map(state => ({
+        id: state.spec.id,
+        changed: changed.has(state),
+        work: () =>
+          this.reconcile(state.spec.id, { initiatedBy: options.initiatedBy }),
+      })),
     );
     return matching.map(state => this.toApplication(state));
   }

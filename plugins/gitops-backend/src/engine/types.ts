@@ -163,7 +163,8 @@ export interface GitopsEngine {
   refresh(id: string): Promise<Application>;
   /**
    * A push landed: one fetch of the repository, then every application that
-   * follows it (and the branch, when given) is reconciled; the automatic syncs
+   * follows it (and the branch, when given) is reconciled, those whose
+   * folder the pushed commits changed first; the automatic syncs
    * this causes are recorded as started by `initiatedBy` (default 'auto').
    */
   refreshRepo(

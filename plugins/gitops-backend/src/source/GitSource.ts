@@ -21,6 +21,11 @@ import { checkRepoUrl } from './repoUrl';
 const TREES_KEPT_PER_REPO = 4;
 /** How many single-folder checkouts of one repository stay on disk. */
 const PARTIAL_TREES_KEPT = 256;
+/**
+ * The most bytes of file names one diff may list (some 40,000 paths): a
+ * commit that rewrites more is treated as changing everything.
+ */
+const MAX_DIFF_BYTES = 4 * 1024 * 1024;
 
 function hash(text: string) {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -47,7 +52,12 @@ export class GitSource {
   >();
   /** Recent checkouts per repository and kind (whole or partial), by name. */
   private readonly trees = new Map<string, LRUCache<string, string>>();
-  private readonly diffs = new LRUCache<string, string[]>({ max: 64 });
+  private readonly diffs = new LRUCache<string, string[]>({
+    max: 64,
+    maxSize: 4 * MAX_DIFF_BYTES,
+    sizeCalculation: files =>
+      files.reduce((bytes, file) => bytes + file.length + 1, 1),
+  });
   private readonly commits = new LRUCache<string, CommitInfo>({ max: 256 });
   private readonly githubCredentials?: DefaultGithubCredentialsProvider;
 
@@ -60,6 +70,8 @@ export class GitSource {
       timeoutMs?: number;
       /** Checked before a checkout is written: total bytes and files. */
       limits?: Pick<RenderLimits, 'maxRepositoryBytes' | 'maxFiles'>;
+      /** The most bytes of file names one diff may list (default 4 MiB). */
+      maxDiffBytes?: number;
     },
   ) {
     if (options.integrations) {
@@ -102,6 +114,21 @@ export class GitSource {
    * the command line, where every user of the host sees it in `ps`.
    */
   private async git(repoUrl: string, baseDir?: string): Promise<SimpleGit> {
+    return simpleGit({
+      baseDir,
+      timeout: { block: this.options.timeoutMs ?? 120_000 },
+      // Set by Mooring alone, to turn the ext:: transport off and pass credentials.
+      unsafe: {
+        allowUnsafeProtocolOverride: true,
+        allowUnsafeConfigEnvCount: true,
+      },
+    }).env(await this.gitEnvironment(repoUrl));
+  }
+
+  /** The environment `git` runs in (see `git`). */
+  private async gitEnvironment(
+    repoUrl: string,
+  ): Promise<Record<string, string>> {
     const config: Array<[string, string]> = [
       ['protocol.ext.allow', 'never'],
       ...(await gitCredentialConfig(
@@ -118,21 +145,11 @@ export class GitSource {
       configEnv[`GIT_CONFIG_VALUE_${i}`] = value;
     });
     const sshAgent = process.env.SSH_AUTH_SOCK;
-    return simpleGit({
-      baseDir,
-      timeout: { block: this.options.timeoutMs ?? 120_000 },
-      // Set by Mooring alone, to turn the ext:: transport off and pass credentials.
-      unsafe: {
-        allowUnsafeProtocolOverride: true,
-        allowUnsafeConfigEnvCount: true,
-      },
-    }).env(
-      toolEnvironment(await this.gitHome(), {
-        GIT_TERMINAL_PROMPT: '0',
-        ...(sshAgent ? { SSH_AUTH_SOCK: sshAgent } : {}),
-        ...configEnv,
-      }),
-    );
+    return toolEnvironment(await this.gitHome(), {
+      GIT_TERMINAL_PROMPT: '0',
+      ...(sshAgent ? { SSH_AUTH_SOCK: sshAgent } : {}),
+      ...configEnv,
+    });
   }
 
   private failure(
@@ -280,28 +297,57 @@ export class GitSource {
   }
 
   /**
-   * Files that differ between two commits (both fetched already), shared by
-   * every application of the repository.
+   * Files that differ between two commits, shared by every application of
+   * the repository. `to` is fetched when missing; `from` must be in the
+   * clone already (a commit a force push dropped may not be): a
+   * `SourceError` then, as when the commits touch too many files to list.
    */
   async changedFiles(
     repoUrl: string,
     from: string,
     to: string,
   ): Promise<string[]> {
+    for (const sha of [from, to]) {
+      if (!/^[0-9a-f]{40}$/i.test(sha)) {
+        throw new SourceError(
+          `Cannot list the changes of ${repoUrl} from "${from}" to "${to}": both must be full commit SHAs`,
+        );
+      }
+    }
     const key = `${repoUrl} ${from} ${to}`;
     const known = this.diffs.get(key);
     if (known) return known;
     const files = await this.once(`diff ${key}`, async () => {
       await this.ensureCommit(repoUrl, to);
-      const git = await this.git(repoUrl, this.repoDir(repoUrl));
-      const output = await git.raw([
-        'diff',
-        '--name-only',
-        '--no-renames',
-        '-z',
-        from,
-        to,
-      ]);
+      const env = await this.gitEnvironment(repoUrl);
+      const maxBuffer = this.options.maxDiffBytes ?? MAX_DIFF_BYTES;
+      // Not through simple-git, which keeps whatever git prints: the
+      // output of a huge commit stops at `maxBuffer`.
+      const output = await new Promise<string>((resolve, reject) =>
+        execFile(
+          'git',
+          ['diff', '--name-only', '--no-renames', '-z', from, to, '--'],
+          {
+            cwd: this.repoDir(repoUrl),
+            env,
+            maxBuffer,
+            timeout: this.options.timeoutMs ?? 120_000,
+          },
+          (error, stdout) => (error ? reject(error) : resolve(stdout)),
+        ),
+      ).catch(error => {
+        const detail =
+          (error as NodeJS.ErrnoException).code ===
+          'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+            ? `they differ in more files than ${maxBuffer} bytes of names list`
+            : String((error as Error).message)
+                .trim()
+                .split('\n')
+                .slice(-1)[0];
+        throw new SourceError(
+          `Could not list the files changed from ${from} to ${to} in ${repoUrl}: ${detail}`,
+        );
+      });
       return output.split('\0').filter(Boolean);
     });
     this.diffs.set(key, files);
