@@ -136,6 +136,10 @@ describe('mooring:wait-healthy', () => {
       'link',
       'http://localhost:3000/catalog/default/component/shipping/deployments',
     );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'path',
+      '/catalog/default/component/shipping/deployments',
+    );
     expect(ctx.output).toHaveBeenCalledWith('applications', [
       { id: ID, sync: 'Synced', health: 'Healthy' },
     ]);

@@ -122,7 +122,13 @@ export function createWaitHealthyAction(options: WaitHealthyActionOptions) {
             .describe('Give up after this long'),
       },
       output: {
-        link: z => z.string().describe("The entity's Deployments tab"),
+        link: z => z.string().describe("The entity's Deployments tab (full URL)"),
+        path: z =>
+          z
+            .string()
+            .describe(
+              "The entity's Deployments tab as a path of the app, for the template's output links (opens in the same window)",
+            ),
         applications: z =>
           z.array(
             z.object({ id: z.string(), sync: z.string(), health: z.string() }),
@@ -224,6 +230,7 @@ export function createWaitHealthyAction(options: WaitHealthyActionOptions) {
         ) {
           for (const app of apps) ctx.logger.info(`${describe(app)}`);
           ctx.output('link', link);
+          ctx.output('path', new URL(link).pathname);
           ctx.output(
             'applications',
             apps.map(app => ({
