@@ -435,12 +435,17 @@ export class DefaultGitopsEngine implements GitopsEngine {
       );
     const limit = pLimit(this.options.concurrency);
     const states = this.registry.all();
-    const repos = new Set(states.map(s => s.spec.source.repoUrl));
-    await Promise.all(
-      [...repos].map(repo =>
-        limit(() => this.options.git.listRemote(repo).catch(() => {})),
-      ),
-    );
+    // All at once, one ls-remote per repository serves every application.
+    // Spread out, a listing made now would be stale (see `resolve`'s
+    // maxAgeMs) by the time most applications come: each asks when it does.
+    if (!options.spreadOverMs) {
+      const repos = new Set(states.map(s => s.spec.source.repoUrl));
+      await Promise.all(
+        [...repos].map(repo =>
+          limit(() => this.options.git.listRemote(repo).catch(() => {})),
+        ),
+      );
+    }
     const reconcile = (state: ApplicationState) =>
       limit(() =>
         this.reconcile(state.spec.id).catch(error =>
