@@ -34,6 +34,8 @@ export function renderGitops(
     signalApi?: SignalApi;
     /** Without it, the app has no catalog client (people show as plain text). */
     catalogApi?: CatalogApi;
+    /** The address the page opens at, e.g. `/?target=prod`. */
+    route?: string;
   },
 ) {
   const permission = mockApis.permission({
@@ -59,6 +61,9 @@ export function renderGitops(
       </EntityProvider>
     </TestApiProvider>,
     // Entity links (people, components) resolve as the catalog mounts them.
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      ...(options.route ? { routeEntries: [options.route] } : {}),
+    },
   );
 }

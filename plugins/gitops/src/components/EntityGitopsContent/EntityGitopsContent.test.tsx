@@ -446,6 +446,22 @@ describe('EntityGitopsContent', () => {
     ).toBeInTheDocument();
   });
 
+  it('opens the target a link names with ?target=', async () => {
+    const staging = makeApp({ id: 'staging', target: 'staging' });
+    const prod = makeApp({ id: 'prod', target: 'prod' });
+    const api = new FakeGitopsApi([staging, prod]);
+    await renderGitops(<EntityGitopsContent />, {
+      api,
+      route: '/?target=prod',
+    });
+    expect(await screen.findByText('History · prod')).toBeInTheDocument();
+    expect(screen.queryByText('History · staging')).not.toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'prod' })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
+  });
+
   it('asks Mooring to refresh now and shows the new status without a reload', async () => {
     const { api, app } = driftedFake();
     api.apps[0].status.sync = 'Synced';

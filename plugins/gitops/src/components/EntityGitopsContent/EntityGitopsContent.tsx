@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { InfoCard, Progress } from '@backstage/core-components';
 import Grid from '@material-ui/core/Grid';
 import Paper from '@material-ui/core/Paper';
@@ -68,8 +68,23 @@ function ApplicationDetails(props: {
 function ContentBody(props: { apps: Application[]; entityRef: string }) {
   const { apps, entityRef } = props;
   const permission = useSyncPermission(entityRef);
-  const [selectedId, setSelectedId] = useState<string | undefined>();
-  const selected = apps.find(a => a.id === selectedId) ?? apps[0];
+  // `?target=prod` picks the target shown in detail, so links (search
+  // results, commit statuses, notifications) can open the one they mean.
+  const [params, setParams] = useSearchParams();
+  const wanted = params.get('target');
+  const selected = apps.find(a => a.target === wanted) ?? apps[0];
+  const select = (id: string) => {
+    const app = apps.find(a => a.id === id);
+    if (!app) return;
+    setParams(
+      previous => {
+        const next = new URLSearchParams(previous);
+        next.set('target', app.target);
+        return next;
+      },
+      { replace: true },
+    );
+  };
   // Side by side: up to three targets per row on wide screens.
   const columns = Math.max(4, 12 / apps.length) as 4 | 6 | 12;
   return (
@@ -88,7 +103,7 @@ function ContentBody(props: { apps: Application[]; entityRef: string }) {
         <Box mt={3}>
           <Tabs
             value={selected.id}
-            onChange={(_, id) => setSelectedId(id)}
+            onChange={(_, id) => select(id)}
             aria-label="Target to show in detail"
             indicatorColor="primary"
             textColor="primary"
