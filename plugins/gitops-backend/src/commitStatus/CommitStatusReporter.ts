@@ -328,7 +328,12 @@ export class CommitStatusReporter {
       namespace,
     )}/${encodeURIComponent(
       kind.toLocaleLowerCase('en-US'),
-    )}/${encodeURIComponent(name)}/deployments`;
+    )}/${encodeURIComponent(name)}/deployments${
+      // The tab opens the target it names.
+      app.target === 'default'
+        ? ''
+        : `?target=${encodeURIComponent(app.target)}`
+    }`;
   }
 }
 
