@@ -2,7 +2,6 @@ import type { Config } from '@backstage/config';
 import { readDurationFromConfig } from '@backstage/config';
 import type { HumanDuration } from '@backstage/types';
 import { readClusters } from '../kube/clusterConfig';
-import { checkRepoUrl } from '../source/repoUrl';
 import { ownerOf } from './entityApplications';
 import {
   ANNOTATION_CLUSTER,
@@ -31,24 +30,9 @@ export function readClusterNames(config: Config): string[] {
   return [...readClusters(config).keys()];
 }
 
-/**
- * Checks repository URLs as the engine will before fetching: `gitops.allowedRepos`
- * (glob patterns; none configured allows none) and the URL's form. Returns the
- * problem, or `undefined` for a repository Mooring may use.
- */
-export function createRepoCheck(
-  config: Config,
-): (url: string) => string | undefined {
-  const patterns = config.getOptionalStringArray('gitops.allowedRepos');
-  return url => {
-    try {
-      checkRepoUrl(url, patterns);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  };
-}
+// Repository URLs are checked as the engine checks them before fetching
+// (gitops.allowedRepos and the URL's form), by the same code.
+export { createRepoCheck } from '@mooring/plugin-gitops-node';
 
 /** How often the catalog is read for new, changed and removed applications. */
 export function readCatalogSyncInterval(config: Config): HumanDuration {

@@ -14,8 +14,7 @@ import type { CommitInfo } from '@mooring/plugin-gitops-common';
 import { RenderLimitError, RenderLimits } from '../render/renderLimits';
 import { checkCheckoutSize } from './checkCheckoutSize';
 import { toolEnvironment } from '../render/runTool';
-import { gitCredentialConfig } from './gitCredentialConfig';
-import { checkRepoUrl } from './repoUrl';
+import { checkRepoUrl, gitCredentialConfig } from '@mooring/plugin-gitops-node';
 
 /** How many checked-out commits of one repository stay on disk. */
 const TREES_KEPT_PER_REPO = 4;
@@ -131,11 +130,13 @@ export class GitSource {
   ): Promise<Record<string, string>> {
     const config: Array<[string, string]> = [
       ['protocol.ext.allow', 'never'],
-      ...(await gitCredentialConfig(
-        repoUrl,
-        this.options.integrations,
-        this.githubCredentials,
-      )),
+      ...(
+        await gitCredentialConfig(
+          repoUrl,
+          this.options.integrations,
+          this.githubCredentials,
+        )
+      ).config,
     ];
     const configEnv: Record<string, string> = {
       GIT_CONFIG_COUNT: String(config.length),

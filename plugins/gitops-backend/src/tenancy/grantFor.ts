@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { minimatch } from 'minimatch';
-import { repoUrlAllowed } from '../source/repoUrl';
+import { repoUrlAllowed } from '@mooring/plugin-gitops-node';
 import { ownerEntityRef } from './ownerEntityRef';
 import type { TenancyRule } from './readTenancyRules';
 

@@ -6,7 +6,7 @@ import {
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gitCredentialConfig } from './gitCredentialConfig';
+import { gitCredentialConfig } from '@mooring/plugin-gitops-node';
 import { maskSecrets, runGit } from './runGit';
 
 const integrations = ScmIntegrations.fromConfig(
@@ -21,26 +21,6 @@ const integrations = ScmIntegrations.fromConfig(
 const github = DefaultGithubCredentialsProvider.fromIntegrations(integrations);
 
 describe('git credentials', () => {
-  it('sends the integration token to the repository origin only, and git:// and file:// get none', async () => {
-    const auth = await gitCredentialConfig(
-      'http://127.0.0.1:1/team/shipping.git',
-      integrations,
-      github,
-    );
-    const basic = Buffer.from('mooring:s3cr3t-token').toString('base64');
-    expect(auth.config).toEqual([
-      ['http.http://127.0.0.1:1/.extraHeader', `Authorization: Basic ${basic}`],
-    ]);
-    expect(auth.secrets).toEqual([basic, 's3cr3t-token']);
-    expect(
-      await gitCredentialConfig(
-        'git://127.0.0.1:9418/shipping.git',
-        integrations,
-        github,
-      ),
-    ).toEqual({ config: [], secrets: [] });
-  });
-
   it('never shows the token when git fails, nor one written in the URL', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-git-'));
     try {

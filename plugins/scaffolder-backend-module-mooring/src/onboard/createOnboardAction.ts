@@ -36,17 +36,16 @@ import {
   isGitopsAvailable,
   parseGitopsAnnotations,
 } from '@mooring/plugin-gitops-common';
+import {
+  createRepoCheck,
+  gitCredentialConfig,
+} from '@mooring/plugin-gitops-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { gitCredentialConfig } from '../git/gitCredentialConfig';
 import { runGit } from '../git/runGit';
 import { addAnnotations } from './addAnnotations';
 import { catalogInfoPath } from './catalogInfoPath';
-import {
-  createRepoCheck,
-  createTargetCheck,
-  readClusterNames,
-} from './deployChecks';
+import { createTargetCheck, readClusterNames } from './deployChecks';
 import { checkRepoPath, writeStarter } from './writeStarter';
 
 /** Who commits when the person running the task has no e-mail in the catalog. */

@@ -14,14 +14,14 @@ import {
 import { minimatch } from 'minimatch';
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { repoUrlProblem } from './repoUrlCheck';
 
 /*
  * What the Mooring agent will refuse, checked before anything is pushed so
  * the person onboarding hears it from the form rather than from a failed
  * sync. These read the same configuration keys as the agent
  * (gitops.clusters, gitops.kubeconfig, gitops.allowedRepos,
- * gitops.tenancy.rules); the agent stays the authority and re-checks every
+ * gitops.tenancy.rules); repository URLs are checked by the agent's own
+ * code (createRepoCheck of @mooring/plugin-gitops-node). The agent stays the authority and re-checks every
  * object on every sync.
  */
 
@@ -46,14 +46,6 @@ export function readClusterNames(config: Config): string[] | undefined {
     }
   }
   return names;
-}
-
-/** `gitops.allowedRepos` as the annotation parser's `checkRepo`. */
-export function createRepoCheck(
-  config: Config,
-): NonNullable<ParseGitopsAnnotationsOptions['checkRepo']> {
-  const patterns = config.getOptionalStringArray('gitops.allowedRepos') ?? [];
-  return url => repoUrlProblem(url, patterns);
 }
 
 interface Rule {
