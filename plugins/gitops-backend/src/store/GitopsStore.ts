@@ -132,7 +132,10 @@ export interface GitopsStore {
    */
   recordDeploymentStart(start: DeploymentStart): Promise<void>;
   /** Records how that run ended and the application's state right after. */
-  recordDeploymentFinish(runId: string, finish: DeploymentFinish): Promise<void>;
+  recordDeploymentFinish(
+    runId: string,
+    finish: DeploymentFinish,
+  ): Promise<void>;
   /**
    * Records a status change of the application seen at `at` (milliseconds):
    * live, failed (Degraded before live) or restored. Idempotent, so every

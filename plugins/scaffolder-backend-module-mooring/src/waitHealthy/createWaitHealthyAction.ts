@@ -122,7 +122,8 @@ export function createWaitHealthyAction(options: WaitHealthyActionOptions) {
             .describe('Give up after this long'),
       },
       output: {
-        link: z => z.string().describe("The entity's Deployments tab (full URL)"),
+        link: z =>
+          z.string().describe("The entity's Deployments tab (full URL)"),
         path: z =>
           z
             .string()
