@@ -6,7 +6,3 @@
  * @packageDocumentation
  */
 export { scaffolderModuleMooring as default } from './module';
-export { createOnboardAction } from './onboard/createOnboardAction';
-export type { OnboardActionOptions } from './onboard/createOnboardAction';
-export { createWaitHealthyAction } from './waitHealthy/createWaitHealthyAction';
-export type { WaitHealthyActionOptions } from './waitHealthy/createWaitHealthyAction';
