@@ -14,10 +14,12 @@
  *     [--idle-seconds S] [--concurrency C] [--no-baseline] [--baseline-max-apps N]
  *     [--out FILE]
  */
+import { processCounts } from './processCounter';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
+import inspector from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +63,10 @@ interface Options {
   concurrency: number;
   listingSamples: number;
   coldTimeoutMinutes: number;
+  /** Stop after cold convergence (ceiling and cold figures only). */
+  coldOnly: boolean;
+  /** Write a CPU profile of the engine's process during cold convergence (results/cold.cpuprofile). */
+  profileCold: boolean;
   out: string;
 }
 
@@ -80,6 +86,8 @@ function parseArgs(argv: string[]): Options {
     concurrency: 16,
     listingSamples: quick ? 20 : 50,
     coldTimeoutMinutes: 30,
+    coldOnly: argv.includes('--cold-only'),
+    profileCold: argv.includes('--profile-cold'),
     out: 'latest.json',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -182,6 +190,13 @@ async function startKubeSimProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // BENCH_KUBE_SIM_PROFILE_DIR: a CPU profile of each kube-sim, written when it stops.
+      ...(process.env.BENCH_KUBE_SIM_PROFILE_DIR
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${process.env.BENCH_KUBE_SIM_PROFILE_DIR}`,
+          ]
+        : []),
       path.join(ROOT, 'packages/kube-sim/bin/kube-sim'),
       'serve',
       '--port',
@@ -270,6 +285,27 @@ function mergedKubeconfig(sims: SimProcess[], file: string) {
   });
   fs.writeFileSync(file, merged.exportConfig(), { mode: 0o600 });
   return file;
+}
+
+/** A CPU profile of this process from now until `stop`. */
+async function startProfiler() {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (error, result) =>
+        error ? reject(error) : resolve(result),
+      ),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await post('Profiler.stop');
+      session.disconnect();
+      return profile;
+    },
+  };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -723,6 +759,19 @@ async function main() {
     );
 
     // Cold convergence: every application synced from nothing.
+    const coldCpuBefore = process.cpuUsage();
+    const coldSimCpuBefore = sims.map(s => processCpuSeconds(s.pid));
+    const coldRequestsBefore = engine.apiRequestCount();
+    const coldProcessesBefore = processCounts();
+    let coldQueries = 0;
+    const queryKinds = new Map<string, number>();
+    const countQuery = (q: { sql: string }) => {
+      coldQueries++;
+      const kind = q.sql.replace(/\s+/g, ' ').slice(0, 60);
+      queryKinds.set(kind, (queryKinds.get(kind) ?? 0) + 1);
+    };
+    database.on('query', countQuery);
+    const profiler = options.profileCold ? await startProfiler() : undefined;
     const coldStart = Date.now();
     await engine.setApplications(specs);
     await engine.start();
@@ -748,10 +797,57 @@ async function main() {
         coldSeconds / ceiling.seconds
       ).toFixed(2)}× the raw apply ceiling)`,
     );
+    const coldCpu = process.cpuUsage(coldCpuBefore);
+    if (profiler) {
+      const file = path.join(__dirname, 'results', 'cold.cpuprofile');
+      fs.writeFileSync(file, JSON.stringify(await profiler.stop()));
+      console.log(`  CPU profile of the cold convergence: ${file}`);
+    }
+    const coldCost = {
+      // Where the cold convergence's time went: the engine's own CPU, the
+      // API servers' CPU, and what the engine asked of them.
+      engineCpuSeconds: round((coldCpu.user + coldCpu.system) / 1e6, 1),
+      kubeSimsCpuSeconds: round(
+        sims.reduce(
+          (sum, s, i) => sum + processCpuSeconds(s.pid) - coldSimCpuBefore[i],
+          0,
+        ),
+        1,
+      ),
+      apiRequests: engine.apiRequestCount() - coldRequestsBefore,
+      databaseQueries: coldQueries,
+      processes: Object.fromEntries(
+        Object.entries(processCounts())
+          .map(([command, n]) => [
+            command,
+            n - (coldProcessesBefore[command] ?? 0),
+          ])
+          .filter(([, n]) => Number(n) > 0),
+      ),
+    };
+    database.off('query', countQuery);
+    if (process.env.BENCH_QUERY_KINDS) {
+      console.log([...queryKinds].sort((a, b) => b[1] - a[1]));
+    }
+    console.log(
+      `  cold cost: engine ${coldCost.engineCpuSeconds} CPU s, kube-sims ${
+        coldCost.kubeSimsCpuSeconds
+      } CPU s, ${coldCost.apiRequests} API requests (${round(
+        coldCost.apiRequests / (appCount * options.objects),
+        2,
+      )} per object), ${
+        coldCost.databaseQueries
+      } database queries, processes ${JSON.stringify(coldCost.processes)}`,
+    );
     savePartial({
       coldConvergenceSeconds: round(coldSeconds, 2),
       coldOverCeiling: round(coldSeconds / ceiling.seconds, 2),
+      coldCost,
     });
+    if (options.coldOnly) {
+      savePartial({ complete: true, coldOnly: true });
+      return;
+    }
 
     // A no-op reconcile of the whole fleet.
     const requestsBefore = engine.apiRequestCount();

@@ -33,6 +33,11 @@ export interface ApplicationState {
    * next step or wait and ends Failed with the abort's reason.
    */
   abort?: AbortController;
+  /**
+   * The run whose lease check (`stillNeeded`) read the inventory from the
+   * database after the lease was taken: its sync need not read it again.
+   */
+  inventoryReadForRun?: string;
   evaluateTimer?: NodeJS.Timeout;
   automation: AutomationState;
   removed?: boolean;

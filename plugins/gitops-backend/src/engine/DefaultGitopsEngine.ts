@@ -53,6 +53,7 @@ import { ReconcileRetries, RetryReason } from './ReconcileRetries';
 import { RefreshQueue } from './RefreshQueue';
 import { changedByPush } from './changedByPush';
 import { RunRecorder } from './RunRecorder';
+import type { StoredInventory } from '../store/GitopsStore';
 import { startSyncRun, syncApplication } from './syncApplication';
 import {
   NewCommitInitiator,
@@ -621,10 +622,37 @@ export class DefaultGitopsEngine implements GitopsEngine {
     }, this.options.liveChangeDebounceMs ?? 20);
   }
 
+  /**
+   * Every inventory, read in one query when the first application asks for
+   * its own, and used for first reads in the next half minute (a fleet's
+   * start-up); later first reads, and every reload, ask for one row.
+   */
+  private inventoryPreload?: {
+    until: number;
+    rows: Promise<Map<string, StoredInventory> | undefined>;
+  };
+
+  private async storedInventory(
+    id: string,
+    reload: boolean,
+  ): Promise<StoredInventory | undefined> {
+    if (!reload) {
+      this.inventoryPreload ??= {
+        until: Date.now() + 30_000,
+        rows: this.options.store.listInventories().catch(() => undefined),
+      };
+      if (Date.now() < this.inventoryPreload.until) {
+        const rows = await this.inventoryPreload.rows;
+        if (rows) return rows.get(id);
+      }
+    }
+    return this.options.store.getInventory(id);
+  }
+
   /** Reads the inventory (and last synced commit) from the database, once or when `reload`. */
   private async loadInventory(state: ApplicationState, reload = false) {
     if (state.inventory && !reload) return state.inventory;
-    const stored = await this.options.store.getInventory(state.spec.id);
+    const stored = await this.storedInventory(state.spec.id, reload);
     state.inventory = stored?.entries ?? [];
     if (
       stored?.syncedRevision &&

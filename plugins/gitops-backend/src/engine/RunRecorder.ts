@@ -131,6 +131,45 @@ export class RunRecorder {
     return rest;
   }
 
+  /**
+   * Runs and dry runs per application: read once, then counted as this
+   * process records them, so the history is trimmed only once it may hold
+   * more than it keeps (a fleet's first runs trim nothing). Runs other
+   * replicas record are not counted: with several replicas an
+   * application's history may exceed the limit by their runs until the
+   * next trim here.
+   */
+  private runCounts?: Promise<
+    Map<string, { runs: number; dryRuns: number }> | undefined
+  >;
+
+  /** Counts one recorded run; true when the history may now hold more than it keeps. */
+  private async countRun(applicationId: string, dryRun: boolean) {
+    this.runCounts ??= this.store.countRuns().catch(() => undefined);
+    const counts = await this.runCounts;
+    if (!counts) {
+      this.runCounts = undefined;
+      return true;
+    }
+    const count = counts.get(applicationId) ?? { runs: 0, dryRuns: 0 };
+    counts.set(applicationId, count);
+    const key = dryRun ? 'dryRuns' : 'runs';
+    count[key]++;
+    if (count[key] <= this.options.maxRunsPerApplication) return false;
+    count[key] = this.options.maxRunsPerApplication;
+    return true;
+  }
+
+  /** Trims the application's runs (or dry runs) when they may exceed the limit. */
+  private async trim(applicationId: string, dryRun: boolean) {
+    if (!(await this.countRun(applicationId, dryRun))) return;
+    await this.store.trimRuns(
+      applicationId,
+      this.options.maxRunsPerApplication,
+      dryRun ? 'dryRuns' : 'runs',
+    );
+  }
+
   /** Records how a run ended, trims the history and releases the lease. */
   async finish(
     applicationId: string,
@@ -152,10 +191,7 @@ export class RunRecorder {
         finishedAt: run.finishedAt,
         ...(run.steps?.length ? { steps: run.steps } : {}),
       });
-      await this.store.trimRuns(
-        applicationId,
-        this.options.maxRunsPerApplication,
-      );
+      await this.trim(applicationId, false);
     } finally {
       await this.release(applicationId);
     }
@@ -169,10 +205,7 @@ export class RunRecorder {
   /** Records a finished dry run (it takes no lease). */
   async recordDryRun(applicationId: string, run: SyncRun): Promise<void> {
     await this.store.insertRun({ ...run, applicationId }, this.holder);
-    await this.store.trimRuns(
-      applicationId,
-      this.options.maxRunsPerApplication,
-    );
+    await this.trim(applicationId, Boolean(run.dryRun));
   }
 
   /** Runs `work` under the application's lease; undefined when another replica holds it. */

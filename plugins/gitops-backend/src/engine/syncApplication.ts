@@ -86,6 +86,8 @@ export async function startSyncRun(
     stillNeeded,
   );
   if (!run) return undefined;
+  // `stillNeeded` reads the inventory under the lease (see syncByPolicy).
+  state.inventoryReadForRun = stillNeeded ? run.id : undefined;
   state.syncing = run;
   state.abort = new AbortController();
   ctx.update(state, { operation: runOperation(state.spec, run, options) });
@@ -154,7 +156,11 @@ export async function syncApplication(
     });
     // 2. Plan: what differs from the live objects (the watch cache, or the
     //    API server for kinds not watched yet), judged against the grant.
-    const inventory = await ctx.loadInventory(state, true);
+    const inventory =
+      state.inventoryReadForRun === run.id && state.inventory
+        ? state.inventory
+        : await ctx.loadInventory(state, true);
+    state.inventoryReadForRun = undefined;
     // A cluster that refuses a read (its RBAC) fails the sync in its words.
     const plan = await stage('Failed', () =>
       planSync({

@@ -79,6 +79,43 @@ class DiscoveringObjectApi extends KubernetesObjectApi {
   }
 }
 
+/** What a direct request needs: the pool, where the server is, and the credentials' headers. */
+interface DirectConnection {
+  origin: string;
+  /** The server URL's own path (a proxy's prefix), without a trailing slash. */
+  prefix: string;
+  headers: Record<string, string>;
+  dispatcher: {
+    request(options: {
+      origin: string;
+      path: string;
+      method: string;
+      headers: Record<string, string>;
+      body: string;
+    }): Promise<{
+      statusCode: number;
+      headers: Record<string, string | string[] | undefined>;
+      body: { text(): Promise<string> };
+    }>;
+  };
+}
+
+/** A failure status of a direct request, shaped as `serverMessage` reads errors. */
+class ServerAnswer {
+  constructor(
+    readonly code: number,
+    readonly body: string,
+    readonly headers: Record<string, string | string[] | undefined>,
+  ) {}
+
+  get message() {
+    return `HTTP-Code: ${this.code}`;
+  }
+}
+
+/** How long the credentials' headers of direct requests are reused. */
+const DIRECT_CONNECTION_TTL_MS = 5_000;
+
 /** How long "not served" is trusted: a CRD applied since is seen soon after. */
 const NOT_SERVED_TTL_MS = 10_000;
 
@@ -243,6 +280,9 @@ export class ClusterClient {
   >();
   /** Requests sent to the API server (discovery included), for the benchmark. */
   requestCount = 0;
+  /** False once the kubeconfig turned out to have no connection pool of its own. */
+  private directApplies = true;
+  private directConnection?: { connection: DirectConnection; until: number };
 
   constructor(options: ClusterClientOptions) {
     this.name = options.name;
@@ -392,25 +432,123 @@ export class ClusterClient {
     const body = { ...object, metadata: { ...object.metadata } };
     delete (body.metadata as any).resourceVersion;
     delete (body.metadata as any).managedFields;
+    const direct = await this.directApply(body, options.dryRun);
     return this.call(
       `${options.dryRun ? 'Dry-run apply of' : 'Applying'} ${describeObject({
         kind: object.kind,
         namespace: object.metadata.namespace,
         name: object.metadata.name,
       })}`,
-      () =>
-        this.api.patch(
-          body as KubernetesObject,
-          undefined,
-          options.dryRun ? 'All' : undefined,
-          FIELD_MANAGER,
-          true,
-          PatchStrategy.ServerSideApply,
-          asWritten(this.api, body),
-        ) as Promise<KubeObject>,
+      direct ??
+        (() =>
+          this.api.patch(
+            body as KubernetesObject,
+            undefined,
+            options.dryRun ? 'All' : undefined,
+            FIELD_MANAGER,
+            true,
+            PatchStrategy.ServerSideApply,
+            asWritten(this.api, body),
+          ) as Promise<KubeObject>),
       // Applying the same object again is harmless: it is idempotent.
       { conflictsToo: true, secrets: secretValues(object) },
     );
+  }
+
+  /**
+   * The apply as one plain request on the kubeconfig's own connection pool
+   * (its TLS, credentials and impersonation): the body as written, the answer
+   * as the server wrote it. client-node's generic path costs several times
+   * the CPU per request (model (de)serialisation, fetch's web streams),
+   * which dominated a fleet's cold start. Undefined (the generic path is
+   * used) when the kind's plural is not known yet or the kubeconfig has no
+   * connection pool of its own (a proxy, plain http).
+   */
+  private async directApply(
+    body: KubeObject,
+    dryRun: boolean | undefined,
+  ): Promise<(() => Promise<KubeObject>) | undefined> {
+    const known = this.discovered.get(`${body.apiVersion}/${body.kind}`);
+    if (!known || !this.directApplies) return undefined;
+    const connection = await this.connection();
+    if (!connection) return undefined;
+    const { origin, prefix, headers, dispatcher } = connection;
+    const group = body.apiVersion.includes('/') ? 'apis' : 'api';
+    const namespace = known.namespaced
+      ? `/namespaces/${encodeURIComponent(
+          body.metadata.namespace ||
+            this.kubeConfig.getContextObject(this.kubeConfig.currentContext)
+              ?.namespace ||
+            'default',
+        )}`
+      : '';
+    const path = `${prefix}/${group}/${body.apiVersion}${namespace}/${
+      known.plural
+    }/${encodeURIComponent(
+      body.metadata.name,
+    )}?fieldManager=${FIELD_MANAGER}&force=true${dryRun ? '&dryRun=All' : ''}`;
+    const json = JSON.stringify(body);
+    return async () => {
+      const response = await dispatcher.request({
+        origin,
+        path,
+        method: 'PATCH',
+        headers: {
+          ...headers,
+          accept: 'application/json',
+          'content-type': 'application/apply-patch+yaml',
+        },
+        body: json,
+      });
+      const text = await response.body.text();
+      if (response.statusCode >= 300) {
+        // Read by `call` as client-node's ApiException is; no stack trace is
+        // taken (refusals are answers, and a cold start meets thousands).
+        throw new ServerAnswer(response.statusCode, text, response.headers);
+      }
+      return JSON.parse(text) as KubeObject;
+    };
+  }
+
+  /**
+   * The pool, origin and headers of direct requests, read again every few
+   * seconds (a token from a file or a command may be renewed).
+   */
+  private async connection(): Promise<DirectConnection | undefined> {
+    const cached = this.directConnection;
+    if (cached && Date.now() < cached.until) return cached.connection;
+    const connection = await this.readConnection();
+    this.directConnection = connection && {
+      connection,
+      until: Date.now() + DIRECT_CONNECTION_TTL_MS,
+    };
+    return connection;
+  }
+
+  private async readConnection(): Promise<DirectConnection | undefined> {
+    const context: {
+      headers: Record<string, string>;
+      dispatcher?: DirectConnection['dispatcher'];
+    } = { headers: {} };
+    await this.kubeConfig.applySecurityAuthentication({
+      setHeaderParam(name: string, value: string) {
+        context.headers[name] = value;
+      },
+      setDispatcher(dispatcher: unknown) {
+        context.dispatcher = dispatcher as DirectConnection['dispatcher'];
+      },
+    } as any);
+    if (!context.dispatcher?.request) {
+      this.directApplies = false;
+      return undefined;
+    }
+    const url = new URL(this.server);
+    return {
+      origin: url.origin,
+      prefix: url.pathname.replace(/\/+$/, ''),
+      headers: context.headers,
+      dispatcher: context.dispatcher,
+    };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { localFs } from './localFs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
@@ -86,7 +87,7 @@ async function resolveValuesFiles(
     } catch (error) {
       throw new Error(`${problem}: ${(error as Error).message}`);
     }
-    if (!(await fs.stat(resolved)).isFile()) {
+    if (!(await localFs.stat(resolved)).isFile()) {
       throw new Error(`${problem} is a folder; name a YAML file`);
     }
     files.push(resolved);

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { localFs as fs } from './localFs';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type {
@@ -182,6 +182,7 @@ export function createPlainYamlRenderer(
           );
         }
       }
+      // Regular files within the size limit just checked (see localFs).
       const objects: KubeObject[] = [];
       for (const file of files) {
         const text = await fs.readFile(file, 'utf8');

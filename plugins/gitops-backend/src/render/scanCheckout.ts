@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { localFs as fs } from './localFs';
 import path from 'node:path';
 import { InputError } from '@backstage/errors';
 import { LRUCache } from 'lru-cache';

@@ -58,6 +58,8 @@ export class GitSource {
       files.reduce((bytes, file) => bytes + file.length + 1, 1),
   });
   private readonly commits = new LRUCache<string, CommitInfo>({ max: 256 });
+  /** Commits some listing of a repository named as a branch or tag, by repository. */
+  private readonly seenHeads = new Map<string, LRUCache<string, true>>();
   private readonly githubCredentials?: DefaultGithubCredentialsProvider;
 
   constructor(
@@ -202,8 +204,27 @@ export class GitSource {
         if (sha && ref) refs.set(ref, sha);
       }
       this.heads.set(repoUrl, { refs, at: Date.now() });
+      let seen = this.seenHeads.get(repoUrl);
+      if (!seen) {
+        seen = new LRUCache<string, true>({ max: 4096 });
+        this.seenHeads.set(repoUrl, seen);
+      }
+      for (const [ref, sha] of refs) {
+        if (!ref.startsWith('symref:')) seen.set(sha, true);
+      }
       return refs;
     });
+  }
+
+  /**
+   * True when a listing of the repository by this process has named `sha`
+   * as a branch or tag head: a branch this process resolves since then is at
+   * that commit or past it (or was moved back on purpose). A commit another
+   * replica synced that is not among them may be newer than what this
+   * process knows.
+   */
+  seenAsHead(repoUrl: string, sha: string): boolean {
+    return this.seenHeads.get(repoUrl)?.has(sha) ?? false;
   }
 
   /** Resolves a branch, tag or commit (empty: the default branch) to a commit SHA. */

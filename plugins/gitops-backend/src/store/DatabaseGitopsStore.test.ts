@@ -139,10 +139,57 @@ describe('DatabaseGitopsStore', () => {
           'me',
         );
       }
+      expect(await store.countRuns()).toEqual(
+        new Map([['payments-prod', { runs: 3, dryRuns: 6 }]]),
+      );
+      // One kind at a time, as a run or a dry run is recorded.
+      await store.trimRuns('payments-prod', 2, 'dryRuns');
+      expect(
+        (await store.listRuns('payments-prod', 10)).map(r => r.id),
+      ).toEqual(['dry-8', 'dry-7', 'real-2', 'real-1', 'real-0']);
       await store.trimRuns('payments-prod', 2);
       expect(
         (await store.listRuns('payments-prod', 10)).map(r => r.id),
       ).toEqual(['dry-8', 'dry-7', 'real-2', 'real-1']);
+      expect(await store.countRuns()).toEqual(
+        new Map([['payments-prod', { runs: 2, dryRuns: 2 }]]),
+      );
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'lists every inventory in one read (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const store = await DatabaseGitopsStore.create({ database: knex });
+      expect(await store.listInventories()).toEqual(new Map());
+      const entries = [
+        {
+          group: '',
+          version: 'v1',
+          kind: 'ConfigMap',
+          namespace: 'shop',
+          name: 'settings',
+        },
+      ];
+      await store.saveInventory('shop', {
+        cluster: 'dev',
+        entries,
+        syncedRevision: 'a'.repeat(40),
+      });
+      await store.saveInventory('cart', { cluster: 'prod', entries: [] });
+      const all = await store.listInventories();
+      expect(all).toEqual(
+        new Map([
+          ['shop', await store.getInventory('shop')],
+          ['cart', await store.getInventory('cart')],
+        ]),
+      );
+      expect(all.get('shop')).toEqual({
+        cluster: 'dev',
+        entries,
+        syncedRevision: 'a'.repeat(40),
+      });
     },
   );
 

@@ -225,9 +225,35 @@ export class DatabaseGitopsStore implements GitopsStore {
     return row ? toRun(row) : undefined;
   }
 
-  async trimRuns(applicationId: string, keep: number) {
+  async countRuns() {
+    const rows = await this.db('gitops_runs')
+      .select('application_id', 'dry_run')
+      .count({ n: '*' })
+      .groupBy('application_id', 'dry_run');
+    const counts = new Map<string, { runs: number; dryRuns: number }>();
+    for (const row of rows as Array<Record<string, unknown>>) {
+      const id = String(row.application_id);
+      const count = counts.get(id) ?? { runs: 0, dryRuns: 0 };
+      if (row.dry_run === true || Number(row.dry_run) === 1) {
+        count.dryRuns += Number(row.n);
+      } else {
+        count.runs += Number(row.n);
+      }
+      counts.set(id, count);
+    }
+    return counts;
+  }
+
+  async trimRuns(
+    applicationId: string,
+    keep: number,
+    only?: 'runs' | 'dryRuns',
+  ) {
     // Real runs and dry runs are kept apart, `keep` of each.
-    for (const dryRun of [false, true]) {
+    const kinds = [false, true].filter(
+      dryRun => !only || only === (dryRun ? 'dryRuns' : 'runs'),
+    );
+    for (const dryRun of kinds) {
       const newest = this.db('gitops_runs')
         .select('id')
         .where({ application_id: applicationId, dry_run: dryRun })
@@ -271,6 +297,25 @@ export class DatabaseGitopsStore implements GitopsStore {
     };
   }
 
+  async listInventories() {
+    const rows = await this.db('gitops_inventory').select(
+      'application_id',
+      'cluster',
+      'entries',
+      'synced_revision',
+    );
+    return new Map<string, StoredInventory>(
+      rows.map(row => [
+        row.application_id,
+        {
+          cluster: row.cluster,
+          entries: JSON.parse(row.entries),
+          syncedRevision: row.synced_revision ?? undefined,
+        },
+      ]),
+    );
+  }
+
   async saveInventory(applicationId: string, inventory: StoredInventory) {
     await this.db('gitops_inventory')
       .insert({
@@ -292,11 +337,8 @@ export class DatabaseGitopsStore implements GitopsStore {
 
   async tryAcquireLease(applicationId: string, holder: string, ttlMs: number) {
     const now = Date.now();
-    const taken = await this.db('gitops_leases')
-      .where({ application_id: applicationId })
-      .andWhere(q => q.where('expires_at', '<=', now).orWhere({ holder }))
-      .update({ holder, expires_at: now + ttlMs });
-    if (taken > 0) return true;
+    // A released lease is deleted, so the row is usually absent: one insert
+    // takes it; an expired or own lease is taken over by the update.
     const inserted = await this.db('gitops_leases')
       .insert({
         application_id: applicationId,
@@ -306,7 +348,12 @@ export class DatabaseGitopsStore implements GitopsStore {
       .onConflict('application_id')
       .ignore()
       .returning('application_id');
-    return Array.isArray(inserted) && inserted.length > 0;
+    if (Array.isArray(inserted) && inserted.length > 0) return true;
+    const taken = await this.db('gitops_leases')
+      .where({ application_id: applicationId })
+      .andWhere(q => q.where('expires_at', '<=', now).orWhere({ holder }))
+      .update({ holder, expires_at: now + ttlMs });
+    return taken > 0;
   }
 
   async renewLease(applicationId: string, holder: string, ttlMs: number) {

@@ -62,9 +62,15 @@ export interface GitopsStore {
   /**
    * Deletes all but the newest `keep` finished runs of an application, and
    * all but the newest `keep` dry runs: previews never push real runs (the
-   * rollback targets) out.
+   * rollback targets) out. `only` trims one of the two (what was just added).
    */
-  trimRuns(applicationId: string, keep: number): Promise<void>;
+  /** How many runs and dry runs each application has recorded (one query). */
+  countRuns(): Promise<Map<string, { runs: number; dryRuns: number }>>;
+  trimRuns(
+    applicationId: string,
+    keep: number,
+    only?: 'runs' | 'dryRuns',
+  ): Promise<void>;
   /**
    * Ends every run left in `Running` by an engine that stopped (its lease on
    * the application expired or was released); returns how many.
@@ -72,6 +78,8 @@ export interface GitopsStore {
   failAbandonedRuns(message: string): Promise<number>;
 
   getInventory(applicationId: string): Promise<StoredInventory | undefined>;
+  /** Every application's inventory, by application id (one query, for a start-up). */
+  listInventories(): Promise<Map<string, StoredInventory>>;
   saveInventory(
     applicationId: string,
     inventory: StoredInventory,

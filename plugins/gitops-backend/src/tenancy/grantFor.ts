@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { repoUrlAllowed } from '@mooring/plugin-gitops-node';
 import { ownerEntityRef } from './ownerEntityRef';
 import type { TenancyRule } from './readTenancyRules';
@@ -256,7 +256,7 @@ function ownerMatches(pattern: string, owner: string): boolean {
   } catch {
     return false;
   }
-  return minimatch(owner, full, { nocase: true, dot: true });
+  return matchesGlob(owner, full, true);
 }
 
 function kindMatches(pattern: string, group: string, kind: string): boolean {
@@ -272,7 +272,7 @@ function isBuiltInGroup(group: string): boolean {
 }
 
 function globMatches(value: string, pattern: string): boolean {
-  return minimatch(value, pattern, { dot: true });
+  return matchesGlob(value, pattern);
 }
 
 // As gitops.allowedRepos is matched (see checkRepoUrl).
@@ -288,4 +288,20 @@ function unique(values: string[]): string[] {
 function listed(values: string[], word: string): string {
   if (!values.length) return `no ${word}`;
   return `${values.length === 1 ? word : `${word}s`} ${values.join(', ')}`;
+}
+
+/** Compiled patterns, by options and pattern: grants and URL rules are few and matched constantly. */
+const compiledPatterns = new Map<string, Minimatch>();
+
+/** `minimatch(value, pattern, options)`, compiling each pattern once. */
+function matchesGlob(value: string, pattern: string, nocase = false): boolean {
+  const key = `${nocase ? 'i' : 's'}${pattern}`;
+  let compiled = compiledPatterns.get(key);
+  if (!compiled) {
+    // Bounded: patterns come from configuration and annotations.
+    if (compiledPatterns.size >= 2048) compiledPatterns.clear();
+    compiled = new Minimatch(pattern, { dot: true, nocase });
+    compiledPatterns.set(key, compiled);
+  }
+  return compiled.match(value);
 }

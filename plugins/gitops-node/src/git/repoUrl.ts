@@ -1,6 +1,6 @@
 import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { domainToASCII } from 'node:url';
 
 /*
@@ -187,10 +187,10 @@ function partsMatch(
   const [, scheme, user, host, patternPath = '/'] = parts;
   if (scheme.toLowerCase() !== url.scheme) return false;
   if (user !== undefined && user !== url.user) return false;
-  if (!minimatch(url.host, normalizeHost(host), { dot: true })) return false;
+  if (!matchesGlob(url.host, normalizeHost(host))) return false;
   const trimmed =
     patternPath.length > 1 ? patternPath.replace(/\/$/, '') : patternPath;
-  return minimatch(url.path, trimmed, { dot: true });
+  return matchesGlob(url.path, trimmed);
 }
 
 /**
@@ -224,4 +224,20 @@ export function createRepoCheck(
       return (error as Error).message;
     }
   };
+}
+
+/** Compiled patterns, by options and pattern: grants and URL rules are few and matched constantly. */
+const compiledPatterns = new Map<string, Minimatch>();
+
+/** `minimatch(value, pattern, options)`, compiling each pattern once. */
+function matchesGlob(value: string, pattern: string, nocase = false): boolean {
+  const key = `${nocase ? 'i' : 's'}${pattern}`;
+  let compiled = compiledPatterns.get(key);
+  if (!compiled) {
+    // Bounded: patterns come from configuration and annotations.
+    if (compiledPatterns.size >= 2048) compiledPatterns.clear();
+    compiled = new Minimatch(pattern, { dot: true, nocase });
+    compiledPatterns.set(key, compiled);
+  }
+  return compiled.match(value);
 }
