@@ -220,7 +220,17 @@ export async function syncByPolicy(
   if (state.syncing || state.facts.retrying) return;
   const { spec } = state;
   try {
-    await readSteering(ctx, state);
+    // What people decided is read again under the lease (`stillNeeded`),
+    // which is what counts. Read before only when it may change the answer:
+    // an application in sync needs nothing whatever it says, and one this
+    // replica knows neither suspended nor pinned is checked under the lease.
+    const { suspension, pin } = state.automation.steering;
+    if (
+      (suspension || pin) &&
+      applicationStatus(state.facts).sync === 'OutOfSync'
+    ) {
+      await readSteering(ctx, state);
+    }
   } catch (error) {
     ctx.logger.warn(
       `Not syncing ${
@@ -323,18 +333,34 @@ async function stillNeeded(
   if (!ctx.windows.verdict(windowSubject(state.spec)).automation) return false;
   if (due.reason === 'auto') {
     if (pin) return false;
-    // The branch's head as it is now, not as this replica last saw it:
-    // another replica may have synced a newer commit meanwhile, and an
-    // older one must never be applied over it. (The sync then renders this
-    // commit; concurrent checks of one repository share one ls-remote.)
+    // An older commit must never be applied over a newer one another
+    // replica synced meanwhile. When the synced commit is one this replica
+    // has seen as the head, what it resolved since is that commit or newer;
+    // otherwise it asks for the branch's head as it is now. (Asking every
+    // time costs one `git ls-remote` per automatic sync, which dominated a
+    // fleet's cold start.)
     const { repoUrl, revision } = state.spec.source;
-    const sha = await ctx.git.resolve(repoUrl, revision, { maxAgeMs: 0 });
-    ctx.update(state, { targetRevision: sha });
-    return sha !== state.facts.syncedRevision;
+    const synced = state.facts.syncedRevision;
+    if (synced && !ctx.git.seenAsHead(repoUrl, synced)) {
+      const sha = await ctx.git.resolve(repoUrl, revision, { maxAgeMs: 0 });
+      ctx.update(state, { targetRevision: sha });
+    }
+    return state.facts.targetRevision !== synced;
   }
   // Another replica synced meanwhile: what looked like drift may be its
   // change; this replica looks again (Git, render, compare) before acting.
   if (state.facts.syncedRevision !== syncedBefore) return false;
+  if (!pin) {
+    // A commit this replica has not seen (another replica may have failed
+    // part-way through it, which looks like drift here): the application
+    // is looked at again with it rather than healed back to the older one.
+    const { repoUrl, revision } = state.spec.source;
+    const head = await ctx.git.resolve(repoUrl, revision, { maxAgeMs: 0 });
+    if (head !== state.facts.targetRevision) {
+      ctx.update(state, { targetRevision: head });
+      return false;
+    }
+  }
   const { facts, rendered } = state;
   const guarded = pin?.revision ?? facts.syncedRevision;
   if (due.revision) {

@@ -144,6 +144,64 @@ describe('several engines on one PostgreSQL', () => {
     expect(await settled()).toEqual(expected);
   });
 
+  it('does not heal a change of a commit it has not seen back to the older one: it syncs that commit', async () => {
+    // Another replica applied part of a newer commit and failed: to this
+    // replica, which has not seen that commit yet, the cluster drifted.
+    const repo = new TestRepo(root, 'unseen-commit');
+    const files = (version: string) => ({
+      'app/settings.yaml': configMap('settings', { version }),
+      'app/other.yaml': configMap('other', { version }),
+    });
+    const first = repo.commit(files('1'), 'v1');
+    const database = await databases.init('POSTGRES_15');
+    const { engine, cleanup } = await createTestEngine({
+      sim: suite.sim,
+      database,
+    });
+    cleanups.push(cleanup);
+    await engine.setApplications([
+      spec('unseen', repo.fileUrl, 'app', { sync: 'auto', selfHeal: true }),
+    ]);
+    await engine.start();
+    await engine.reconcileAll();
+    await waitFor('v1 synced', async () => {
+      const { status } = await engine.getApplication('unseen');
+      return status.sync === 'Synced' && status.syncedRevision === first;
+    });
+    const second = repo.commit(files('2'), 'v2');
+    // What the other replica got to before it failed: one object of v2
+    // (written by another field manager here, which to this replica looks
+    // the same: a live change it did not make).
+    await clusterClient(suite.sim).patch(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'settings', namespace: 'unseen' },
+        data: { version: '2' },
+      } as any,
+      'other-replica',
+    );
+    await waitFor('v2 synced', async () => {
+      const { status } = await engine.getApplication('unseen');
+      return (
+        status.syncedRevision === second &&
+        status.sync === 'Synced' &&
+        status.operation?.phase !== 'Running'
+      );
+    });
+    const history = await engine.getHistory('unseen');
+    expect(
+      history.map(r => `${r.initiatedBy}:${r.phase}:${r.commit.sha}`),
+    ).toEqual([`auto:Succeeded:${second}`, `auto:Succeeded:${first}`]);
+    const other = await clusterClient(suite.sim).get(
+      'v1',
+      'ConfigMap',
+      'other',
+      'unseen',
+    );
+    expect(other.data.version).toBe('2');
+  });
+
   it('ends a run left Running by a replica that died mid-sync, then syncs again', async () => {
     const repo = new TestRepo(root, 'crash');
     const files: Record<string, string> = {};
