@@ -7,6 +7,7 @@
  * (the engine of the same run).
  */
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import type {
   AuditorService,
@@ -134,6 +135,15 @@ export async function measureListing(
   // Warm up (JIT, connection).
   for (let i = 0; i < 5; i++) await page(base, { limit: String(limit) });
   const results: Record<string, ListingFigures> = {};
+  // What else held this process while pages were timed: its longest
+  // garbage-collection pause and its longest event-loop delay.
+  const gcPauses: number[] = [];
+  const gc = new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   for (const [name, filter] of Object.entries(filters)) {
     const latencies: number[] = [];
     let matched = 0;
@@ -166,9 +176,20 @@ export async function measureListing(
       )} pages: p50 ${p50} ms, p99 ${p99} ms`,
     );
   }
+  loopDelay.disable();
+  gc.disconnect();
+  const process = {
+    longestGcPauseMs: Number(Math.max(0, ...gcPauses).toFixed(1)),
+    gcPausesOver50Ms: gcPauses.filter(ms => ms > 50).length,
+    longestEventLoopDelayMs: Number((loopDelay.max / 1e6).toFixed(1)),
+  };
+  options.log?.(
+    `  while timed: longest GC pause ${process.longestGcPauseMs} ms (${process.gcPausesOver50Ms} over 50 ms), longest event-loop delay ${process.longestEventLoopDelayMs} ms`,
+  );
   const all = await page(base, {});
   return {
     filters: results,
+    process,
     unpaged: {
       items: all.body.items.length,
       ms: Number(all.ms.toFixed(1)),

@@ -435,6 +435,12 @@ function objectPath(object: any): string {
 async function rawApplyCeiling(
   sims: SimProcess[],
   options: Options,
+  /**
+   * Each object is first applied with `dryRun=All`, then for real: the
+   * requests a sync sends (every object validated by the server before
+   * any is written), without the engine's bookkeeping.
+   */
+  dryRunFirst = false,
 ): Promise<{ seconds: number; requests: number; resent: number }> {
   const targets = sims.map(sim => {
     const kc = new KubeConfig();
@@ -456,7 +462,7 @@ async function rawApplyCeiling(
     };
   });
   let requests = 0;
-  const applyOnce = (c: number, object: any) =>
+  const applyOnce = (c: number, object: any, dryRun = false) =>
     new Promise<void>((resolve, reject) => {
       const target = targets[c];
       const body = JSON.stringify(object);
@@ -465,7 +471,9 @@ async function rawApplyCeiling(
           host: target.url.hostname,
           port: target.url.port,
           method: 'PATCH',
-          path: `${objectPath(object)}?fieldManager=raw-ssa&force=true`,
+          path: `${objectPath(object)}?fieldManager=raw-ssa&force=true${
+            dryRun ? '&dryRun=All' : ''
+          }`,
           agent: target.agent,
           headers: {
             'Content-Type': 'application/apply-patch+yaml',
@@ -498,10 +506,10 @@ async function rawApplyCeiling(
   // A kept-alive connection the server closed as it was reused answers
   // ECONNRESET; an apply is idempotent, so it is sent again (and counted).
   let resent = 0;
-  const apply = async (c: number, object: any) => {
+  const send = async (c: number, object: any, dryRun: boolean) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await applyOnce(c, object);
+        return await applyOnce(c, object, dryRun);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (attempt >= 5 || (code !== 'ECONNRESET' && code !== 'EPIPE')) {
@@ -510,6 +518,10 @@ async function rawApplyCeiling(
         resent++;
       }
     }
+  };
+  const apply = async (c: number, object: any) => {
+    if (dryRunFirst) await send(c, object, true);
+    await send(c, object, false);
   };
   const limit = pLimit(options.concurrency);
   const started = process.hrtime.bigint();
@@ -705,6 +717,24 @@ async function main() {
     );
     await Promise.all(ceilingSims.map(s => s.stop()));
     savePartial({ rawApplyCeiling: ceiling });
+    // The same with a server-side dry run before each apply: the requests a
+    // sync sends, so the engine's own cost is the rest.
+    const dryRunSims = await startClusters(
+      work,
+      'ceiling-dry-run',
+      clusterCount,
+    );
+    cleanups.push(async () => {
+      await Promise.all(dryRunSims.map(s => s.stop()));
+    });
+    const dryRunCeiling = await rawApplyCeiling(dryRunSims, options, true);
+    console.log(
+      `  dry run + apply ceiling: ${dryRunCeiling.seconds.toFixed(1)} s, ${
+        dryRunCeiling.requests
+      } requests`,
+    );
+    await Promise.all(dryRunSims.map(s => s.stop()));
+    savePartial({ dryRunApplyCeiling: dryRunCeiling });
 
     // ------------------------------------------------------------ engine
     const sims = await startClusters(work, 'engine', clusterCount);
@@ -795,7 +825,9 @@ async function main() {
     console.log(
       `  cold convergence: ${coldSeconds.toFixed(1)} s (${(
         coldSeconds / ceiling.seconds
-      ).toFixed(2)}× the raw apply ceiling)`,
+      ).toFixed(2)}× the raw apply ceiling, ${(
+        coldSeconds / dryRunCeiling.seconds
+      ).toFixed(2)}× the dry run + apply ceiling)`,
     );
     const coldCpu = process.cpuUsage(coldCpuBefore);
     if (profiler) {
@@ -842,6 +874,7 @@ async function main() {
     savePartial({
       coldConvergenceSeconds: round(coldSeconds, 2),
       coldOverCeiling: round(coldSeconds / ceiling.seconds, 2),
+      coldOverDryRunCeiling: round(coldSeconds / dryRunCeiling.seconds, 2),
       coldCost,
     });
     if (options.coldOnly) {
@@ -1073,6 +1106,7 @@ async function main() {
         limit: 100,
         filters: listing.filters,
         unpagedMs: listing.unpaged.ms,
+        process: listing.process,
         worstP99Ms: listingP99,
       },
     };
@@ -1282,6 +1316,13 @@ async function main() {
         resentAfterConnectionReset: ceiling.resent,
         how: 'PATCH application/apply-patch+yaml per object over keep-alive https, same concurrency, fresh kube-sims (restarted before the engine runs)',
       },
+      dryRunApplyCeiling: {
+        seconds: round(dryRunCeiling.seconds, 2),
+        requests: dryRunCeiling.requests,
+        resentAfterConnectionReset: dryRunCeiling.resent,
+        coldOverIt: round(coldSeconds / dryRunCeiling.seconds, 2),
+        how: 'the raw client with a dryRun=All apply before each apply (the requests a sync sends), fresh kube-sims',
+      },
       engine: engineResult,
       targets,
       baseline,
@@ -1328,6 +1369,12 @@ ${row(
   ratios?.coldConvergence,
 )}
 ${row('raw SSA ceiling (s)', '-', round(ceiling.seconds, 2), coldOverCeiling)}
+${row(
+  'dry run + apply ceiling (s)',
+  '-',
+  round(dryRunCeiling.seconds, 2),
+  round(coldSeconds / dryRunCeiling.seconds, 2),
+)}
 ${row(
   'commit → applied p50 (s)',
   engineResult.commitToAppliedSeconds.p50,

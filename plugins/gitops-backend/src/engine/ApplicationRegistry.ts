@@ -46,6 +46,8 @@ export interface ApplicationState {
 /** The applications the engine keeps, their state, and the queue that serialises work on each. */
 export class ApplicationRegistry {
   private readonly apps = new Map<string, ApplicationState>();
+  /** `all()` in id order, kept until the set changes. */
+  private inIdOrder?: ApplicationState[];
 
   /**
    * Replaces the whole set. Returns the applications that are new or whose
@@ -59,6 +61,7 @@ export class ApplicationRegistry {
     if (next.size !== specs.length) {
       throw new InputError('Application ids must be unique');
     }
+    this.inIdOrder = undefined;
     const removed: ApplicationState[] = [];
     for (const [id, state] of this.apps) {
       if (next.has(id)) continue;
@@ -104,6 +107,14 @@ export class ApplicationRegistry {
 
   all(): ApplicationState[] {
     return [...this.apps.values()];
+  }
+
+  /** Every application in id order (as listings page them); do not change the array. */
+  sorted(): readonly ApplicationState[] {
+    this.inIdOrder ??= this.all().sort((a, b) =>
+      a.spec.id < b.spec.id ? -1 : Number(a.spec.id > b.spec.id),
+    );
+    return this.inIdOrder;
   }
 
   /** Applications that follow `repoUrl` (and `branch`, when given and they name one). */

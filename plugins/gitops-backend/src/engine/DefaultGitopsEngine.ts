@@ -69,6 +69,9 @@ import type {
   SyncOptions,
 } from './types';
 
+/** How long listings share one read of every application's suspension and pin. */
+const STEERING_REUSE_MS = 1000;
+
 /**
  * The GitOps agent: for each application it resolves the source, renders it,
  * compares it with the cluster (watch-fed cache, server-side dry run), syncs
@@ -205,7 +208,8 @@ export class DefaultGitopsEngine implements GitopsEngine {
 
   async listApplications(): Promise<Application[]> {
     await this.refreshSteering();
-    return this.registry.all().map(state => this.toApplication(state));
+    // In id order, so a listing's sort by id finds them sorted.
+    return this.registry.sorted().map(state => this.toApplication(state));
   }
 
   async getApplication(id: string): Promise<Application> {
@@ -539,7 +543,39 @@ export class DefaultGitopsEngine implements GitopsEngine {
   }
 
   /** Reads every application's suspension and pin in one query. */
-  private async refreshSteering() {
+  /**
+   * Reads every application's suspension and pin (another replica may have
+   * set them) for a listing. Listings within a second of the last read
+   * share it, and concurrent ones share one query: at 10,000 applications a
+   * read and the status it refreshes cost more than the page itself. This
+   * replica's own changes show at once (they read the row they wrote).
+   */
+  private refreshSteering(): Promise<void> {
+    const fresh =
+      this.steeringRead &&
+      (this.steeringRead.pending ||
+        Date.now() - this.steeringRead.startedAt < STEERING_REUSE_MS);
+    if (fresh) return this.steeringRead!.done;
+    const startedAt = Date.now();
+    const read: { startedAt: number; pending: boolean; done: Promise<void> } = {
+      startedAt,
+      pending: true,
+      done: Promise.resolve(),
+    };
+    read.done = this.readAllSteering(startedAt).finally(() => {
+      read.pending = false;
+    });
+    this.steeringRead = read;
+    return read.done;
+  }
+
+  private steeringRead?: {
+    startedAt: number;
+    pending: boolean;
+    done: Promise<void>;
+  };
+
+  private async readAllSteering(startedAt: number) {
     let all;
     try {
       all = await this.options.store.listAutomation();
@@ -549,9 +585,12 @@ export class DefaultGitopsEngine implements GitopsEngine {
           error,
         )}`,
       );
+      this.steeringRead = undefined;
       return;
     }
     for (const state of this.registry.all()) {
+      // An application read on its own since this query began keeps that read.
+      if ((state.automation.steeringReadAt ?? 0) > startedAt) continue;
       state.automation.steering = all.get(state.spec.id) ?? {};
       showAutomation(this.context, state);
     }
@@ -691,7 +730,27 @@ export class DefaultGitopsEngine implements GitopsEngine {
     }
   }
 
+  /**
+   * The application as the API shows it, made again only when its spec or
+   * facts changed (both are replaced, never changed in place), so a listing
+   * of the fleet builds nothing for the applications that stayed as they were.
+   */
   private toApplication(state: ApplicationState): Application {
-    return applicationOf(state.spec, state.facts);
+    const shown = this.shown.get(state);
+    if (shown && shown.spec === state.spec && shown.facts === state.facts) {
+      return shown.application;
+    }
+    const application = applicationOf(state.spec, state.facts);
+    this.shown.set(state, {
+      spec: state.spec,
+      facts: state.facts,
+      application,
+    });
+    return application;
   }
+
+  private readonly shown = new WeakMap<
+    ApplicationState,
+    { spec: ApplicationSpec; facts: StatusFacts; application: Application }
+  >();
 }

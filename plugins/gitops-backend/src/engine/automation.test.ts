@@ -264,6 +264,56 @@ describe('automation people can steer', () => {
     await syncedAt(second.engine, id, v2);
   });
 
+  it("lists suspensions: its own at once, another replica's within a second, one read for listings close together", async () => {
+    const database = await databases.init('SQLITE_3');
+    const id = 'listed';
+    const repo = new TestRepo(root, id);
+    const v1 = repo.commit(settings('1'), 'v1');
+    const a = (await engineOn(database)).engine;
+    const b = (await engineOn(database)).engine;
+    const app = spec(id, repo.fileUrl, 'app', { sync: 'auto' });
+    for (const engine of [a, b]) {
+      await engine.setApplications([app]);
+      await engine.start();
+    }
+    await syncedAt(a, id, v1);
+    const reads: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      if (/from [`"]gitops_automation[`"]$/i.test(q.sql.trim())) {
+        reads.push(q.sql);
+      }
+    };
+    database.on('query', onQuery);
+    cleanups.push(async () => {
+      database.off('query', onQuery);
+    });
+    const listed = async (engine: TestEngine) =>
+      (await engine.listApplications()).find(x => x.id === id)!;
+
+    // Listings close together share one read of every suspension.
+    await Promise.all([listed(a), listed(a), listed(a)]);
+    await listed(a);
+    expect(reads).toHaveLength(1);
+
+    // Another replica's suspension shows within a second or so.
+    await b.suspend(id, { by: ADA, reason: 'freeze' });
+    await waitFor(
+      "replica B's suspension in A's listing",
+      async () => (await listed(a)).status.automation?.suspended === true,
+      3000,
+    );
+    expect(reads.length).toBeGreaterThan(1);
+
+    // This replica's own change shows at once, and an older read of every
+    // suspension does not take it back.
+    await a.resume(id, { by: ADA });
+    expect((await listed(a)).status.automation).toBeUndefined();
+    await new Promise(r => setTimeout(r, 1100));
+    expect((await listed(a)).status.automation).toBeUndefined();
+    await a.suspend(id, { by: ADA });
+    expect((await listed(a)).status.automation?.suspended).toBe(true);
+  });
+
   it('self-heals to the synced commit while a newer one waits for a manual sync', async () => {
     const database = await databases.init('SQLITE_3');
     const { engine } = await engineOn(database);

@@ -76,7 +76,9 @@ export async function readSteering(
   ctx: AutomationContext,
   state: ApplicationState,
 ): Promise<StoredAutomation> {
+  const readAt = Date.now();
   state.automation.steering = await ctx.store.getAutomation(state.spec.id);
+  state.automation.steeringReadAt = readAt;
   showAutomation(ctx, state);
   return state.automation.steering;
 }

@@ -25,6 +25,8 @@ export interface AutomationState {
    * read again before every automatic sync, since any replica may change them.
    */
   steering: StoredAutomation;
+  /** When the last read of this application's own `steering` began (ms since the epoch). */
+  steeringReadAt?: number;
   /**
    * The commit self-heal guards while a newer one waits for a person (see
    * `automaticSyncDue`), rendered and compared apart from the target.

@@ -128,7 +128,7 @@ export function filterApplications(
   applications: readonly Application[],
   query: ApplicationListQuery,
 ): Application[] {
-  const q = query.q?.toLocaleLowerCase('en-US');
+  const q = query.q?.toLowerCase();
   return applications.filter(app => {
     if (query.cluster && app.destination.cluster !== query.cluster) {
       return false;
@@ -150,7 +150,7 @@ export function filterApplications(
         app.status.syncedRevision,
         app.status.targetRevision,
       ];
-      if (!haystack.some(h => h?.toLocaleLowerCase('en-US').includes(q))) {
+      if (!haystack.some(h => h?.toLowerCase().includes(q))) {
         return false;
       }
     }
