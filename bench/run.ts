@@ -705,35 +705,30 @@ async function main() {
     // ------------------------------------------------------------ raw SSA ceiling
     // Fresh kube-sims, thrown away afterwards: the engine then starts on
     // fresh ones too, so both write into empty clusters of the same size.
-    const ceilingSims = await startClusters(work, 'ceiling', clusterCount);
-    cleanups.push(async () => {
+    const measureCeiling = async (name: string, dryRunFirst: boolean) => {
+      const ceilingSims = await startClusters(work, name, clusterCount);
+      cleanups.push(async () => {
+        await Promise.all(ceilingSims.map(s => s.stop()));
+      });
+      const measured = await rawApplyCeiling(ceilingSims, options, dryRunFirst);
       await Promise.all(ceilingSims.map(s => s.stop()));
-    });
-    const ceiling = await rawApplyCeiling(ceilingSims, options);
+      return measured;
+    };
+    const ceiling = await measureCeiling('ceiling', false);
     console.log(
       `  raw server-side apply ceiling: ${ceiling.seconds.toFixed(1)} s, ${
         ceiling.requests
       } requests`,
     );
-    await Promise.all(ceilingSims.map(s => s.stop()));
     savePartial({ rawApplyCeiling: ceiling });
     // The same with a server-side dry run before each apply: the requests a
     // sync sends, so the engine's own cost is the rest.
-    const dryRunSims = await startClusters(
-      work,
-      'ceiling-dry-run',
-      clusterCount,
-    );
-    cleanups.push(async () => {
-      await Promise.all(dryRunSims.map(s => s.stop()));
-    });
-    const dryRunCeiling = await rawApplyCeiling(dryRunSims, options, true);
+    const dryRunCeiling = await measureCeiling('ceiling-dry-run', true);
     console.log(
       `  dry run + apply ceiling: ${dryRunCeiling.seconds.toFixed(1)} s, ${
         dryRunCeiling.requests
       } requests`,
     );
-    await Promise.all(dryRunSims.map(s => s.stop()));
     savePartial({ dryRunApplyCeiling: dryRunCeiling });
 
     // ------------------------------------------------------------ engine

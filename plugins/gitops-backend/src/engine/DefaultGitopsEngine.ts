@@ -69,8 +69,13 @@ import type {
   SyncOptions,
 } from './types';
 
-/** How long listings share one read of every application's suspension and pin. */
+/** How long after it ended listings share one read of every application's suspension and pin. */
 const STEERING_REUSE_MS = 1000;
+
+interface SteeringRead {
+  done: Promise<void>;
+  endedAt?: number;
+}
 
 /**
  * The GitOps agent: for each application it resolves the source, renders it,
@@ -542,7 +547,6 @@ export class DefaultGitopsEngine implements GitopsEngine {
     return sha !== undefined && sha !== pin.revision;
   }
 
-  /** Reads every application's suspension and pin in one query. */
   /**
    * Reads every application's suspension and pin (another replica may have
    * set them) for a listing. Listings within a second of the last read
@@ -551,30 +555,27 @@ export class DefaultGitopsEngine implements GitopsEngine {
    * replica's own changes show at once (they read the row they wrote).
    */
   private refreshSteering(): Promise<void> {
-    const fresh =
-      this.steeringRead &&
-      (this.steeringRead.pending ||
-        Date.now() - this.steeringRead.startedAt < STEERING_REUSE_MS);
-    if (fresh) return this.steeringRead!.done;
+    const last = this.steeringRead;
+    if (
+      last &&
+      (!last.endedAt || Date.now() - last.endedAt < STEERING_REUSE_MS)
+    ) {
+      return last.done;
+    }
     const startedAt = Date.now();
-    const read: { startedAt: number; pending: boolean; done: Promise<void> } = {
-      startedAt,
-      pending: true,
-      done: Promise.resolve(),
+    const read: SteeringRead = {
+      done: this.readAllSteering(startedAt).finally(() => {
+        read.endedAt = Date.now();
+      }),
     };
-    read.done = this.readAllSteering(startedAt).finally(() => {
-      read.pending = false;
-    });
     this.steeringRead = read;
     return read.done;
   }
 
-  private steeringRead?: {
-    startedAt: number;
-    pending: boolean;
-    done: Promise<void>;
-  };
+  /** The last read of every application's steering (`endedAt` unset while it runs). */
+  private steeringRead?: SteeringRead;
 
+  /** Reads every application's suspension and pin in one query. */
   private async readAllSteering(startedAt: number) {
     let all;
     try {

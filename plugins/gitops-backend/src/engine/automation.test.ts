@@ -62,6 +62,23 @@ describe('automation people can steer', () => {
     return created;
   }
 
+  /** Two started engines (replicas), one on each database handle, following one auto-synced application. */
+  async function replicas(
+    id: string,
+    repo: TestRepo,
+    ...handles: [Knex, Knex]
+  ): Promise<TestEngine[]> {
+    const app = spec(id, repo.fileUrl, 'app', { sync: 'auto' });
+    const engines: TestEngine[] = [];
+    for (const handle of handles) {
+      const { engine } = await engineOn(handle);
+      await engine.setApplications([app]);
+      await engine.start();
+      engines.push(engine);
+    }
+    return engines;
+  }
+
   const valueIn = async (namespace: string) =>
     (
       await clusterClient(suite.sim).get(
@@ -165,13 +182,7 @@ describe('automation people can steer', () => {
     const id = 'pin-replicas';
     const repo = new TestRepo(root, id);
     const v1 = repo.commit(settings('1'), 'v1');
-    const a = (await engineOn(database)).engine;
-    const b = (await engineOn(other)).engine;
-    const app = spec(id, repo.fileUrl, 'app', { sync: 'auto' });
-    for (const engine of [a, b]) {
-      await engine.setApplications([app]);
-      await engine.start();
-    }
+    const [a, b] = await replicas(id, repo, database, other);
     await syncedAt(a, id, v1);
     const [v1Run] = await a.getHistory(id);
     const v2 = repo.commit(settings('2'), 'v2');
@@ -269,13 +280,7 @@ describe('automation people can steer', () => {
     const id = 'listed';
     const repo = new TestRepo(root, id);
     const v1 = repo.commit(settings('1'), 'v1');
-    const a = (await engineOn(database)).engine;
-    const b = (await engineOn(database)).engine;
-    const app = spec(id, repo.fileUrl, 'app', { sync: 'auto' });
-    for (const engine of [a, b]) {
-      await engine.setApplications([app]);
-      await engine.start();
-    }
+    const [a, b] = await replicas(id, repo, database, database);
     await syncedAt(a, id, v1);
     const reads: string[] = [];
     const onQuery = (q: { sql: string }) => {
