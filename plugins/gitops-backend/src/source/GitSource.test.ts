@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
 import { GitSource } from './GitSource';
@@ -73,6 +74,22 @@ describe('GitSource', () => {
     );
     const fetches = spy.mock.calls.length;
     expect(fetches).toBeLessThanOrEqual(2);
+  });
+
+  it('reads a commit once for many concurrent callers, and remembers it', async () => {
+    const git = source();
+    const spy = jest.spyOn(git as any, 'git');
+    const infos = await Promise.all(
+      Array.from({ length: 10 }, () => git.commitInfo(repo.fileUrl, first)),
+    );
+    expect(new Set(infos.map(info => info.message))).toEqual(
+      new Set(['First commit']),
+    );
+    await git.commitInfo(repo.fileUrl, first);
+    const logs = spy.mock.calls.filter(
+      ([, args]) => (args as string[])[0] === 'log',
+    );
+    expect(logs).toHaveLength(1);
   });
 
   it('keeps the four most recently used checkouts of a repository on disk', async () => {
@@ -171,5 +188,43 @@ describe('GitSource', () => {
     await expect(git.fetch('file:///etc')).rejects.toThrow(
       /not in gitops.allowedRepos/,
     );
+  });
+
+  it('stops a Git command that outlives its timeout, in words', async () => {
+    // A server that accepts and never answers: git would wait forever.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer(socket => sockets.push(socket));
+    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const git = new GitSource({
+        workingDirectory: tempDir('work'),
+        allowedRepos: ['git://127.0.0.1:*/**'],
+        logger: mockServices.logger.mock(),
+        timeoutMs: 500,
+      });
+      await expect(
+        git.resolve(`git://127.0.0.1:${port}/apps.git`, 'main'),
+      ).rejects.toThrow(
+        /Could not list the branches of git:\/\/127\.0\.0\.1:\d+\/apps\.git: git ls-remote did not finish within 500 ms/,
+      );
+    } finally {
+      sockets.forEach(socket => socket.destroy());
+      await new Promise(resolve => silent.close(resolve));
+    }
+  });
+
+  it('refuses what is not a full commit id before running git', async () => {
+    const git = source();
+    const spy = jest.spyOn(git as any, 'git');
+    for (const sha of ['--output=/tmp/x', 'HEAD', first.slice(0, 12)]) {
+      await expect(git.commitInfo(repo.fileUrl, sha)).rejects.toThrow(
+        `"${sha}" is not a full commit SHA of ${repo.fileUrl}`,
+      );
+      await expect(git.checkout(repo.fileUrl, sha)).rejects.toThrow(
+        /is not a full commit SHA/,
+      );
+    }
+    expect(spy).not.toHaveBeenCalled();
   });
 });

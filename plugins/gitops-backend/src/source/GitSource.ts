@@ -4,7 +4,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { recordGitFetch } from '../metrics';
 import { LRUCache } from 'lru-cache';
-import { simpleGit, SimpleGit } from 'simple-git';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   DefaultGithubCredentialsProvider,
@@ -25,6 +24,11 @@ const PARTIAL_TREES_KEPT = 256;
  * commit that rewrites more is treated as changing everything.
  */
 const MAX_DIFF_BYTES = 4 * 1024 * 1024;
+/** The most bytes any other Git command may print before it is stopped. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/** A full commit id, as Git prints one (SHA-1 or SHA-256). */
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 function hash(text: string) {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -110,20 +114,49 @@ export class GitSource {
   }
 
   /**
-   * Git with a minimal environment (see `toolEnvironment`) and its config,
-   * credentials included, given through `GIT_CONFIG_*` variables: never on
-   * the command line, where every user of the host sees it in `ps`.
+   * Runs `git` with a minimal environment (see `toolEnvironment`) and its
+   * config, credentials included, given through `GIT_CONFIG_*` variables:
+   * never on the command line, where every user of the host sees it in
+   * `ps`. Resolves to what it printed; rejects with what it printed on
+   * stderr. It settles as soon as Git exits: Git's run time, no more.
    */
-  private async git(repoUrl: string, baseDir?: string): Promise<SimpleGit> {
-    return simpleGit({
-      baseDir,
-      timeout: { block: this.options.timeoutMs ?? 120_000 },
-      // Set by Mooring alone, to turn the ext:: transport off and pass credentials.
-      unsafe: {
-        allowUnsafeProtocolOverride: true,
-        allowUnsafeConfigEnvCount: true,
-      },
-    }).env(await this.gitEnvironment(repoUrl));
+  private async git(
+    repoUrl: string,
+    args: string[],
+    options: { cwd?: string; maxBuffer?: number } = {},
+  ): Promise<string> {
+    const env = await this.gitEnvironment(repoUrl);
+    const timeout = this.options.timeoutMs ?? 120_000;
+    return new Promise((resolve, reject) =>
+      execFile(
+        'git',
+        args,
+        {
+          cwd: options.cwd,
+          env,
+          maxBuffer: options.maxBuffer ?? MAX_OUTPUT_BYTES,
+          timeout,
+          killSignal: 'SIGKILL',
+          encoding: 'utf8',
+        },
+        (error, stdout, stderr) => {
+          if (!error) {
+            resolve(stdout);
+            return;
+          }
+          const failed = error as NodeJS.ErrnoException & { killed?: boolean };
+          const message =
+            failed.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+              ? `git ${args[0]} printed more than ${
+                  options.maxBuffer ?? MAX_OUTPUT_BYTES
+                } bytes`
+              : failed.killed
+              ? `git ${args[0]} did not finish within ${timeout} ms`
+              : String(stderr).trim() || failed.message;
+          reject(Object.assign(new Error(message), { code: failed.code }));
+        },
+      ),
+    );
   }
 
   /** The environment `git` runs in (see `git`). */
@@ -188,8 +221,7 @@ export class GitSource {
     return this.once(`ls-remote ${repoUrl}`, async () => {
       let output: string;
       try {
-        const git = await this.git(repoUrl);
-        output = await git.raw(['ls-remote', '--symref', repoUrl]);
+        output = await this.git(repoUrl, ['ls-remote', '--symref', repoUrl]);
       } catch (error) {
         throw this.failure(repoUrl, 'list the branches of', error);
       }
@@ -201,7 +233,7 @@ export class GitSource {
           continue;
         }
         const [sha, ref] = line.split('\t');
-        if (sha && ref) refs.set(ref, sha);
+        if (sha && ref && FULL_SHA.test(sha)) refs.set(ref, sha);
       }
       this.heads.set(repoUrl, { refs, at: Date.now() });
       let seen = this.seenHeads.get(repoUrl);
@@ -254,9 +286,12 @@ export class GitSource {
     if (/^[0-9a-f]{7,39}$/i.test(wanted)) {
       await this.fetch(repoUrl);
       try {
-        const git = await this.git(repoUrl, this.repoDir(repoUrl));
         return (
-          await git.raw(['rev-parse', '--verify', `${wanted}^{commit}`])
+          await this.git(
+            repoUrl,
+            ['rev-parse', '--verify', `${wanted}^{commit}`],
+            { cwd: this.repoDir(repoUrl) },
+          )
         ).trim();
       } catch {
         // fall through to the error below
@@ -276,20 +311,23 @@ export class GitSource {
       let ok = false;
       try {
         await fs.mkdir(dir, { recursive: true });
-        const git = await this.git(repoUrl, dir);
         if (!(await fs.stat(path.join(dir, 'HEAD')).catch(() => undefined))) {
-          await git.raw(['init', '--bare', '--quiet']);
+          await this.git(repoUrl, ['init', '--bare', '--quiet'], { cwd: dir });
         }
-        await git.raw([
-          'fetch',
-          '--quiet',
-          '--prune',
-          '--force',
-          '--no-recurse-submodules',
+        await this.git(
           repoUrl,
-          '+refs/heads/*:refs/heads/*',
-          '+refs/tags/*:refs/tags/*',
-        ]);
+          [
+            'fetch',
+            '--quiet',
+            '--prune',
+            '--force',
+            '--no-recurse-submodules',
+            repoUrl,
+            '+refs/heads/*:refs/heads/*',
+            '+refs/tags/*:refs/tags/*',
+          ],
+          { cwd: dir },
+        );
         ok = true;
       } catch (error) {
         throw this.failure(repoUrl, 'fetch', error);
@@ -301,8 +339,9 @@ export class GitSource {
 
   private async hasCommit(repoUrl: string, sha: string) {
     try {
-      const git = await this.git(repoUrl, this.repoDir(repoUrl));
-      await git.raw(['cat-file', '-e', `${sha}^{commit}`]);
+      await this.git(repoUrl, ['cat-file', '-e', `${sha}^{commit}`], {
+        cwd: this.repoDir(repoUrl),
+      });
       return true;
     } catch {
       return false;
@@ -311,6 +350,9 @@ export class GitSource {
 
   /** Makes sure a commit is in the local clone, fetching when it is not. */
   async ensureCommit(repoUrl: string, sha: string): Promise<void> {
+    if (!FULL_SHA.test(sha)) {
+      throw new SourceError(`"${sha}" is not a full commit SHA of ${repoUrl}`);
+    }
     if (await this.hasCommit(repoUrl, sha)) return;
     await this.fetch(repoUrl);
     if (!(await this.hasCommit(repoUrl, sha))) {
@@ -341,22 +383,11 @@ export class GitSource {
     if (known) return known;
     const files = await this.once(`diff ${key}`, async () => {
       await this.ensureCommit(repoUrl, to);
-      const env = await this.gitEnvironment(repoUrl);
       const maxBuffer = this.options.maxDiffBytes ?? MAX_DIFF_BYTES;
-      // Not through simple-git, which keeps whatever git prints: the
-      // output of a huge commit stops at `maxBuffer`.
-      const output = await new Promise<string>((resolve, reject) =>
-        execFile(
-          'git',
-          ['diff', '--name-only', '--no-renames', '-z', from, to, '--'],
-          {
-            cwd: this.repoDir(repoUrl),
-            env,
-            maxBuffer,
-            timeout: this.options.timeoutMs ?? 120_000,
-          },
-          (error, stdout) => (error ? reject(error) : resolve(stdout)),
-        ),
+      const output = await this.git(
+        repoUrl,
+        ['diff', '--name-only', '--no-renames', '-z', from, to, '--'],
+        { cwd: this.repoDir(repoUrl), maxBuffer },
       ).catch(error => {
         const detail =
           (error as NodeJS.ErrnoException).code ===
@@ -376,22 +407,26 @@ export class GitSource {
     return files;
   }
 
-  /** Author, message and date of a commit, for history. */
+  /**
+   * Author, message and date of a commit, for history: read once however
+   * many applications ask at a time, and remembered.
+   */
   async commitInfo(repoUrl: string, sha: string): Promise<CommitInfo> {
-    const known = this.commits.get(`${repoUrl} ${sha}`);
+    const key = `${repoUrl} ${sha}`;
+    const known = this.commits.get(key);
     if (known) return known;
-    await this.ensureCommit(repoUrl, sha);
-    const git = await this.git(repoUrl, this.repoDir(repoUrl));
-    const output = await git.raw([
-      'log',
-      '-1',
-      '--format=%H%x00%an <%ae>%x00%s%x00%cI',
-      sha,
-    ]);
-    const [fullSha, author, message, date] = output.trim().split('\0');
-    const info = { sha: fullSha, author, message, date };
-    this.commits.set(`${repoUrl} ${sha}`, info);
-    return info;
+    return this.once(`log ${key}`, async () => {
+      await this.ensureCommit(repoUrl, sha);
+      const output = await this.git(
+        repoUrl,
+        ['log', '-1', '--format=%H%x00%an <%ae>%x00%s%x00%cI', sha],
+        { cwd: this.repoDir(repoUrl) },
+      );
+      const [fullSha, author, message, date] = output.trim().split('\0');
+      const info = { sha: fullSha, author, message, date };
+      this.commits.set(key, info);
+      return info;
+    });
   }
 
   /**
@@ -419,18 +454,27 @@ export class GitSource {
       await fs.mkdir(staging, { recursive: true });
       const archive = `${staging}.tar`;
       try {
-        const git = await this.git(repoUrl, this.repoDir(repoUrl));
+        const cwd = this.repoDir(repoUrl);
         if (this.options.limits) {
-          await checkCheckoutSize(git, sha, subPath, this.options.limits);
+          await checkCheckoutSize(
+            args => this.git(repoUrl, args, { cwd }),
+            sha,
+            subPath,
+            this.options.limits,
+          );
         }
-        await git.raw([
-          'archive',
-          '--format=tar',
-          '-o',
-          archive,
-          sha,
-          ...(subPath ? ['--', subPath] : []),
-        ]);
+        await this.git(
+          repoUrl,
+          [
+            'archive',
+            '--format=tar',
+            '-o',
+            archive,
+            sha,
+            ...(subPath ? ['--', subPath] : []),
+          ],
+          { cwd },
+        );
         await new Promise<void>((resolve, reject) =>
           execFile(
             'tar',
