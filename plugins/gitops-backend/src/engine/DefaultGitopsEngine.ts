@@ -387,22 +387,32 @@ export class DefaultGitopsEngine implements GitopsEngine {
     options: { branch?: string; initiatedBy?: NewCommitInitiator } = {},
   ): Promise<Application[]> {
     const matching = this.registry.following(repoUrl, options.branch);
-    // One ls-remote per repository; every application then resolves from it.
-    const urls = new Set(matching.map(state => state.spec.source.repoUrl));
-    await Promise.all(
-      [...urls].map(url => this.options.git.listRemote(url).catch(() => {})),
-    );
-    // The applications whose folder the push changed go first; the others
-    // after them, as their renders may read files outside their folder.
-    const changed = await changedByPush(this.options.git, matching);
-    await this.refreshes.add(
-      matching.map(state => ({
-        id: state.spec.id,
-        changed: changed.has(state),
-        work: () =>
-          this.reconcile(state.spec.id, { initiatedBy: options.initiatedBy }),
-      })),
-    );
+    // Earlier pushes' untouched applications keep to their share meanwhile.
+    const queued = this.refreshes.arriving();
+    let refreshed: Promise<void>;
+    try {
+      // One ls-remote per repository; every application then resolves from it.
+      const urls = new Set(matching.map(state => state.spec.source.repoUrl));
+      await Promise.all(
+        [...urls].map(url => this.options.git.listRemote(url).catch(() => {})),
+      );
+      // The applications whose folder the push changed go first; the others
+      // after them, as their renders may read files outside their folder.
+      const changed = await changedByPush(this.options.git, matching);
+      refreshed = this.refreshes.add(
+        matching.map(state => ({
+          id: state.spec.id,
+          changed: changed.has(state),
+          work: () =>
+            this.reconcile(state.spec.id, {
+              initiatedBy: options.initiatedBy,
+            }),
+        })),
+      );
+    } finally {
+      queued();
+    }
+    await refreshed;
     return matching.map(state => this.toApplication(state));
   }
 

@@ -98,4 +98,92 @@ describe('RefreshQueue', () => {
     ]);
     expect(log).toEqual(['good']);
   });
+
+  it('keeps a quarter of the slots for the others while changed applications run', async () => {
+    const queue = new RefreshQueue(8);
+    const running = new Set<string>();
+    const gates = new Map<string, ReturnType<typeof gate>>();
+    const work = (id: string) => async () => {
+      running.add(id);
+      const g = gate();
+      gates.set(id, g);
+      await g.opened;
+      running.delete(id);
+    };
+    const tick = () => new Promise(resolve => setImmediate(resolve));
+    const others = Array.from({ length: 20 }, (_, i) => `other-${i}`);
+    const all = queue.add([
+      { id: 'pushed', changed: true, work: work('pushed') },
+      ...others.map(id => ({ id, changed: false, work: work(id) })),
+    ]);
+    await tick();
+    // The changed one, and two others (a quarter of eight) beside it.
+    expect([...running]).toEqual(['pushed', 'other-0', 'other-1']);
+    gates.get('other-0')!.open();
+    await tick();
+    expect([...running]).toEqual(['pushed', 'other-1', 'other-2']);
+    // Once it is done the others take every slot.
+    gates.get('pushed')!.open();
+    await tick();
+    expect(running.size).toBe(8);
+    expect(running.has('pushed')).toBe(false);
+    // A later push's changed application starts at once in a free slot,
+    // and holds the others back to their share again.
+    const later = queue.add([
+      { id: 'next', changed: true, work: work('next') },
+    ]);
+    gates.get('other-1')!.open();
+    await tick();
+    expect(running.has('next')).toBe(true);
+    for (const id of [...running].filter(r => r !== 'next').slice(0, 6)) {
+      gates.get(id)!.open();
+    }
+    await tick();
+    expect(running.size).toBe(3);
+    expect(running.has('next')).toBe(true);
+    // Everything still runs to the end.
+    const finishAll = async () => {
+      while (running.size) {
+        [...running].forEach(id => gates.get(id)!.open());
+        await tick();
+      }
+    };
+    await finishAll();
+    await Promise.all([all, later]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('keeps the others to their share while a push is on its way', async () => {
+    const queue = new RefreshQueue(4);
+    const running = new Set<string>();
+    const gates = new Map<string, ReturnType<typeof gate>>();
+    const work = (id: string) => async () => {
+      running.add(id);
+      const g = gate();
+      gates.set(id, g);
+      await g.opened;
+      running.delete(id);
+    };
+    const tick = () => new Promise(resolve => setImmediate(resolve));
+    const pushed = queue.arriving();
+    const others = queue.add(
+      ['a', 'b', 'c', 'd', 'e'].map(id => ({
+        id,
+        changed: false,
+        work: work(id),
+      })),
+    );
+    await tick();
+    expect([...running]).toEqual(['a']);
+    pushed();
+    pushed(); // a second call changes nothing
+    await tick();
+    expect([...running]).toEqual(['a', 'b', 'c', 'd']);
+    while (running.size) {
+      [...running].forEach(id => gates.get(id)!.open());
+      await tick();
+    }
+    await others;
+    expect(queue.size).toBe(0);
+  });
 });

@@ -19,12 +19,18 @@ interface Waiting {
  * already waiting is not queued again (its turn resolves the branch as it
  * is then, so it sees the newer push too); a push changing it moves it
  * forward. One that is running is queued again: it may have read the
- * branch before the push.
+ * branch before the push. While changed applications run, or a push is on
+ * its way to the queue, the others keep a quarter of the slots (at least
+ * one): what a push is for is not slowed by the many it did not touch
+ * sharing the process with it.
  */
 export class RefreshQueue {
   private readonly changed = new Map<string, Waiting>();
   private readonly others = new Map<string, Waiting>();
-  private running = 0;
+  private runningChanged = 0;
+  private runningOthers = 0;
+  /** Pushes being looked at (`arriving`) whose items are not queued yet. */
+  private arrivingPushes = 0;
 
   constructor(private readonly concurrency: number) {}
 
@@ -55,24 +61,54 @@ export class RefreshQueue {
     return done;
   }
 
+  /**
+   * Marks a push on its way (its branch listed, its changes diffed): the
+   * others keep to their share until it is queued, when `done` is called.
+   */
+  arriving(): () => void {
+    this.arrivingPushes += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.arrivingPushes -= 1;
+      this.next();
+    };
+  }
+
   /** How many applications wait for their turn. */
   get size(): number {
     return this.changed.size + this.others.size;
   }
 
+  /** How many of the others may run beside changed applications. */
+  private get othersShare(): number {
+    return Math.max(1, Math.floor(this.concurrency / 4));
+  }
+
   private next() {
-    while (this.running < this.concurrency) {
-      const lane = this.changed.size ? this.changed : this.others;
+    while (this.runningChanged + this.runningOthers < this.concurrency) {
+      const changed = this.changed.size > 0;
+      if (
+        !changed &&
+        (this.runningChanged > 0 || this.arrivingPushes > 0) &&
+        this.runningOthers >= this.othersShare
+      ) {
+        return;
+      }
+      const lane = changed ? this.changed : this.others;
       const first = lane.entries().next();
       if (first.done) return;
       const [id, waiting] = first.value;
       lane.delete(id);
-      this.running += 1;
+      if (changed) this.runningChanged += 1;
+      else this.runningOthers += 1;
       Promise.resolve()
         .then(() => waiting.work())
         .catch(() => undefined)
         .finally(() => {
-          this.running -= 1;
+          if (changed) this.runningChanged -= 1;
+          else this.runningOthers -= 1;
           waiting.settle();
           this.next();
         });

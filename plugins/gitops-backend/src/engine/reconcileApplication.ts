@@ -45,6 +45,11 @@ export async function reconcileApplication(
     return;
   }
   ctx.update(state, { targetRevision: sha });
+  if (spec.policy.sync === 'auto' && sha !== state.facts.syncedRevision) {
+    // What a sync records of the commit is read while it renders (once per
+    // commit, however many applications follow it).
+    ctx.git.commitInfo(spec.source.repoUrl, sha).catch(() => undefined);
+  }
   // 2. Render that commit (once per commit).
   try {
     state.rendered = await renderFor(ctx, state, sha);
