@@ -664,7 +664,9 @@ export class DefaultGitopsEngine implements GitopsEngine {
       this.registry
         .enqueue(state, async () => {
           if (state.removed || !state.rendered) return;
-          if (await recordComparison(this.context, state)) {
+          if (
+            await recordComparison(this.context, state, { liveChange: true })
+          ) {
             await syncByPolicy(this.context, state, 'auto');
           }
         })

@@ -27,9 +27,10 @@ export interface StatusFacts {
   /**
    * Why the last reconcile could not compare (Git, rendering, the cluster);
    * while set, sync is Unknown. `healthUnknown` when the cluster itself could
-   * not be read, so health is not known either.
+   * not be read, so health is not known either. `fromSource` for Git and
+   * rendering: a comparison against the live objects alone does not end it.
    */
-  problem?: { message: string; healthUnknown?: boolean };
+  problem?: { message: string; healthUnknown?: boolean; fromSource?: boolean };
   /**
    * The cluster could not be read just now (a watch retrying, a read that
    * failed after its retries) and is being asked again within seconds: the

@@ -152,10 +152,35 @@ describe('the engine facing bad input and failures', () => {
     expect(down.status.message).toMatch(
       /^Git: Could not list the branches of file:.*Check that the Git server is up/,
     );
+    // A live change meanwhile is compared against the last render, and the
+    // Git problem still stands.
+    await clusterClient(suite.sim).patch({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cm', namespace: 'moving' },
+      data: { a: 'changed by hand' },
+    } as any);
+    await waitFor(
+      'the live change to be compared',
+      async () =>
+        (await engine.getApplication('moving')).status.reconciledAt !==
+        down.status.reconciledAt,
+    );
+    const stillDown = await engine.getApplication('moving');
+    expect(stillDown.status.sync).toBe('Unknown');
+    expect(stillDown.status.message).toBe(down.status.message);
     fs.renameSync(`${repo.dir}-away`, repo.dir);
+    // Git answers again: the hand change shows (no self-heal here), and a
+    // sync puts Git's content back.
     await waitFor(
       'recovery',
-      async () => (await engine.refresh('moving')).status.sync === 'Synced',
+      async () => (await engine.refresh('moving')).status.sync === 'OutOfSync',
+    );
+    await engine.sync('moving', { initiatedBy: 'user:default/ada' });
+    await waitFor(
+      'the sync',
+      async () =>
+        (await engine.getApplication('moving')).status.sync === 'Synced',
     );
   });
 

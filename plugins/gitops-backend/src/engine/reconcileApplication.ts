@@ -41,7 +41,9 @@ export async function reconcileApplication(
       maxAgeMs: options.fresh ? 0 : 10_000,
     });
   } catch (error) {
-    ctx.update(state, { problem: { message: `Git: ${errorMessage(error)}` } });
+    ctx.update(state, {
+      problem: { message: `Git: ${errorMessage(error)}`, fromSource: true },
+    });
     return;
   }
   ctx.update(state, { targetRevision: sha });
@@ -58,7 +60,7 @@ export async function reconcileApplication(
       0,
       7,
     )} failed: ${errorMessage(error)}`;
-    ctx.update(state, { problem: { message } });
+    ctx.update(state, { problem: { message, fromSource: true } });
     return;
   }
   // 3. Compare with the cluster.
@@ -74,6 +76,13 @@ export async function reconcileApplication(
 export async function recordComparison(
   ctx: EngineContext,
   state: ApplicationState,
+  options: {
+    /**
+     * Compared for a live change alone, Git not asked: a Git or render
+     * problem stands (only a reconcile that gets past it ends it).
+     */
+    liveChange?: boolean;
+  } = {},
 ): Promise<boolean> {
   const { spec, rendered } = state;
   if (!rendered) return false;
@@ -138,8 +147,9 @@ export async function recordComparison(
     }
     const { synced, health, message, refusal } = comparison;
     ctx.retries.reset(spec.id, 'trouble');
+    const { problem } = state.facts;
     ctx.update(state, {
-      problem: undefined,
+      problem: options.liveChange && problem?.fromSource ? problem : undefined,
       retrying: undefined,
       comparison: { synced, health, message, refusal },
     });
