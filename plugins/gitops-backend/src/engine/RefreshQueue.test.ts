@@ -186,4 +186,36 @@ describe('RefreshQueue', () => {
     await others;
     expect(queue.size).toBe(0);
   });
+
+  it('lets a push on its way hold the others back for two seconds at most', async () => {
+    jest.useFakeTimers();
+    try {
+      const queue = new RefreshQueue(4);
+      const running = new Set<string>();
+      const gates = new Map<string, ReturnType<typeof gate>>();
+      const work = (id: string) => async () => {
+        running.add(id);
+        const g = gate();
+        gates.set(id, g);
+        await g.opened;
+        running.delete(id);
+      };
+      queue.arriving(); // a push whose Git server never answers
+      const others = queue.add(
+        ['a', 'b', 'c', 'd'].map(id => ({
+          id,
+          changed: false,
+          work: work(id),
+        })),
+      );
+      await jest.advanceTimersByTimeAsync(1_900);
+      expect([...running]).toEqual(['a']);
+      await jest.advanceTimersByTimeAsync(200);
+      expect([...running]).toEqual(['a', 'b', 'c', 'd']);
+      [...running].forEach(id => gates.get(id)!.open());
+      await others;
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -1,3 +1,6 @@
+/** How long a push on its way holds the others to their share at most. */
+const ARRIVING_HOLD_MS = 2_000;
+
 /** One application's reconcile, as a push asks for it. */
 export interface RefreshItem {
   id: string;
@@ -20,9 +23,9 @@ interface Waiting {
  * is then, so it sees the newer push too); a push changing it moves it
  * forward. One that is running is queued again: it may have read the
  * branch before the push. While changed applications run, or a push is on
- * its way to the queue, the others keep a quarter of the slots (at least
- * one): what a push is for is not slowed by the many it did not touch
- * sharing the process with it.
+ * its way to the queue (for two seconds at most), the others take no more
+ * than a quarter of the slots (at least one): what a push is for is not
+ * slowed by the many it did not touch sharing the process with it.
  */
 export class RefreshQueue {
   private readonly changed = new Map<string, Waiting>();
@@ -68,12 +71,17 @@ export class RefreshQueue {
   arriving(): () => void {
     this.arrivingPushes += 1;
     let done = false;
-    return () => {
+    const release = () => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       this.arrivingPushes -= 1;
       this.next();
     };
+    // A Git server slow to answer does not hold the others back for long.
+    const timer = setTimeout(release, ARRIVING_HOLD_MS);
+    timer.unref?.();
+    return release;
   }
 
   /** How many applications wait for their turn. */

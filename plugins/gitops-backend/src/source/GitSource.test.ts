@@ -227,4 +227,28 @@ describe('GitSource', () => {
     }
     expect(spy).not.toHaveBeenCalled();
   });
+
+  it('fetches past the lock files a stopped Git left, not past a fresh one', async () => {
+    const git = new GitSource({
+      workingDirectory: tempDir('work'),
+      allowedRepos: [`file://${root}/**`],
+      logger: mockServices.logger.mock(),
+      timeoutMs: 60_000,
+    });
+    await git.fetch(repo.fileUrl);
+    const clone: string = (git as any).repoDir(repo.fileUrl);
+    const lock = path.join(clone, 'refs', 'heads', 'main.lock');
+    const next = repo.commit({ 'app/lock.yaml': 'kind: ConfigMap\n' }, 'Lock');
+    // Written just now: a Git may be at work, so the fetch fails in words.
+    fs.writeFileSync(lock, '');
+    await expect(git.fetch(repo.fileUrl)).rejects.toThrow(
+      /Could not fetch .*main\.lock.*File exists/,
+    );
+    // Older than the timeout: nobody holds it.
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(lock, old, old);
+    await git.fetch(repo.fileUrl);
+    expect(fs.existsSync(lock)).toBe(false);
+    expect((await git.commitInfo(repo.fileUrl, next)).message).toBe('Lock');
+  });
 });

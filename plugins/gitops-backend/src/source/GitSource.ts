@@ -28,7 +28,16 @@ const MAX_DIFF_BYTES = 4 * 1024 * 1024;
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** A full commit id, as Git prints one (SHA-1 or SHA-256). */
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+/** The most of what Git printed on stderr an error message keeps (its end). */
+const MAX_ERROR_CHARS = 4096;
+
+/** Refuses, before it names a path or reaches a command line, what is not a commit id. */
+function checkSha(repoUrl: string, sha: string) {
+  if (!FULL_SHA.test(sha)) {
+    throw new SourceError(`"${sha}" is not a full commit SHA of ${repoUrl}`);
+  }
+}
 
 function hash(text: string) {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -136,7 +145,8 @@ export class GitSource {
           env,
           maxBuffer: options.maxBuffer ?? MAX_OUTPUT_BYTES,
           timeout,
-          killSignal: 'SIGKILL',
+          // SIGTERM: Git removes its lock files on the way out.
+          killSignal: 'SIGTERM',
           encoding: 'utf8',
         },
         (error, stdout, stderr) => {
@@ -152,7 +162,7 @@ export class GitSource {
                 } bytes`
               : failed.killed
               ? `git ${args[0]} did not finish within ${timeout} ms`
-              : String(stderr).trim() || failed.message;
+              : String(stderr).trim().slice(-MAX_ERROR_CHARS) || failed.message;
           reject(Object.assign(new Error(message), { code: failed.code }));
         },
       ),
@@ -193,13 +203,14 @@ export class GitSource {
     action: string,
     error: unknown,
   ): SourceError {
-    const detail = String((error as Error)?.message ?? error)
+    const lines = String((error as Error)?.message ?? error)
       .replace(/Authorization: Basic \S+/g, 'Authorization: Basic ***')
-      .trim()
       .split('\n')
-      .filter(Boolean)
-      .slice(-3)
-      .join(' ');
+      .map(line => line.trim())
+      .filter(Boolean);
+    // Git's own verdict where it gave one, not the advice printed after it.
+    const verdicts = lines.filter(line => /^(fatal|error):/.test(line));
+    const detail = (verdicts.length ? verdicts : lines).slice(-3).join(' ');
     return new SourceError(
       `Could not ${action} ${repoUrl}: ${detail}. Check that the Git server is up and the repository exists`,
     );
@@ -266,7 +277,7 @@ export class GitSource {
     options: { maxAgeMs?: number } = {},
   ): Promise<string> {
     const refs = await this.listRemote(repoUrl, options);
-    if (/^[0-9a-f]{40}$/i.test(revision)) return revision.toLowerCase();
+    if (FULL_SHA.test(revision)) return revision.toLowerCase();
     const wanted =
       revision || refs.get('symref:HEAD')?.replace(/^refs\/heads\//, '');
     if (!wanted) {
@@ -283,7 +294,7 @@ export class GitSource {
       const sha = refs.get(ref);
       if (sha) return sha;
     }
-    if (/^[0-9a-f]{7,39}$/i.test(wanted)) {
+    if (/^[0-9a-f]{7,63}$/i.test(wanted)) {
       await this.fetch(repoUrl);
       try {
         return (
@@ -314,20 +325,32 @@ export class GitSource {
         if (!(await fs.stat(path.join(dir, 'HEAD')).catch(() => undefined))) {
           await this.git(repoUrl, ['init', '--bare', '--quiet'], { cwd: dir });
         }
-        await this.git(
-          repoUrl,
-          [
-            'fetch',
-            '--quiet',
-            '--prune',
-            '--force',
-            '--no-recurse-submodules',
+        const fetchAll = () =>
+          this.git(
             repoUrl,
-            '+refs/heads/*:refs/heads/*',
-            '+refs/tags/*:refs/tags/*',
-          ],
-          { cwd: dir },
-        );
+            [
+              'fetch',
+              '--quiet',
+              '--prune',
+              '--force',
+              '--no-recurse-submodules',
+              repoUrl,
+              '+refs/heads/*:refs/heads/*',
+              '+refs/tags/*:refs/tags/*',
+            ],
+            { cwd: dir },
+          );
+        await fetchAll().catch(async error => {
+          // A Git stopped without its cleanup (this process killed) leaves
+          // its lock files, and every fetch after it would fail on them.
+          if (
+            !/\.lock'?: File exists/.test(String(error?.message)) ||
+            !(await this.removeStaleLocks(dir))
+          ) {
+            throw error;
+          }
+          await fetchAll();
+        });
         ok = true;
       } catch (error) {
         throw this.failure(repoUrl, 'fetch', error);
@@ -335,6 +358,32 @@ export class GitSource {
         recordGitFetch((Date.now() - started) / 1000, ok);
       }
     });
+  }
+
+  /**
+   * Removes the ref lock files of a clone older than the Git timeout: no Git
+   * of this process (the only one using the clone) can still hold them.
+   * True when there were any.
+   */
+  private async removeStaleLocks(dir: string): Promise<boolean> {
+    const before = Date.now() - (this.options.timeoutMs ?? 120_000);
+    const names = [
+      ...(await fs.readdir(dir)),
+      ...(await fs.readdir(path.join(dir, 'refs'), { recursive: true })).map(
+        name => path.join('refs', name),
+      ),
+    ].filter(name => name.endsWith('.lock'));
+    let removed = false;
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const stat = await fs.lstat(file).catch(() => undefined);
+      if (stat?.isFile() && stat.mtimeMs < before) {
+        await fs.rm(file, { force: true });
+        this.options.logger.warn(`Removed ${file}, left by a stopped Git`);
+        removed = true;
+      }
+    }
+    return removed;
   }
 
   private async hasCommit(repoUrl: string, sha: string) {
@@ -350,9 +399,7 @@ export class GitSource {
 
   /** Makes sure a commit is in the local clone, fetching when it is not. */
   async ensureCommit(repoUrl: string, sha: string): Promise<void> {
-    if (!FULL_SHA.test(sha)) {
-      throw new SourceError(`"${sha}" is not a full commit SHA of ${repoUrl}`);
-    }
+    checkSha(repoUrl, sha);
     if (await this.hasCommit(repoUrl, sha)) return;
     await this.fetch(repoUrl);
     if (!(await this.hasCommit(repoUrl, sha))) {
@@ -372,7 +419,7 @@ export class GitSource {
     to: string,
   ): Promise<string[]> {
     for (const sha of [from, to]) {
-      if (!/^[0-9a-f]{40}$/i.test(sha)) {
+      if (!FULL_SHA.test(sha)) {
         throw new SourceError(
           `Cannot list the changes of ${repoUrl} from "${from}" to "${to}": both must be full commit SHAs`,
         );
@@ -412,6 +459,7 @@ export class GitSource {
    * many applications ask at a time, and remembered.
    */
   async commitInfo(repoUrl: string, sha: string): Promise<CommitInfo> {
+    checkSha(repoUrl, sha);
     const key = `${repoUrl} ${sha}`;
     const known = this.commits.get(key);
     if (known) return known;
@@ -439,6 +487,7 @@ export class GitSource {
     sha: string,
     subPath?: string,
   ): Promise<string> {
+    checkSha(repoUrl, sha);
     const repoHash = hash(repoUrl);
     const name = subPath ? `${sha}-${hash(subPath)}` : sha;
     const dir = path.join(
