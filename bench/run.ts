@@ -23,6 +23,7 @@ import inspector from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { ConfigReader } from '@backstage/config';
 import type { LoggerService } from '@backstage/backend-plugin-api';
@@ -940,6 +941,9 @@ async function main() {
     const refreshedPerPush: number[] = [];
     const step = Math.max(1, Math.floor(appCount / options.samples));
     const before = [...heads];
+    // What else held the engine's process while pushes were timed.
+    const commitLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+    commitLoopDelay.enable();
     for (let s = 0; s < options.samples; s++) {
       const i = (s * step) % appCount;
       const r = repoOf(i);
@@ -978,12 +982,20 @@ async function main() {
         );
       }
     }
+    commitLoopDelay.disable();
+    const slowestCommits = [...commitLatencies]
+      .sort((a, b) => b - a)
+      .slice(0, 3)
+      .map(seconds => round(seconds));
+    const commitLongestLoopDelayMs = round(commitLoopDelay.max / 1e6, 1);
     console.log(
       `  commit → applied: p50 ${percentile(commitLatencies, 50).toFixed(
         3,
       )} s, p99 ${percentile(commitLatencies, 99).toFixed(3)} s (${
         refreshedPerPush[0]
-      } applications follow each pushed repository)`,
+      } applications follow each pushed repository; slowest ${slowestCommits.join(
+        ', ',
+      )} s; longest event-loop delay ${commitLongestLoopDelayMs} ms)`,
     );
 
     savePartial({
@@ -1083,6 +1095,8 @@ async function main() {
         p99: round(percentile(commitLatencies, 99)),
         samples: commitLatencies.length,
         applicationsPerRepository: refreshedPerPush[0],
+        slowest: slowestCommits,
+        longestEventLoopDelayMs: commitLongestLoopDelayMs,
       },
       driftToOutOfSyncSeconds: {
         p50: round(percentile(driftLatencies, 50)),
