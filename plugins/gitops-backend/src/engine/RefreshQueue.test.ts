@@ -9,6 +9,31 @@ function gate() {
   return { open, opened };
 }
 
+/** Work for each id that shows in `running` until the test opens it. */
+function gatedWork() {
+  const running = new Set<string>();
+  const gates = new Map<string, ReturnType<typeof gate>>();
+  const work = (id: string) => async () => {
+    running.add(id);
+    const g = gate();
+    gates.set(id, g);
+    await g.opened;
+    running.delete(id);
+  };
+  const open = (id: string) => gates.get(id)!.open();
+  return { running, work, open };
+}
+
+const tick = () => new Promise(resolve => setImmediate(resolve));
+
+/** Opens whatever runs until nothing does. */
+async function finishAll(running: Set<string>, open: (id: string) => void) {
+  while (running.size) {
+    [...running].forEach(open);
+    await tick();
+  }
+}
+
 describe('RefreshQueue', () => {
   it('runs changed applications first, at most `concurrency` at a time over every caller', async () => {
     const queue = new RefreshQueue(2);
@@ -101,16 +126,7 @@ describe('RefreshQueue', () => {
 
   it('keeps a quarter of the slots for the others while changed applications run', async () => {
     const queue = new RefreshQueue(8);
-    const running = new Set<string>();
-    const gates = new Map<string, ReturnType<typeof gate>>();
-    const work = (id: string) => async () => {
-      running.add(id);
-      const g = gate();
-      gates.set(id, g);
-      await g.opened;
-      running.delete(id);
-    };
-    const tick = () => new Promise(resolve => setImmediate(resolve));
+    const { running, work, open } = gatedWork();
     const others = Array.from({ length: 20 }, (_, i) => `other-${i}`);
     const all = queue.add([
       { id: 'pushed', changed: true, work: work('pushed') },
@@ -119,11 +135,11 @@ describe('RefreshQueue', () => {
     await tick();
     // The changed one, and two others (a quarter of eight) beside it.
     expect([...running]).toEqual(['pushed', 'other-0', 'other-1']);
-    gates.get('other-0')!.open();
+    open('other-0');
     await tick();
     expect([...running]).toEqual(['pushed', 'other-1', 'other-2']);
     // Once it is done the others take every slot.
-    gates.get('pushed')!.open();
+    open('pushed');
     await tick();
     expect(running.size).toBe(8);
     expect(running.has('pushed')).toBe(false);
@@ -132,39 +148,25 @@ describe('RefreshQueue', () => {
     const later = queue.add([
       { id: 'next', changed: true, work: work('next') },
     ]);
-    gates.get('other-1')!.open();
+    open('other-1');
     await tick();
     expect(running.has('next')).toBe(true);
-    for (const id of [...running].filter(r => r !== 'next').slice(0, 6)) {
-      gates.get(id)!.open();
-    }
+    [...running]
+      .filter(r => r !== 'next')
+      .slice(0, 6)
+      .forEach(open);
     await tick();
     expect(running.size).toBe(3);
     expect(running.has('next')).toBe(true);
     // Everything still runs to the end.
-    const finishAll = async () => {
-      while (running.size) {
-        [...running].forEach(id => gates.get(id)!.open());
-        await tick();
-      }
-    };
-    await finishAll();
+    await finishAll(running, open);
     await Promise.all([all, later]);
     expect(queue.size).toBe(0);
   });
 
   it('keeps the others to their share while a push is on its way', async () => {
     const queue = new RefreshQueue(4);
-    const running = new Set<string>();
-    const gates = new Map<string, ReturnType<typeof gate>>();
-    const work = (id: string) => async () => {
-      running.add(id);
-      const g = gate();
-      gates.set(id, g);
-      await g.opened;
-      running.delete(id);
-    };
-    const tick = () => new Promise(resolve => setImmediate(resolve));
+    const { running, work, open } = gatedWork();
     const pushed = queue.arriving();
     const others = queue.add(
       ['a', 'b', 'c', 'd', 'e'].map(id => ({
@@ -179,10 +181,7 @@ describe('RefreshQueue', () => {
     pushed(); // a second call changes nothing
     await tick();
     expect([...running]).toEqual(['a', 'b', 'c', 'd']);
-    while (running.size) {
-      [...running].forEach(id => gates.get(id)!.open());
-      await tick();
-    }
+    await finishAll(running, open);
     await others;
     expect(queue.size).toBe(0);
   });
@@ -191,15 +190,7 @@ describe('RefreshQueue', () => {
     jest.useFakeTimers();
     try {
       const queue = new RefreshQueue(4);
-      const running = new Set<string>();
-      const gates = new Map<string, ReturnType<typeof gate>>();
-      const work = (id: string) => async () => {
-        running.add(id);
-        const g = gate();
-        gates.set(id, g);
-        await g.opened;
-        running.delete(id);
-      };
+      const { running, work, open } = gatedWork();
       queue.arriving(); // a push whose Git server never answers
       const others = queue.add(
         ['a', 'b', 'c', 'd'].map(id => ({
@@ -212,7 +203,7 @@ describe('RefreshQueue', () => {
       expect([...running]).toEqual(['a']);
       await jest.advanceTimersByTimeAsync(200);
       expect([...running]).toEqual(['a', 'b', 'c', 'd']);
-      [...running].forEach(id => gates.get(id)!.open());
+      [...running].forEach(open);
       await others;
     } finally {
       jest.useRealTimers();
