@@ -68,6 +68,7 @@ interface Options {
   coldOnly: boolean;
   /** Write a CPU profile of the engine's process during cold convergence (results/cold.cpuprofile). */
   profileCold: boolean;
+  profileWarm: boolean;
   out: string;
 }
 
@@ -89,6 +90,7 @@ function parseArgs(argv: string[]): Options {
     coldTimeoutMinutes: 30,
     coldOnly: argv.includes('--cold-only'),
     profileCold: argv.includes('--profile-cold'),
+    profileWarm: argv.includes('--profile-warm'),
     out: 'latest.json',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -831,6 +833,10 @@ async function main() {
       fs.writeFileSync(file, JSON.stringify(await profiler.stop()));
       console.log(`  CPU profile of the cold convergence: ${file}`);
     }
+    // From here to the end of the listing: idle, pushes, drift, listing.
+    const warmProfiler = options.profileWarm
+      ? await startProfiler()
+      : undefined;
     const coldCost = {
       // Where the cold convergence's time went: the engine's own CPU, the
       // API servers' CPU, and what the engine asked of them.
@@ -1083,6 +1089,13 @@ async function main() {
         log: line => console.log(`  ${line}`),
       },
     );
+    if (warmProfiler) {
+      const file = path.join(__dirname, 'results', 'warm.cpuprofile');
+      fs.writeFileSync(file, JSON.stringify(await warmProfiler.stop()));
+      console.log(
+        `  CPU profile from cold convergence to the listing: ${file}`,
+      );
+    }
     const listingP99 = Math.max(
       ...Object.values(listing.filters).map(f => f.p99),
     );
