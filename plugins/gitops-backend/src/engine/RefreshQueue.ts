@@ -71,6 +71,7 @@ export class RefreshQueue {
   arriving(): () => void {
     this.arrivingPushes += 1;
     let done = false;
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
     const release = () => {
       if (done) return;
       done = true;
@@ -79,7 +80,7 @@ export class RefreshQueue {
       this.next();
     };
     // A Git server slow to answer does not hold the others back for long.
-    const timer = setTimeout(release, ARRIVING_HOLD_MS);
+    timer = setTimeout(release, ARRIVING_HOLD_MS);
     timer.unref?.();
     return release;
   }

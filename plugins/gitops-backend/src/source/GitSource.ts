@@ -32,13 +32,6 @@ const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 /** The most of what Git printed on stderr an error message keeps (its end). */
 const MAX_ERROR_CHARS = 4096;
 
-/** Refuses, before it names a path or reaches a command line, what is not a commit id. */
-function checkSha(repoUrl: string, sha: string) {
-  if (!FULL_SHA.test(sha)) {
-    throw new SourceError(`"${sha}" is not a full commit SHA of ${repoUrl}`);
-  }
-}
-
 function hash(text: string) {
   return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
@@ -48,6 +41,13 @@ export class SourceError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SourceError';
+  }
+}
+
+/** Refuses, before it names a path or reaches a command line, what is not a commit id. */
+function checkSha(repoUrl: string, sha: string) {
+  if (!FULL_SHA.test(sha)) {
+    throw new SourceError(`"${sha}" is not a full commit SHA of ${repoUrl}`);
   }
 }
 
@@ -155,14 +155,15 @@ export class GitSource {
             return;
           }
           const failed = error as NodeJS.ErrnoException & { killed?: boolean };
-          const message =
-            failed.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
-              ? `git ${args[0]} printed more than ${
-                  options.maxBuffer ?? MAX_OUTPUT_BYTES
-                } bytes`
-              : failed.killed
-              ? `git ${args[0]} did not finish within ${timeout} ms`
-              : String(stderr).trim().slice(-MAX_ERROR_CHARS) || failed.message;
+          let message = String(stderr).trim().slice(-MAX_ERROR_CHARS);
+          if (failed.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+            message = `git ${args[0]} printed more than ${
+              options.maxBuffer ?? MAX_OUTPUT_BYTES
+            } bytes`;
+          } else if (failed.killed) {
+            message = `git ${args[0]} did not finish within ${timeout} ms`;
+          }
+          message ||= failed.message;
           reject(Object.assign(new Error(message), { code: failed.code }));
         },
       ),
