@@ -8,6 +8,10 @@ import { stableStringify } from '../diff/normalize';
 import { sameRepo } from '../source/repoUrl';
 import type { StatusFacts } from './applicationStatus';
 import type { Comparison, StaleObject } from './planSync';
+import type {
+  ApplicationComparison,
+  ComparisonInputs,
+} from './compareApplication';
 import type { RenderedRevision } from './renderRevision';
 import { AutomationState, initialAutomation } from './syncPolicy';
 import type { ApplicationSpec } from './types';
@@ -25,6 +29,8 @@ export interface ApplicationState {
   refused: Set<string>;
   /** What the application applied, as last read from or written to the database. */
   inventory?: Inventory;
+  /** The last comparison recorded and what it was made of (see `reusableComparison`). */
+  compared?: { inputs: ComparisonInputs; comparison: ApplicationComparison };
   /** Serialises all work on one application. */
   queue: Promise<unknown>;
   syncing?: SyncRun;

@@ -8,6 +8,14 @@ import type { PlanAuthorization } from './authorizePlan';
 import { SyncStageError } from './engineContext';
 import type { ApplicationSpec } from './types';
 
+/** An application's cluster, as the grant of its owner lets it use it. */
+export interface ApplicationCluster {
+  client: ClusterClient;
+  cache: LiveCache;
+  authorization: PlanAuthorization;
+  objectsIn(namespace: string): KubeObject[];
+}
+
 /**
  * The configured clusters: one client and one watch cache each, and the
  * clients that impersonate a grant's service account. Hands each
@@ -73,12 +81,20 @@ export class ClusterAccess {
   }
 
   /** The application's cluster, as the grant of its owner lets it use it. */
-  clusterFor(spec: ApplicationSpec): {
-    client: ClusterClient;
-    cache: LiveCache;
-    authorization: PlanAuthorization;
-    objectsIn(namespace: string): KubeObject[];
-  } {
+  clusterFor(spec: ApplicationSpec): ApplicationCluster {
+    // Specs are replaced, never changed in place, and the rules are fixed:
+    // one application asks for its cluster many times a second at a push.
+    let found = this.forSpec.get(spec);
+    if (!found) {
+      found = this.resolveClusterFor(spec);
+      this.forSpec.set(spec, found);
+    }
+    return found;
+  }
+
+  private readonly forSpec = new WeakMap<ApplicationSpec, ApplicationCluster>();
+
+  private resolveClusterFor(spec: ApplicationSpec): ApplicationCluster {
     const { cluster, namespace } = spec.destination;
     const grant = grantFor(this.options.tenancy, {
       owner: spec.owner || UNOWNED,

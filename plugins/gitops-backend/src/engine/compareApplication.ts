@@ -21,7 +21,7 @@ import {
 } from './planSync';
 import type { PlanAuthorization } from './authorizePlan';
 import type { RenderedRevision } from './renderRevision';
-import type { IgnoreDifferenceRule } from './types';
+import type { ApplicationSpec, IgnoreDifferenceRule } from './types';
 
 /** An application compared with its cluster: a value, nothing is written. */
 export interface ApplicationComparison {
@@ -32,6 +32,91 @@ export interface ApplicationComparison {
   message: string;
   /** Why a sync of this plan is refused; see `authorizePlan`. */
   refusal?: string;
+}
+
+/**
+ * What one comparison was made of. While all of it stays the same (the
+ * application's spec, its rendered objects, its inventory and the live
+ * version of every object either names), so does the comparison: after a
+ * push, the many applications it did not touch are not planned again.
+ */
+export interface ComparisonInputs {
+  spec: ApplicationSpec;
+  objects: RenderedRevision['objects'];
+  hooks: RenderedRevision['hooks'];
+  /** Each object's live `resourceVersion` (or `-`), then each inventory entry and its own. */
+  live: string;
+}
+
+/** The inputs of a comparison of `rendered` with the live objects in `cache`. */
+export function comparisonInputs(
+  spec: ApplicationSpec,
+  rendered: RenderedRevision,
+  inventory: Inventory,
+  cache: LiveCache,
+): ComparisonInputs {
+  const versionOf = (
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string | undefined,
+  ): string => {
+    if (!name) return '-';
+    const live = cache.get(apiVersion, kind, namespace, name);
+    return String(live?.metadata.resourceVersion ?? '-');
+  };
+  const parts: string[] = [];
+  for (const { apiVersion, kind, metadata } of [
+    ...rendered.objects,
+    ...(rendered.hooks ?? []),
+  ]) {
+    parts.push(versionOf(apiVersion, kind, metadata.namespace, metadata.name));
+  }
+  for (const entry of inventory) {
+    const ref = refOfEntry(entry);
+    parts.push(
+      `${ref.apiVersion}/${entry.kind}/${entry.namespace}/${entry.name}`,
+      versionOf(ref.apiVersion, ref.kind, ref.metadata.namespace, entry.name),
+    );
+  }
+  return {
+    spec,
+    objects: rendered.objects,
+    hooks: rendered.hooks,
+    live: parts.join('\n'),
+  };
+}
+
+/**
+ * The comparison made of the same inputs, when it may stand for a new one:
+ * only one with nothing refused, deferred or failed (those depend on what
+ * the cluster's discovery says, which the inputs do not hold).
+ */
+export function reusableComparison(
+  last:
+    | { inputs: ComparisonInputs; comparison: ApplicationComparison }
+    | undefined,
+  inputs: ComparisonInputs,
+): ApplicationComparison | undefined {
+  if (!last) return undefined;
+  const { inputs: was, comparison } = last;
+  if (
+    was.spec !== inputs.spec ||
+    was.objects !== inputs.objects ||
+    was.hooks !== inputs.hooks ||
+    was.live !== inputs.live
+  ) {
+    return undefined;
+  }
+  const { plan } = comparison;
+  if (
+    comparison.refusal ||
+    plan.deferred?.length ||
+    plan.objects.some(p => p.refused || p.action === 'failed')
+  ) {
+    return undefined;
+  }
+  return comparison;
 }
 
 function errorMessage(error: unknown): string {
@@ -90,13 +175,15 @@ export async function compareApplication(input: {
   authorization?: PlanAuthorization;
   /** The application's ignore rules (see `ignoreRulesFor`). */
   ignoreDifferences?: readonly IgnoreDifferenceRule[];
+  /** The caller has made sure every kind is watched (`watchKinds`). */
+  watched?: boolean;
 }): Promise<ApplicationComparison> {
   const { cache, client, rendered, healthChecks } = input;
   const { authorization } = input;
   const mayUseCluster =
     !authorization ||
     clusterAllowed(authorization.grant, authorization.cluster);
-  if (mayUseCluster) {
+  if (mayUseCluster && !input.watched) {
     await watchKinds(cache, [
       ...rendered.objects,
       ...input.inventory.map(refOfEntry),

@@ -6,7 +6,14 @@ import { WatchRetrying } from '../kube/ClusterCache';
 import { keyOfObject } from '../kube/kubeObject';
 import type { ApplicationState } from './ApplicationRegistry';
 import { applicationStatus } from './applicationStatus';
-import { compareApplication } from './compareApplication';
+import {
+  compareApplication,
+  comparisonInputs,
+  reusableComparison,
+  watchKinds,
+} from './compareApplication';
+import { refOfEntry } from './planSync';
+import { clusterAllowed } from '../tenancy';
 import { EngineContext, errorMessage } from './engineContext';
 import { ignoreRulesFor } from './ignoreRules';
 import { renderFor } from './renderRevision';
@@ -89,19 +96,44 @@ export async function recordComparison(
   const name = spec.destination.cluster;
   try {
     const { cache, client, authorization } = ctx.clusterFor(state);
-    const comparison = await compareApplication({
-      authorization,
-      applicationId: spec.id,
-      rendered,
-      inventory: await ctx.loadInventory(state),
-      previous: state.comparisons,
-      cache,
-      client,
-      healthChecks: ctx.healthChecks,
-      ignoreDifferences: ignoreRulesFor(ctx, spec),
-    });
-    for (const [key, value] of comparison.plan.comparisons) {
-      state.comparisons.set(key, value);
+    const inventory = await ctx.loadInventory(state);
+    const mayUseCluster = clusterAllowed(
+      authorization.grant,
+      authorization.cluster,
+    );
+    if (mayUseCluster) {
+      await watchKinds(cache, [
+        ...rendered.objects,
+        ...inventory.map(refOfEntry),
+      ]);
+    }
+    const inputs = mayUseCluster
+      ? comparisonInputs(spec, rendered, inventory, cache)
+      : undefined;
+    let comparison = inputs && reusableComparison(state.compared, inputs);
+    if (!comparison) {
+      comparison = await compareApplication({
+        authorization,
+        applicationId: spec.id,
+        rendered,
+        inventory,
+        previous: state.comparisons,
+        cache,
+        client,
+        healthChecks: ctx.healthChecks,
+        ignoreDifferences: ignoreRulesFor(ctx, spec),
+        watched: true,
+      });
+      for (const [key, value] of comparison.plan.comparisons) {
+        state.comparisons.set(key, value);
+      }
+      // Read again before it is kept: the comparison may have waited on
+      // the cluster (a dry run) while the live objects changed.
+      state.compared =
+        inputs &&
+        comparisonInputs(spec, rendered, inventory, cache).live === inputs.live
+          ? { inputs, comparison }
+          : undefined;
     }
     state.resources = comparison.resources;
     state.stale = comparison.plan.stale;

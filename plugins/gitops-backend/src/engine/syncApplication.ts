@@ -89,6 +89,8 @@ export async function startSyncRun(
   // `stillNeeded` reads the inventory under the lease (see syncByPolicy).
   state.inventoryReadForRun = stillNeeded ? run.id : undefined;
   state.syncing = run;
+  // What the sync learns (apply results) is not in a comparison's inputs.
+  state.compared = undefined;
   state.abort = new AbortController();
   ctx.update(state, { operation: runOperation(state.spec, run, options) });
   return run;
@@ -291,6 +293,7 @@ export async function syncApplication(
   } finally {
     state.syncing = undefined;
     state.abort = undefined;
+    state.compared = undefined;
   }
   recordSync({
     cluster: spec.destination.cluster,

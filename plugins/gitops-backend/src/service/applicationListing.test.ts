@@ -1,8 +1,8 @@
 import type { Application } from '@mooring/plugin-gitops-common';
 import {
   filterApplications,
-  pageOf,
   parseListQuery,
+  readablePageOf,
 } from './applicationListing';
 
 function app(
@@ -88,17 +88,22 @@ describe('filterApplications', () => {
   });
 });
 
-describe('pageOf', () => {
+describe('readablePageOf', () => {
   const many = Array.from({ length: 25 }, (_, i) =>
     app(`app-${String(24 - i).padStart(2, '0')}`),
   );
+  const everything = async (refs: string[]) => new Set(refs);
 
-  it('walks every application once, in id order, page by page', () => {
+  it('walks every application once, in id order, page by page', async () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = pageOf(many, { limit: 10, cursor });
+      const page = await readablePageOf(
+        many,
+        { limit: 10, cursor },
+        everything,
+      );
       seen.push(...ids(page.items));
       cursor = page.nextCursor;
       pages++;
@@ -107,17 +112,56 @@ describe('pageOf', () => {
     expect(seen).toEqual([...ids(many)].sort());
   });
 
-  it('returns everything without a limit, and no cursor on the last page', () => {
-    expect(pageOf(many, {}).items).toHaveLength(25);
-    expect(pageOf(many, {}).nextCursor).toBeUndefined();
-    expect(pageOf(many, { limit: 25 }).nextCursor).toBeUndefined();
+  it('returns everything without a limit, and no cursor on the last page', async () => {
+    const all = await readablePageOf(many, {}, everything);
+    expect(all.items).toHaveLength(25);
+    expect(all.nextCursor).toBeUndefined();
+    const one = await readablePageOf(many, { limit: 25 }, everything);
+    expect(one.nextCursor).toBeUndefined();
   });
 
-  it('keeps its place when an application before the cursor goes away', () => {
-    const first = pageOf(many, { limit: 5 });
+  it('keeps its place when an application before the cursor goes away', async () => {
+    const first = await readablePageOf(many, { limit: 5 }, everything);
     const fewer = many.filter(a => a.id !== 'app-00');
-    const second = pageOf(fewer, { limit: 5, cursor: first.nextCursor });
+    const second = await readablePageOf(
+      fewer,
+      { limit: 5, cursor: first.nextCursor },
+      everything,
+    );
     expect(ids(second.items)[0]).toBe('app-05');
+  });
+
+  it('asks permission for about a page at a time, and skips what may not be read', async () => {
+    const fleetOf = Array.from({ length: 2000 }, (_, i) => ({
+      ...app(`svc-${String(i).padStart(4, '0')}`),
+      entityRef: `component:default/svc-${String(i).padStart(4, '0')}`,
+    }));
+    // Only every third application may be read.
+    const asked: number[] = [];
+    const everyThird = async (refs: string[]) => {
+      asked.push(refs.length);
+      return new Set(refs.filter(ref => Number(ref.slice(-4)) % 3 === 0));
+    };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      asked.length = 0;
+      const page = await readablePageOf(
+        fleetOf,
+        { limit: 50, cursor },
+        everyThird,
+      );
+      expect(page.items.length).toBeLessThanOrEqual(50);
+      // 64, then 128, then 256 at most: never the whole fleet.
+      expect(asked.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(448);
+      seen.push(...ids(page.items));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    const readable = fleetOf.filter((_, i) => i % 3 === 0).map(a => a.id);
+    expect(seen).toEqual(readable);
+    expect(pages).toBe(Math.ceil(readable.length / 50));
   });
 });
 

@@ -96,6 +96,61 @@ export function parseListQuery(
   ) as ApplicationListQuery;
 }
 
+/**
+ * One page of the applications the caller may read, in id order after the
+ * cursor. Permission is asked for a window of candidates at a time (the page
+ * and a quarter more, the window doubling while too few are readable), not
+ * for the whole fleet on every page. Without a limit, for all from the cursor on.
+ */
+export async function readablePageOf(
+  applications: readonly Application[],
+  query: Pick<ApplicationListQuery, 'limit' | 'cursor'>,
+  readable: (entityRefs: string[]) => Promise<ReadonlySet<string>>,
+): Promise<{ items: Application[]; nextCursor?: string }> {
+  const after = query.cursor ? cursorPosition(query.cursor) : undefined;
+  const sorted = [...applications].sort(byId);
+  let next = after === undefined ? 0 : firstAfter(sorted, after);
+  const { limit } = query;
+  if (limit === undefined) {
+    const rest = sorted.slice(next);
+    const allowed = await readable(rest.map(app => app.entityRef));
+    return { items: rest.filter(app => allowed.has(app.entityRef)) };
+  }
+  // One more than the page, to know whether another follows.
+  const items: Application[] = [];
+  let size = limit + 1 + Math.ceil(limit / 4);
+  while (next < sorted.length && items.length <= limit) {
+    const window = sorted.slice(next, next + size);
+    next += window.length;
+    size *= 2;
+    const allowed = await readable(window.map(app => app.entityRef));
+    for (const app of window) {
+      if (!allowed.has(app.entityRef)) continue;
+      items.push(app);
+      if (items.length > limit) break;
+    }
+  }
+  if (items.length <= limit) return { items };
+  const page = items.slice(0, limit);
+  return { items: page, nextCursor: cursorAfter(page[page.length - 1].id) };
+}
+
+function byId(a: Application, b: Application): number {
+  return a.id < b.id ? -1 : Number(a.id > b.id);
+}
+
+/** The position of the first application (sorted by id) whose id is after `id`. */
+function firstAfter(sorted: readonly Application[], id: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle].id > id) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 /** The id after which a page starts: cursors are opaque to clients. */
 function cursorPosition(cursor: string): string {
   try {
@@ -156,25 +211,4 @@ export function filterApplications(
     }
     return true;
   });
-}
-
-/**
- * One page of applications in id order, after the cursor; `nextCursor` is
- * set when more follow. Without a limit, every application from the cursor on.
- */
-export function pageOf(
-  applications: readonly Application[],
-  query: Pick<ApplicationListQuery, 'limit' | 'cursor'>,
-): { items: Application[]; nextCursor?: string } {
-  const after = query.cursor ? cursorPosition(query.cursor) : undefined;
-  const sorted = [...applications].sort((a, b) =>
-    a.id < b.id ? -1 : Number(a.id > b.id),
-  );
-  const rest =
-    after === undefined ? sorted : sorted.filter(app => app.id > after);
-  if (query.limit === undefined || rest.length <= query.limit) {
-    return { items: rest };
-  }
-  const items = rest.slice(0, query.limit);
-  return { items, nextCursor: cursorAfter(items[items.length - 1].id) };
 }

@@ -16,7 +16,7 @@ import { createOpenApiRouter } from '../schema/openapi/generated/router';
 import type { ApplicationAccess } from './ApplicationAccess';
 import {
   filterApplications,
-  pageOf,
+  readablePageOf,
   parseListQuery,
 } from './applicationListing';
 import { applicationsOfEntity } from './applicationsOfEntity';
@@ -104,19 +104,24 @@ export async function createRouter(
     const withErrors = entityRef
       ? [entityRef]
       : annotationErrors.entitiesWithErrors();
-    const allowed = await access.readable(credentials, [
-      ...candidates.map(a => a.entityRef),
-      ...withErrors,
-    ]);
-    const page = pageOf(
-      candidates.filter(a => allowed.has(a.entityRef)),
-      query,
-    );
+    // Permission is asked for the candidates a page needs, not the fleet;
+    // the entities with annotation errors are asked about with the first.
+    let errorsReadable: ReadonlySet<string> | undefined;
+    const page = await readablePageOf(candidates, query, async refs => {
+      if (errorsReadable) return access.readable(credentials, refs);
+      errorsReadable = await access.readable(credentials, [
+        ...refs,
+        ...withErrors,
+      ]);
+      return errorsReadable;
+    });
+    const readableErrors =
+      errorsReadable ?? (await access.readable(credentials, withErrors));
     const body: ApplicationListResponse = {
       ...page,
       errors: annotationErrors
         .errors(withErrors)
-        .filter(e => allowed.has(e.entityRef)),
+        .filter(e => readableErrors.has(e.entityRef)),
     };
     res.json(body);
   });
