@@ -1327,6 +1327,8 @@ async function main() {
       machine: {
         cpus: os.cpus().length,
         node: process.version,
+        /** V8 flags of the engine's process (a young generation of 64 MB or not). */
+        nodeFlags: process.execArgv.filter(flag => flag.startsWith('--max')),
         shared:
           'a 2-core machine shared with other work; figures vary with its load',
         loadAverageAtEnd: os.loadavg().map(n => round(n, 1)),

@@ -57,9 +57,12 @@ export function stableStringify(value: unknown): string {
   return fastStableStringify(value);
 }
 
+/** An object as `sameObject` compares it: normalized, as stable JSON. */
+export function normalizedText(object: KubeObject): string {
+  return stableStringify(normalizeObject(object));
+}
+
 /** True when both objects are the same once normalized. */
 export function sameObject(a: KubeObject, b: KubeObject): boolean {
-  return (
-    stableStringify(normalizeObject(a)) === stableStringify(normalizeObject(b))
-  );
+  return normalizedText(a) === normalizedText(b);
 }

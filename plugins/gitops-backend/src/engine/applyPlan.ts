@@ -42,7 +42,7 @@ import {
   runHook,
   waitUntil,
 } from './hookRunner';
-import { Comparison, SyncPlan, refOfEntry } from './planSync';
+import { Comparison, SyncPlan, comparisonWith, refOfEntry } from './planSync';
 
 function errorMessage(error: unknown): string {
   return String((error as Error)?.message ?? error);
@@ -398,12 +398,14 @@ export async function applyPlan(input: ApplyPlanInput): Promise<AppliedPlan> {
       if (result.metadata.uid) {
         uids.set(entry.key, String(result.metadata.uid));
       }
-      comparisons.set(entry.key, {
-        desiredHash: entry.desiredHash,
-        inSync: true,
-        expected: result,
-        liveResourceVersion: result.metadata.resourceVersion as string,
-      });
+      comparisons.set(
+        entry.key,
+        comparisonWith(result, {
+          desiredHash: entry.desiredHash,
+          inSync: true,
+          liveResourceVersion: result.metadata.resourceVersion as string,
+        }),
+      );
       if (action) return { ...change, action, ...(message ? { message } : {}) };
       if (!entry.live) return { ...change, action: 'created' };
       if (adopted.has(entry.key)) return { ...change, action: 'adopted' };

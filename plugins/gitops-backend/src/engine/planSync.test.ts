@@ -95,6 +95,64 @@ describe('planSync', () => {
     expect(fake.dryRuns).toHaveLength(2);
   });
 
+  it('keeps what the server made of an object as text while it is in sync, and the object itself while it differs', async () => {
+    const changed = asServerHas({ ...settings, data: { color: 'red' } });
+    const fake = cluster([changed, asServerHas(web)]);
+    const input = {
+      applicationId: 'shop',
+      rendered: rendered([settings, web]),
+      inventory: [],
+      previous: new Map(),
+      ...fake,
+    };
+    const first = await planSync(input);
+    const drifted = first.comparisons.get(keyOfObject(settings))!;
+    const inSync = first.comparisons.get(keyOfObject(web))!;
+    expect(drifted.expected?.data).toEqual(settings.data);
+    expect(inSync.expected).toBeUndefined();
+    expect(inSync.expectedText).toContain('"name":"web"');
+    // The diff shows what the server would make of the drifted object.
+    expect(
+      first.objects.find(p => p.object === settings)?.expected?.data,
+    ).toEqual(settings.data);
+
+    // A new live version of web that reads the same (a status change) and
+    // settings put back as Git has it: both in sync, no dry run.
+    const live = new Map([
+      [keyOfObject(settings), asServerHas(settings, '7')],
+      [
+        keyOfObject(web),
+        { ...asServerHas(web, '8'), status: { readyReplicas: 2 } },
+      ],
+    ]);
+    const again = await planSync({
+      ...input,
+      live: async ref => live.get(keyOfObject(ref as KubeObject)),
+      previous: first.comparisons,
+    });
+    expect(actions(again)).toEqual({
+      'ConfigMap/settings': 'unchanged',
+      'Deployment/web': 'unchanged',
+    });
+    expect(fake.dryRuns).toHaveLength(2);
+    expect(again.comparisons.get(keyOfObject(settings))?.expected).toBe(
+      undefined,
+    );
+
+    // A live change that does not read the same is asked about again.
+    live.set(keyOfObject(web), {
+      ...asServerHas(web, '9'),
+      spec: { ...(web as any).spec, replicas: 9 },
+    });
+    const third = await planSync({
+      ...input,
+      live: async ref => live.get(keyOfObject(ref as KubeObject)),
+      previous: again.comparisons,
+    });
+    expect(actions(third)['Deployment/web']).toBe('update');
+    expect(fake.dryRuns).toHaveLength(3);
+  });
+
   it('without a dry run, plans what only the server can judge as an update', async () => {
     const fake = cluster([asServerHas(web)]);
     const plan = await planSync({

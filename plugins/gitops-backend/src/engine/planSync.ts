@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { Inventory, inventoryOf, staleEntries } from '../apply/inventory';
 import type { InventoryEntry } from '../apply/inventory';
-import { sameObject, stableStringify } from '../diff/normalize';
+import { normalizedText, sameObject, stableStringify } from '../diff/normalize';
 import {
   KubeObject,
   describeObject,
@@ -21,8 +21,44 @@ export interface Comparison {
   desiredHash: string;
   liveResourceVersion?: string;
   inSync: boolean;
-  /** What the API server makes of the manifest (dry run or apply result). */
+  /**
+   * What the API server makes of the manifest (dry run or apply result),
+   * normalized (`normalizedText`): a live version that reads the same is in
+   * sync without asking the server again.
+   */
+  expectedText?: string;
+  /**
+   * That object itself, kept only while the live one differs from it (the
+   * diff shows it): a fleet in sync holds one copy of each object, the live one.
+   */
   expected?: KubeObject;
+}
+
+/** A comparison with what the server made of the manifest (see `Comparison`). */
+export function comparisonWith(
+  expected: KubeObject,
+  fields: {
+    desiredHash: string;
+    liveResourceVersion?: string;
+    inSync: boolean;
+  },
+): Comparison {
+  return {
+    ...fields,
+    expectedText: normalizedText(expected),
+    ...(fields.inSync ? {} : { expected }),
+  };
+}
+
+/** True when `live` is what the server made of the manifest last time. */
+export function matchesExpected(
+  live: KubeObject,
+  comparison: Comparison | undefined,
+): boolean {
+  return (
+    comparison?.expectedText !== undefined &&
+    normalizedText(live) === comparison.expectedText
+  );
 }
 
 /** What a sync would do to one object. */
@@ -264,22 +300,22 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
         comparison = known;
       } else if (
         known?.desiredHash === desiredHash &&
-        known.expected &&
-        sameObject(live, known.expected)
+        matchesExpected(live, known)
       ) {
+        // Back in sync: what the server made of it is the live object now.
         comparison = {
-          ...known,
+          desiredHash,
+          expectedText: known.expectedText,
           inSync: true,
           liveResourceVersion: resourceVersion,
         };
       } else if (dryRun) {
         const expected = await dryRun(object);
-        comparison = {
+        comparison = comparisonWith(expected, {
           desiredHash,
           inSync: sameObject(expected, live),
-          expected,
           liveResourceVersion: resourceVersion,
-        };
+        });
       }
       if (!comparison) return { ...planned, live, action: 'update' };
       comparisons.set(key, comparison);

@@ -1,6 +1,5 @@
 import { entryKey, inventoryOf, mergeInventory } from '../apply/inventory';
 import { recordedInventory } from './applyPlan';
-import { sameObject } from '../diff/normalize';
 import { ClusterError } from '../kube/ClusterClient';
 import { WatchRetrying } from '../kube/ClusterCache';
 import { keyOfObject } from '../kube/kubeObject';
@@ -12,7 +11,7 @@ import {
   reusableComparison,
   watchKinds,
 } from './compareApplication';
-import { refOfEntry } from './planSync';
+import { matchesExpected, refOfEntry } from './planSync';
 import { clusterAllowed } from '../tenancy';
 import { EngineContext, errorMessage } from './engineContext';
 import { ignoreRulesFor } from './ignoreRules';
@@ -426,13 +425,7 @@ async function stillNeeded(
     const comparison = state.comparisons.get(keyOfObject(object));
     if (comparison?.inSync) continue;
     const live = await client.get(object);
-    if (
-      !live ||
-      !comparison?.expected ||
-      !sameObject(live, comparison.expected)
-    ) {
-      return true;
-    }
+    if (!live || !matchesExpected(live, comparison)) return true;
   }
   return state.stale.length > 0;
 }
