@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { Inventory, inventoryOf, staleEntries } from '../apply/inventory';
 import type { InventoryEntry } from '../apply/inventory';
-import { normalizedText, sameObject, stableStringify } from '../diff/normalize';
+import { normalizedDigest, sameObject, stableDigest } from '../diff/normalize';
 import {
   KubeObject,
   describeObject,
@@ -23,10 +23,10 @@ export interface Comparison {
   inSync: boolean;
   /**
    * What the API server makes of the manifest (dry run or apply result),
-   * normalized (`normalizedText`): a live version that reads the same is in
-   * sync without asking the server again.
+   * as the digest of its normalized form (`normalizedDigest`): a live
+   * version with the same digest is in sync without asking the server again.
    */
-  expectedText?: string;
+  expectedDigest?: string;
   /**
    * That object itself, kept only while the live one differs from it (the
    * diff shows it): a fleet in sync holds one copy of each object, the live one.
@@ -45,7 +45,7 @@ export function comparisonWith(
 ): Comparison {
   return {
     ...fields,
-    expectedText: normalizedText(expected),
+    expectedDigest: normalizedDigest(expected),
     ...(fields.inSync ? {} : { expected }),
   };
 }
@@ -56,8 +56,8 @@ export function matchesExpected(
   comparison: Comparison | undefined,
 ): boolean {
   return (
-    comparison?.expectedText !== undefined &&
-    normalizedText(live) === comparison.expectedText
+    comparison?.expectedDigest !== undefined &&
+    normalizedDigest(live) === comparison.expectedDigest
   );
 }
 
@@ -278,8 +278,8 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
     const key = keyOfObject(object);
     const desiredHash =
       object === rendered_
-        ? rendered.hashes.get(key) ?? stableStringify(object)
-        : stableStringify(object);
+        ? rendered.hashes.get(key) ?? stableDigest(object)
+        : stableDigest(object);
     const planned = { object, key, desiredHash };
     try {
       if (!live) {
@@ -305,7 +305,7 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
         // Back in sync: what the server made of it is the live object now.
         comparison = {
           desiredHash,
-          expectedText: known.expectedText,
+          expectedDigest: known.expectedDigest,
           inSync: true,
           liveResourceVersion: resourceVersion,
         };
@@ -335,14 +335,14 @@ export async function planSync(input: PlanSyncInput): Promise<SyncPlan> {
       const reason = refused.get(i);
       if (reason !== undefined) {
         const key = keyOfObject(object);
-        const desiredHash = rendered.hashes.get(key) ?? stableStringify(object);
+        const desiredHash = rendered.hashes.get(key) ?? stableDigest(object);
         const action: PlannedAction = 'update';
         return { object, key, desiredHash, action, refused: reason };
       }
       const { failure, live } = lives[i];
       if (failure !== undefined) {
         const key = keyOfObject(object);
-        const desiredHash = rendered.hashes.get(key) ?? stableStringify(object);
+        const desiredHash = rendered.hashes.get(key) ?? stableDigest(object);
         return {
           object,
           key,

@@ -1,7 +1,7 @@
 import type { GitopsRenderer } from '@mooring/plugin-gitops-node';
 import { isHook } from '../apply/syncAnnotations';
 import { sortForApply } from '../apply/syncOrder';
-import { stableStringify } from '../diff/normalize';
+import { stableDigest } from '../diff/normalize';
 import { KubeObject, keyOfObject } from '../kube/kubeObject';
 import { renderApplication } from '../render/renderApplication';
 import { CheckoutScans } from '../render/scanCheckout';
@@ -134,7 +134,7 @@ export async function renderRevision(
     sha,
     objects,
     hooks,
-    hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
+    hashes: new Map(objects.map(o => [keyOfObject(o), stableDigest(o)])),
     selfContained,
     sourceFiles,
   });

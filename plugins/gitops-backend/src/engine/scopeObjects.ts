@@ -1,5 +1,5 @@
 import { ANNOTATION_TRACKING_ID } from '@mooring/plugin-gitops-common';
-import { stableStringify } from '../diff/normalize';
+import { stableDigest } from '../diff/normalize';
 import {
   KubeObject,
   describeObject,
@@ -86,7 +86,7 @@ export async function scopeObjects(
     ...rendered,
     objects,
     hooks: scopedHooks,
-    hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
+    hashes: new Map(objects.map(o => [keyOfObject(o), stableDigest(o)])),
     unscoped,
   };
 }
