@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { normalizedDigest, stableStringify } from '../diff/normalize';
+import { normalizedDigest, stableDigest } from '../diff/normalize';
 import { KubeObject, keyOfObject } from '../kube/kubeObject';
 import { PlanSyncInput, planSync } from './planSync';
 import type { RenderedRevision } from './renderRevision';
@@ -18,7 +18,7 @@ function rendered(objects: KubeObject[]): RenderedRevision {
   return {
     sha: 'a'.repeat(40),
     objects,
-    hashes: new Map(objects.map(o => [keyOfObject(o), stableStringify(o)])),
+    hashes: new Map(objects.map(o => [keyOfObject(o), stableDigest(o)])),
     selfContained: true,
   };
 }

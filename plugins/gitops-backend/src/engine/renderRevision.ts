@@ -26,7 +26,7 @@ export interface RenderedRevision {
    * their phase of a sync, never compared, never tracked.
    */
   hooks?: KubeObject[];
-  /** Each object's stable serialisation, by object key: a change shows as a different hash. */
+  /** Each object's digest (`stableDigest`), by object key: a change shows as a different hash. */
   hashes: Map<string, string>;
   /** The objects depend only on files below the application's path. */
   selfContained: boolean;
