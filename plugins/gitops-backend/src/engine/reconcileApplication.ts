@@ -139,24 +139,23 @@ export async function recordComparison(
     state.refused = new Set(
       comparison.plan.objects.filter(p => p.refused).map(p => p.key),
     );
-    if (
+    const syncedWithoutRun = () =>
       comparison.synced &&
       !comparison.refusal &&
       !state.syncing &&
       rendered.sha === state.facts.targetRevision &&
-      rendered.sha !== state.facts.syncedRevision
-    ) {
+      rendered.sha !== state.facts.syncedRevision;
+    let mayRecord = false;
+    if (syncedWithoutRun()) {
       // Another replica may have just synced this commit: then its
       // inventory stands, and this replica only learns of it.
+      const syncedBefore = state.facts.syncedRevision;
       await ctx.loadInventory(state, true);
+      mayRecord =
+        syncedWithoutRun() &&
+        (await notOlderThanRecorded(ctx, state, rendered.sha, syncedBefore));
     }
-    if (
-      comparison.synced &&
-      !comparison.refusal &&
-      !state.syncing &&
-      rendered.sha === state.facts.targetRevision &&
-      rendered.sha !== state.facts.syncedRevision
-    ) {
+    if (mayRecord && syncedWithoutRun()) {
       // The cluster already equals this commit (it touched nothing of this
       // application): it is synced without a run.
       // Objects that left Git but are still live (IgnoreExtraneous ones
@@ -189,6 +188,35 @@ export async function recordComparison(
     recordClusterTrouble(ctx, state, error);
     return false;
   }
+}
+
+/**
+ * Whether `sha`, which the cluster equals, may be recorded as synced over
+ * what the database holds: never a commit older than one another replica
+ * recorded (a replica whose view of the branch lags would otherwise set the
+ * synced commit back, and the next look would sync the newer one again).
+ * A recorded commit this replica knew before is checked against its last
+ * listing of the branch; one it did not know, against the branch as it is
+ * now. When `sha` is not the head, the application is looked at again.
+ */
+async function notOlderThanRecorded(
+  ctx: EngineContext,
+  state: ApplicationState,
+  sha: string,
+  syncedBefore: string | undefined,
+): Promise<boolean> {
+  const recorded = state.facts.syncedRevision;
+  if (!recorded) return true;
+  const { repoUrl, revision } = state.spec.source;
+  const known =
+    recorded === syncedBefore && ctx.git.seenAsHead(repoUrl, recorded);
+  const head = await ctx.git.resolve(repoUrl, revision, {
+    maxAgeMs: known ? 10_000 : 0,
+  });
+  if (head === sha) return true;
+  ctx.update(state, { targetRevision: head });
+  ctx.retries.schedule(state.spec.id, 'lease');
+  return false;
 }
 
 /** True for a failure that may pass in seconds: a watch being retried, a lost connection, 429 or 5xx. */

@@ -202,6 +202,61 @@ describe('several engines on one PostgreSQL', () => {
     expect(other.data.version).toBe('2');
   });
 
+  it('never sets the synced commit back to an older one that a replica lagging behind the branch found the cluster equal to', async () => {
+    const repo = new TestRepo(root, 'lagging-replica');
+    const first = repo.commit(
+      {
+        'x/cm.yaml': configMap('settings', { app: 'x' }),
+        'y/cm.yaml': configMap('settings', { app: 'y', version: '1' }),
+      },
+      'x and y',
+    );
+    const database = await databases.init('POSTGRES_15');
+    const other = secondConnection(database);
+    const a = await createTestEngine({ sim: suite.sim, database });
+    const b = await createTestEngine({ sim: suite.sim, database: other });
+    cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    const specs = [
+      spec('lag-x', repo.fileUrl, 'x', { sync: 'auto' }),
+      spec('lag-y', repo.fileUrl, 'y', { sync: 'auto' }),
+    ];
+    await a.engine.setApplications(specs);
+    await b.engine.setApplications(specs);
+    await Promise.all([a.engine.start(), b.engine.start()]);
+    // b lists the branch at the first commit (and syncs y); a syncs x.
+    await b.engine.reconcile('lag-y');
+    await a.engine.reconcile('lag-x');
+    const synced = async (id: string) =>
+      (await database('gitops_inventory').where({ application_id: id }).first())
+        ?.synced_revision;
+    await waitFor(
+      'x synced at the first commit',
+      async () => (await synced('lag-x')) === first,
+    );
+    // A commit that changes y only: a finds x synced at it without a run.
+    const second = repo.commit(
+      { 'y/cm.yaml': configMap('settings', { app: 'y', version: '2' }) },
+      'y only',
+    );
+    await a.engine.refresh('lag-x');
+    await waitFor(
+      'x recorded synced at the second commit',
+      async () => (await synced('lag-x')) === second,
+    );
+    // b still has the branch at the first commit (its listing is seconds
+    // old): x equals that commit too, which must not be recorded over the
+    // second.
+    await b.engine.reconcile('lag-x');
+    expect(await synced('lag-x')).toBe(second);
+    await waitFor('b to learn of the second commit', async () => {
+      const { status } = await b.engine.getApplication('lag-x');
+      return status.targetRevision === second && status.sync === 'Synced';
+    });
+    expect(await synced('lag-x')).toBe(second);
+    const history = await a.engine.getHistory('lag-x');
+    expect(history.map(r => r.commit.sha)).toEqual([first]);
+  });
+
   it('ends a run left Running by a replica that died mid-sync, then syncs again', async () => {
     const repo = new TestRepo(root, 'crash');
     const files: Record<string, string> = {};
