@@ -408,15 +408,19 @@ async function stillNeeded(
   if (due.reason === 'auto') {
     if (pin) return false;
     // An older commit must never be applied over a newer one another
-    // replica synced meanwhile. When the synced commit is one this replica
-    // has seen as the head, what it resolved since is that commit or newer;
-    // otherwise it asks for the branch's head as it is now. (Asking every
-    // time costs one `git ls-remote` per automatic sync, which dominated a
-    // fleet's cold start.)
+    // replica synced meanwhile, nor a commit synced again because this
+    // application's target was resolved before it. When the synced commit
+    // is one this replica has seen as the head, its last listing of the
+    // branch names that commit or a newer one (read from the cache, no
+    // request); otherwise it asks for the branch's head as it is now.
+    // (Asking every time costs one `git ls-remote` per automatic sync,
+    // which dominated a fleet's cold start.)
     const { repoUrl, revision } = state.spec.source;
     const synced = state.facts.syncedRevision;
-    if (synced && !ctx.git.seenAsHead(repoUrl, synced)) {
-      const sha = await ctx.git.resolve(repoUrl, revision, { maxAgeMs: 0 });
+    if (synced && synced !== state.facts.targetRevision) {
+      const sha = await ctx.git.resolve(repoUrl, revision, {
+        maxAgeMs: ctx.git.seenAsHead(repoUrl, synced) ? 10_000 : 0,
+      });
       ctx.update(state, { targetRevision: sha });
     }
     return state.facts.targetRevision !== synced;
