@@ -58,6 +58,20 @@ function actions(plan: Awaited<ReturnType<typeof planSync>>) {
 describe('planSync', () => {
   const [settings, web] = fixture('plan-app');
 
+  /** A cluster where settings was changed by hand and web is as Git has it. */
+  function settingsChangedLive() {
+    const changed = asServerHas({ ...settings, data: { color: 'red' } });
+    const fake = cluster([changed, asServerHas(web)]);
+    const input = {
+      applicationId: 'shop',
+      rendered: rendered([settings, web]),
+      inventory: [],
+      previous: new Map(),
+      ...fake,
+    };
+    return { fake, input };
+  }
+
   it('plans missing objects as created without asking the server', async () => {
     const fake = cluster([]);
     const plan = await planSync({
@@ -75,15 +89,7 @@ describe('planSync', () => {
   });
 
   it('asks the server once for a changed object, then reuses what it learned', async () => {
-    const changed = asServerHas({ ...settings, data: { color: 'red' } });
-    const fake = cluster([changed, asServerHas(web)]);
-    const input = {
-      applicationId: 'shop',
-      rendered: rendered([settings, web]),
-      inventory: [],
-      previous: new Map(),
-      ...fake,
-    };
+    const { fake, input } = settingsChangedLive();
     const first = await planSync(input);
     expect(actions(first)).toEqual({
       'ConfigMap/settings': 'update',
@@ -96,15 +102,7 @@ describe('planSync', () => {
   });
 
   it('keeps what the server made of an object as text while it is in sync, and the object itself while it differs', async () => {
-    const changed = asServerHas({ ...settings, data: { color: 'red' } });
-    const fake = cluster([changed, asServerHas(web)]);
-    const input = {
-      applicationId: 'shop',
-      rendered: rendered([settings, web]),
-      inventory: [],
-      previous: new Map(),
-      ...fake,
-    };
+    const { fake, input } = settingsChangedLive();
     const first = await planSync(input);
     const drifted = first.comparisons.get(keyOfObject(settings))!;
     const inSync = first.comparisons.get(keyOfObject(web))!;

@@ -26,6 +26,16 @@ describe('several engines on one PostgreSQL', () => {
   const suite = kubeSimSuite('engine-replicas');
   const { root, cleanups } = suite;
 
+  /** Two engines on one fresh database, each with its own connection. */
+  async function twoReplicas() {
+    const database = await databases.init('POSTGRES_15');
+    const other = secondConnection(database);
+    const a = await createTestEngine({ sim: suite.sim, database });
+    const b = await createTestEngine({ sim: suite.sim, database: other });
+    cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    return { database, a, b };
+  }
+
   it('syncs each application once between two replicas', async () => {
     const repo = new TestRepo(root, 'fleet');
     const files: Record<string, string> = {};
@@ -33,11 +43,7 @@ describe('several engines on one PostgreSQL', () => {
     for (const id of ids)
       files[`${id}/cm.yaml`] = configMap('settings', { app: id });
     repo.commit(files, 'Fleet');
-    const database = await databases.init('POSTGRES_15');
-    const other = secondConnection(database);
-    const a = await createTestEngine({ sim: suite.sim, database });
-    const b = await createTestEngine({ sim: suite.sim, database: other });
-    cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    const { a, b } = await twoReplicas();
     const specs = ids.map(id =>
       spec(`rep-${id}`, repo.fileUrl, id, { sync: 'auto' }),
     );
@@ -80,11 +86,7 @@ describe('several engines on one PostgreSQL', () => {
       'app/web.yaml': deployment('web', `nginx:1.${version}`),
     });
     let head = repo.commit(files('1'), 'v1');
-    const database = await databases.init('POSTGRES_15');
-    const other = secondConnection(database);
-    const a = await createTestEngine({ sim: suite.sim, database });
-    const b = await createTestEngine({ sim: suite.sim, database: other });
-    cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    const { a, b } = await twoReplicas();
     const specs = [
       spec('one-change', repo.fileUrl, 'app', {
         sync: 'auto',
@@ -211,11 +213,7 @@ describe('several engines on one PostgreSQL', () => {
       },
       'x and y',
     );
-    const database = await databases.init('POSTGRES_15');
-    const other = secondConnection(database);
-    const a = await createTestEngine({ sim: suite.sim, database });
-    const b = await createTestEngine({ sim: suite.sim, database: other });
-    cleanups.push(a.cleanup, b.cleanup, () => other.destroy());
+    const { database, a, b } = await twoReplicas();
     const specs = [
       spec('lag-x', repo.fileUrl, 'x', { sync: 'auto' }),
       spec('lag-y', repo.fileUrl, 'y', { sync: 'auto' }),
